@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace Portal.Components.Layout;
+
+public sealed partial class MainLayout : IAsyncDisposable
+{
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    /// <summary>The browser's remembered choice, read from its cookie during the first render.</summary>
+    [CascadingParameter(Name = "DarkMode")]
+    public bool? RememberedDarkMode { get; set; }
+
+    private MudThemeProvider? themeProvider;
+    private IJSObjectReference? browser;
+    private bool drawerOpen = true;
+    private bool darkMode;
+    private TimeZoneInfo viewerTimeZone = TimeZoneInfo.Utc;
+
+    protected override void OnInitialized() => darkMode = RememberedDarkMode ?? false;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        browser = await JS.InvokeAsync<IJSObjectReference>("import", "./js/browser.js");
+        if (RememberedDarkMode is null && themeProvider is not null)
+        {
+            darkMode = await themeProvider.GetSystemDarkModeAsync();
+        }
+
+        var zone = await browser.InvokeAsync<string?>("timeZone");
+        if (zone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found))
+        {
+            viewerTimeZone = found;
+        }
+        StateHasChanged();
+    }
+
+    private async Task ToggleThemeAsync()
+    {
+        darkMode = !darkMode;
+        if (browser is not null)
+        {
+            await browser.InvokeVoidAsync("rememberTheme", darkMode);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            try
+            {
+                await browser.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is already gone; the browser released the module with it.
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using MudBlazor;
+
+namespace Portal.Components.Layout;
+
+/// <summary>One entry of the navigation drawer. <see cref="Built"/> is false for areas whose page does not exist yet.</summary>
+public sealed record NavigationArea(string Title, string Href, string Icon, string Summary, bool Built);
+
+public static class Navigation
+{
+    public static IReadOnlyList<NavigationArea> Areas { get; } =
+    [
+        new("Overview", "/", Icons.Material.Outlined.Dashboard,
+            "Live status of the portal's dependencies.", Built: true),
+        new("Scorecards", "/scorecards", Icons.Material.Outlined.Verified,
+            "SLA scorecards per service: objectives, error budgets and burn rates from Prometheus, query statistics, Web Vitals and cache statistics.", Built: false),
+        new("Queries", "/queries", Icons.Material.Outlined.Storage,
+            "Slow-query drill-down on pg_stat_statements snapshots, EXPLAIN, index and table health, live activity.", Built: false),
+        new("Web Vitals", "/vitals", Icons.Material.Outlined.Speed,
+            "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device.", Built: false),
+        new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,
+            "A PromQL explorer with charts, tables and shareable links.", Built: false),
+        new("Cache", "/cache", Icons.Material.Outlined.Memory,
+            "Redis statistics and the portal's own cache tiers: hit ratios, memory, evictions.", Built: false),
+        new("Alerts", "/alerts", Icons.Material.Outlined.NotificationsActive,
+            "Threshold and burn-rate alert rules posting to Slack, silences and a notification history.", Built: false),
+        new("Reports", "/reports", Icons.Material.Outlined.Summarize,
+            "The weekly baseline report e-mailed to product leads, with its archive.", Built: false),
+        new("Jobs", "/jobs", Icons.Material.Outlined.Schedule,
+            "Background jobs: catalogue, run history, freshness, pause and run now.", Built: false),
+    ];
+}
