@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Features.Jobs;
+using Portal.Observability;
 using Prometheus;
 
 namespace Portal.Jobs;
@@ -12,6 +13,7 @@ public static class JobsApplication
 {
     public static WebApplicationBuilder AddPortalJobs(this WebApplicationBuilder builder)
     {
+        MetricsDefaults.Apply();
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.WebHost.UseUrls(worker.Urls);
 

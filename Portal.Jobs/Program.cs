@@ -1,13 +1,18 @@
 using Portal.Data;
-using Portal.Jobs;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddPortalJobs();
+namespace Portal.Jobs;
 
-var app = builder.Build();
-await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
-app.MapPortalJobs();
-await app.RunAsync();
+// An explicit entry point: top-level statements would add a second global Program beside the portal's.
+public static class Program
+{
+    public static async Task Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddPortalJobs();
 
-/// <summary>Entry point, visible to the tests that start a worker in-process.</summary>
-public partial class Program;
+        var app = builder.Build();
+        await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
+        app.MapPortalJobs();
+        await app.RunAsync();
+    }
+}

@@ -15,6 +15,7 @@ public static class PortalApplication
 {
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
+        MetricsDefaults.Apply();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();

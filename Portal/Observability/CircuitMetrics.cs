@@ -3,25 +3,29 @@ using Prometheus;
 
 namespace Portal.Observability;
 
-/// <summary>Counts open Blazor circuits (one per connected browser tab) for <c>/metrics</c>.</summary>
-public sealed class CircuitMetrics : CircuitHandler
+/// <summary>Blazor circuit counters for <c>/metrics</c>, created at start-up so they are exported (as 0) before the first visitor.</summary>
+public sealed class CircuitCounters
 {
-    private static readonly Gauge ActiveCircuits = Metrics.CreateGauge(
-        "portal_blazor_circuits_active", "Blazor Server circuits currently open.");
+    public Gauge Active { get; } = Metrics.CreateGauge(
+        "portal_blazor_circuits_active", "Blazor Server circuits currently open (one per connected browser tab).");
 
-    private static readonly Counter OpenedCircuits = Metrics.CreateCounter(
+    public Counter Opened { get; } = Metrics.CreateCounter(
         "portal_blazor_circuits_opened_total", "Blazor Server circuits opened since the process started.");
+}
 
+/// <summary>Counts circuits as they open and close.</summary>
+public sealed class CircuitMetrics(CircuitCounters counters) : CircuitHandler
+{
     public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        ActiveCircuits.Inc();
-        OpenedCircuits.Inc();
+        counters.Active.Inc();
+        counters.Opened.Inc();
         return Task.CompletedTask;
     }
 
     public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        ActiveCircuits.Dec();
+        counters.Active.Dec();
         return Task.CompletedTask;
     }
 }
@@ -30,6 +34,7 @@ public static class CircuitMetricsServiceCollectionExtensions
 {
     public static IServiceCollection AddCircuitMetrics(this IServiceCollection services)
     {
+        services.AddSingleton(new CircuitCounters());
         services.AddScoped<CircuitHandler, CircuitMetrics>();
         return services;
     }

@@ -15,7 +15,7 @@ public sealed class WorkerOptions
     public string HeartbeatCron { get; set; } = "*/15 * * * * *";
 
     /// <summary>A worker whose last heartbeat is older than this is shown as stale.</summary>
-    [Range(5, 3600)]
+    [Range(2, 3600)]
     public int StaleAfterSeconds { get; set; } = 45;
 
     /// <summary>Concurrent jobs per worker process.</summary>

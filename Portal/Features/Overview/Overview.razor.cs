@@ -26,15 +26,16 @@ public sealed partial class Overview : IDisposable
     public required ILogger<Overview> Logger { get; init; }
 
     private IReadOnlyList<DependencyStatus> dependencies = [];
-    private IReadOnlyList<WorkerHeartbeat> workers = [];
+    private IReadOnlyList<WorkerHeartbeat>? workers; // null until the first read finishes
     private string? workersError;
     private DateTimeOffset now;
     private int refreshQueued;
 
     protected override async Task OnInitializedAsync()
     {
-        await LoadAsync();
+        // Subscribe first: a probe finishing while the first load runs must not be missed.
         Store.Changed += OnStoreChanged;
+        await LoadAsync();
     }
 
     private async Task LoadAsync()
@@ -51,6 +52,7 @@ public sealed partial class Overview : IDisposable
             // PostgreSQL down: its card already says so; this panel says why it is empty.
             Logger.LogDebug(ex, "Worker heartbeats unavailable");
             workersError = ex.Message;
+            workers = [];
         }
     }
 

@@ -1,0 +1,52 @@
+using Portal.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.Tests.Faults;
+
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private RedisServer redis = null!;
+    private RunningPortal running = null!;
+    private Chromium chromium = null!;
+
+    public async Task InitializeAsync()
+    {
+        redis = await RedisServer.StartAsync();
+        running = await RunningPortal.StartAsync(redis.ConnectionString);
+        chromium = await Chromium.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await chromium.DisposeAsync();
+        await running.DisposeAsync();
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RedisStopped_OverviewShowsDegradedWithin10sAndRecoversWhenItReturns()
+    {
+        using var http = running.Portal.CreateHttpClient();
+        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
+        var redisStatus = page.Locator("[data-dependency=redis] [data-status]");
+        await Expect(redisStatus).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
+
+        await redis.StopAsync();
+
+        await Expect(redisStatus).ToHaveAttributeAsync("data-status", "degraded", new() { Timeout = 10_000 });
+        await Expect(page.Locator("[data-dependency=redis] .last-error")).ToBeVisibleAsync();
+        var readiness = await Readiness.GetAsync(http);
+        Assert.Equal(200, readiness.StatusCode);
+        Assert.Equal("degraded", readiness.Status);
+        Assert.Equal("degraded", readiness.StatusOf("redis"));
+        Assert.Equal("healthy", readiness.StatusOf("postgresql"));
+        // Other pages keep working while Redis is away.
+        Assert.True((await http.GetAsync(new Uri("/queries", UriKind.Relative))).IsSuccessStatusCode);
+        Assert.True((await http.GetAsync(new Uri("/", UriKind.Relative))).IsSuccessStatusCode);
+
+        await redis.RestartAsync();
+
+        await Expect(redisStatus).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
+        Assert.Equal("healthy", (await Readiness.GetAsync(http)).StatusOf("redis"));
+    }
+}

@@ -1,0 +1,45 @@
+using Dapper;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Jobs;
+using Portal.Jobs;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Jobs;
+
+public sealed class WorkerTests : IAsyncLifetime
+{
+    private TestDatabase database = null!;
+
+    public async Task InitializeAsync() => database = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
+
+    [Fact]
+    public async Task Start_RecurringJobNoLongerInCatalogue_IsRemovedAndHeartbeatRecorded()
+    {
+        // A recurring job left behind by an older build.
+        var settings = PortalSettings.For(database);
+        await using (var first = await WorkerHost.StartAsync(settings))
+        {
+            first.Services.GetRequiredService<IRecurringJobManager>()
+                .AddOrUpdate<HeartbeatJob>("retired-job", job => job.RunAsync(CancellationToken.None), Cron.Yearly());
+        }
+
+        await using var worker = await WorkerHost.StartAsync(settings);
+
+        using (var connection = worker.Services.GetRequiredService<JobStorage>().GetConnection())
+        {
+            Assert.Equal([JobCatalogue.Heartbeat], connection.GetRecurringJobs().Select(job => job.Id));
+        }
+
+        await using var data = new NpgsqlConnection(database.ConnectionString);
+        await Eventually.HoldsAsync(
+            async () => await data.ExecuteScalarAsync<int>(
+                "SELECT count(*) FROM worker_heartbeats WHERE node = @Node AND beat_at > now() - interval '5 seconds'",
+                new { WorkerIdentity.Current.Node }) == 1,
+            TimeSpan.FromSeconds(15), "the heartbeat job recorded this worker");
+    }
+}

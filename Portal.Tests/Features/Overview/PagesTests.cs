@@ -1,0 +1,44 @@
+using System.Net;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Overview;
+
+public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>
+{
+    [Theory]
+    [InlineData("/scorecards", "Scorecards is not built yet")]
+    [InlineData("/queries", "Queries is not built yet")]
+    [InlineData("/vitals", "Web Vitals is not built yet")]
+    [InlineData("/jobs", "Hangfire dashboard")]
+    public async Task PlannedArea_Get_SaysPlainlyItIsNotBuilt(string path, string expected)
+    {
+        using var http = fixture.Running.Portal.CreateHttpClient();
+
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(expected, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownPage_Get_Returns404WithPortalPage()
+    {
+        using var http = fixture.Running.Portal.CreateHttpClient();
+
+        using var response = await http.GetAsync(new Uri("/no-such-page", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("This page does not exist", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_Get_Returns200()
+    {
+        using var http = fixture.Running.Portal.CreateHttpClient();
+
+        using var response = await http.GetAsync(new Uri("/hangfire", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Portal · Hangfire", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+}

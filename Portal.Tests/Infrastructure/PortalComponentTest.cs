@@ -1,0 +1,16 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>Base of bUnit tests: MudBlazor's services registered once; MudBlazor's own JS calls answered loosely.</summary>
+public abstract class PortalComponentTest : BunitContext
+{
+    protected PortalComponentTest()
+    {
+        Services.AddMudServices();
+        Services.AddLogging();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+}

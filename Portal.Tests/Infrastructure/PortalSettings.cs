@@ -1,0 +1,18 @@
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>Configuration for a portal and worker under test: the real services, fast probes and heartbeats.</summary>
+public static class PortalSettings
+{
+    public static Dictionary<string, string?> For(TestDatabase database, string? redis = null) => new()
+    {
+        ["ConnectionStrings:Portal"] = database.ConnectionString,
+        ["ConnectionStrings:Redis"] = redis ?? TestServices.Redis,
+        ["Prometheus:Url"] = TestServices.PrometheusUrl,
+        ["Prometheus:TimeoutSeconds"] = "2",
+        ["Health:ProbeIntervalSeconds"] = "1",
+        ["Health:ProbeTimeoutSeconds"] = "2",
+        ["Worker:HeartbeatCron"] = "* * * * * *",
+        ["Worker:StaleAfterSeconds"] = "4",
+        ["Worker:Urls"] = "http://127.0.0.1:0",
+    };
+}
