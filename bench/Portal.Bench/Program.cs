@@ -1,0 +1,39 @@
+using Dapper;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Portal;
+using Portal.Bench;
+using Portal.Data;
+using Portal.Features.Jobs;
+
+// Runs against the services `./portal bench` started (their addresses arrive in the portal's own variables).
+var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // keep the results readable
+builder.AddPortal();
+await using var app = builder.Build();
+await app.Services.MigrateDatabaseAsync(CancellationToken.None);
+
+var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+var health = app.Services.GetRequiredService<HealthCheckService>();
+var migrator = app.Services.GetRequiredService<DatabaseMigrator>();
+await app.Services.GetRequiredService<WorkerHeartbeats>().RecordAsync(WorkerIdentity.Current, CancellationToken.None);
+
+async Task SelectOne()
+{
+    await using var connection = await dataSource.OpenConnectionAsync();
+    await connection.ExecuteScalarAsync<int>("SELECT 1");
+}
+
+Benchmark[] benchmarks =
+[
+    new("readiness: all four probes (/readyz)", "SELECT 1", () => health.CheckHealthAsync(), SelectOne),
+    new("migrator: start-up with the schema current", "SELECT 1", () => migrator.MigrateAsync(CancellationToken.None), SelectOne),
+];
+
+Console.WriteLine($"{iterations} iterations each, medians; ratio = benchmark / baseline measured in the same run");
+foreach (var benchmark in benchmarks)
+{
+    Console.WriteLine(await benchmark.RunAsync(iterations));
+}
