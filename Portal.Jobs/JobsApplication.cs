@@ -31,6 +31,7 @@ public static class JobsApplication
 
         builder.Services.AddSingleton(WorkerIdentity.Current);
         builder.Services.AddTransient<HeartbeatJob>();
+        builder.Services.AddHostedService<WorkerRegistration>();
         builder.Services.AddHostedService<JobCatalogue>();
         return builder;
     }

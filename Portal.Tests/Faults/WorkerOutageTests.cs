@@ -1,3 +1,5 @@
+using Dapper;
+using Npgsql;
 using Portal.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -5,35 +7,62 @@ namespace Portal.Tests.Faults;
 
 public sealed class WorkerOutageTests : IAsyncLifetime
 {
-    private RunningPortal running = null!;
-    private Chromium chromium = null!;
+    private Chromium? chromium;
 
-    public async Task InitializeAsync()
-    {
-        running = await RunningPortal.StartAsync();
-        chromium = await Chromium.LaunchAsync();
-    }
+    public async Task InitializeAsync() => chromium = await Chromium.LaunchAsync();
 
     public async Task DisposeAsync()
     {
-        await chromium.DisposeAsync();
-        await running.DisposeAsync();
+        if (chromium is not null) await chromium.DisposeAsync();
     }
 
     [Fact]
-    public async Task WorkerStopped_OverviewShowsItStale()
+    public async Task WorkerStoppedCleanly_OverviewShowsNoWorkerRunning()
     {
-        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
+        await using var running = await RunningPortal.StartAsync();
+        var page = await chromium!.OpenAsync(running.Portal.BaseAddress);
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
 
         await running.Worker.StopAsync();
 
-        // Stale after Worker:StaleAfterSeconds (4 s in tests) plus one probe.
+        await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "degraded", new() { Timeout = 10_000 });
+        await Expect(worker.Locator(".dependency-description")).ToContainTextAsync("Stopped: no worker running");
+        await Expect(page.Locator("[data-testid=workers] tbody tr").First).ToContainTextAsync("Stopped");
+    }
+
+    [Fact]
+    public async Task WorkerKilled_OverviewShowsItStaleAfterStaleAfterSeconds()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        await using var process = WorkerProcess.Start(settings);
+        await using var data = new NpgsqlConnection(database.ConnectionString);
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                return await data.ExecuteScalarAsync<int>("SELECT count(*) FROM worker_heartbeats WHERE beat_at > now() - interval '2 seconds'") > 0;
+            }
+            catch (PostgresException)
+            {
+                return false; // the worker has not created the table yet
+            }
+        }, TimeSpan.FromSeconds(30), "the Portal.Jobs process beats");
+        await using var portal = new PortalApp(settings).Start();
+        var page = await chromium!.OpenAsync(portal.BaseAddress);
+        var worker = page.Locator("[data-dependency=worker]");
+        await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
+
+        await process.KillAsync();
+
+        // Worker:StaleAfterSeconds is 4 in tests, plus one probe.
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "degraded", new() { Timeout = 15_000 });
         await Expect(worker.Locator(".dependency-description")).ToContainTextAsync("Stale: last heartbeat");
-        using var http = running.Portal.CreateHttpClient();
+        await Expect(page.Locator("[data-testid=workers] tbody tr").First).ToContainTextAsync("Stale");
+        using var http = portal.CreateHttpClient();
         var readiness = await Readiness.GetAsync(http);
+        Assert.Equal(200, readiness.StatusCode);
         Assert.Equal("degraded", readiness.StatusOf("worker"));
         Assert.StartsWith("Stale: last heartbeat", readiness.DescriptionOf("worker"), StringComparison.Ordinal);
     }

@@ -19,10 +19,19 @@ public sealed class RunningPortal : IAsyncDisposable
     public static async Task<RunningPortal> StartAsync(string? redis = null)
     {
         var database = await TestDatabase.CreateAsync();
-        var settings = PortalSettings.For(database, redis);
-        var worker = await WorkerHost.StartAsync(settings);
-        var portal = new PortalApp(settings).Start();
-        return new RunningPortal(database, worker, portal);
+        WorkerHost? worker = null;
+        try
+        {
+            var settings = PortalSettings.For(database, redis);
+            worker = await WorkerHost.StartAsync(settings);
+            return new RunningPortal(database, worker, new PortalApp(settings).Start());
+        }
+        catch
+        {
+            if (worker is not null) await worker.DisposeAsync();
+            await database.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -9,10 +9,12 @@ EXCEPTION
 END
 $$;
 
--- One row per worker process: the heartbeat job upserts it every 15 s.
+-- One row per worker process: written when it starts, by the heartbeat job every 15 s, and when it stops
+-- cleanly (stopped_at), so a stopped worker is told apart from one that died or hangs.
 CREATE TABLE worker_heartbeats (
     node        text        PRIMARY KEY,
     started_at  timestamptz NOT NULL,
     beat_at     timestamptz NOT NULL,
+    stopped_at  timestamptz,
     version     text        NOT NULL
 );

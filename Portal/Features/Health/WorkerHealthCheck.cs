@@ -17,13 +17,18 @@ public sealed class WorkerHealthCheck(WorkerHeartbeats heartbeats, IOptions<Work
                 "No worker has reported in the last day: start Portal.Jobs (`./portal up` starts it).");
         }
 
+        var stale = TimeSpan.FromSeconds(options.Value.StaleAfterSeconds);
+        var alive = workers.Count(worker => worker.StoppedAt is null && worker.AgeSeconds <= stale.TotalSeconds);
         var latest = workers[0];
-        var age = TimeSpan.FromSeconds(latest.AgeSeconds);
-        var alive = workers.Count(worker => worker.AgeSeconds <= options.Value.StaleAfterSeconds);
+        var age = TimeSpan.FromSeconds(latest.AgeSeconds).Humanize();
         var data = new Dictionary<string, object> { ["node"] = latest.Node, ["ageSeconds"] = Math.Round(latest.AgeSeconds, 1), ["alive"] = alive };
-        return alive > 0
-            ? HealthCheckResult.Healthy($"{alive} worker(s) alive · last heartbeat {age.Humanize()} ago on {latest.Node}", data)
-            : new HealthCheckResult(context.Registration.FailureStatus,
-                $"Stale: last heartbeat {age.Humanize()} ago on {latest.Node}", data: data);
+        if (alive > 0)
+        {
+            return HealthCheckResult.Healthy($"{alive} worker(s) alive · last heartbeat {age} ago on {latest.Node}", data);
+        }
+
+        return new HealthCheckResult(context.Registration.FailureStatus, latest.StoppedAt is not null
+            ? $"Stopped: no worker running; {latest.Node} shut down cleanly at {latest.StoppedAt:HH:mm:ss} UTC"
+            : $"Stale: last heartbeat {age} ago on {latest.Node}; the worker may have died or hung", data: data);
     }
 }

@@ -11,7 +11,14 @@ public sealed record WorkerIdentity(string Node, DateTimeOffset StartedAt, strin
     public static WorkerIdentity Current { get; } = new(
         $"{Environment.MachineName}:{Environment.ProcessId}",
         new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero),
-        typeof(WorkerIdentity).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+        ShortVersion(typeof(WorkerIdentity).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion));
+
+    // "1.0.0+abb44c085270a05402bfc8199ce30c0cc802adf3" (SourceLink) reads better as "1.0.0+abb44c0".
+    private static string ShortVersion(string? version) => version?.Split('+') switch
+    {
+        [var number, var commit] => $"{number}+{commit[..Math.Min(7, commit.Length)]}",
+        _ => version ?? "unknown",
+    };
 }
 
 /// <summary>A worker's last heartbeat; <see cref="AgeSeconds"/> is measured by the database clock.</summary>
@@ -20,6 +27,7 @@ public sealed record WorkerHeartbeat
     public required string Node { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset BeatAt { get; init; }
+    public DateTimeOffset? StoppedAt { get; init; }
     public required string Version { get; init; }
     public required double AgeSeconds { get; init; }
 }
@@ -35,13 +43,21 @@ public sealed class WorkerHeartbeats(NpgsqlDataSource dataSource)
         const string sql = """
             INSERT INTO worker_heartbeats (node, started_at, beat_at, version)
             VALUES (@Node, @StartedAt, now(), @Version)
-            ON CONFLICT (node) DO UPDATE SET beat_at = now(), version = excluded.version;
+            ON CONFLICT (node) DO UPDATE SET beat_at = now(), stopped_at = NULL, version = excluded.version;
 
             DELETE FROM worker_heartbeats WHERE beat_at < now() - @Retention;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             sql, new { worker.Node, worker.StartedAt, worker.Version, Retention }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A clean shutdown: the Overview then shows the worker stopped rather than stale.</summary>
+    public async Task RecordStoppedAsync(WorkerIdentity worker, CancellationToken cancellationToken)
+    {
+        const string sql = "UPDATE worker_heartbeats SET stopped_at = now() WHERE node = @Node";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, new { worker.Node }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Workers that beat within <paramref name="window"/>, most recent first.</summary>
@@ -51,6 +67,7 @@ public sealed class WorkerHeartbeats(NpgsqlDataSource dataSource)
             SELECT node          AS "Node",
                    started_at    AS "StartedAt",
                    beat_at       AS "BeatAt",
+                   stopped_at    AS "StoppedAt",
                    version       AS "Version",
                    extract(epoch FROM now() - beat_at)::float8 AS "AgeSeconds"
             FROM worker_heartbeats
