@@ -5,9 +5,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPortal();
 
 var app = builder.Build();
-await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
+if (!await app.Services.TryMigrateDatabaseAsync(app.Lifetime.ApplicationStopping))
+{
+    return 1;
+}
+
 app.MapPortal();
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

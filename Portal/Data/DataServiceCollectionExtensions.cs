@@ -1,4 +1,5 @@
 using Dapper;
+using Npgsql;
 
 namespace Portal.Data;
 
@@ -27,5 +28,30 @@ public static class DataServiceCollectionExtensions
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Start-up's form of <see cref="MigrateDatabaseAsync"/>: a failed migration or an unreachable database is logged
+    /// as one critical line naming the cause (no stack trace to dig through) and the process exits with code 1.
+    /// </summary>
+    public static async Task<bool> TryMigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var logger = services.GetRequiredService<ILogger<DatabaseMigrator>>();
+        try
+        {
+            await services.MigrateDatabaseAsync(cancellationToken);
+            return true;
+        }
+        catch (MigrationFailedException ex)
+        {
+            logger.LogCritical("Start-up stopped: {Message}", ex.Message);
+        }
+        catch (NpgsqlException ex)
+        {
+            var target = new NpgsqlConnectionStringBuilder(services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
+            logger.LogCritical("Start-up stopped: cannot reach PostgreSQL at {Host}:{Port}, database {Database}: {Message}",
+                target.Host, target.Port, target.Database, ex.Message);
+        }
+        return false;
     }
 }

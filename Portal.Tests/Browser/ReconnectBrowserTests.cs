@@ -1,0 +1,36 @@
+using Portal.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.Tests.Browser;
+
+public sealed class ReconnectBrowserTests : IAsyncLifetime
+{
+    private Chromium? chromium;
+
+    public async Task InitializeAsync() => chromium = await Chromium.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (chromium is not null) await chromium.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ServerGoesAway_PageShowsThePortalsReconnectOverlay()
+    {
+        var running = await RunningPortal.StartAsync();
+        var page = await chromium!.OpenAsync(running.Portal.BaseAddress);
+        var overlay = page.Locator("#components-reconnect-modal");
+        await Expect(overlay).ToBeHiddenAsync();
+
+        await running.DisposeAsync();
+
+        await Expect(overlay).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Expect(overlay).ToContainTextAsync("Connection lost — reconnecting…");
+        // Drawn by our overlay, not Blazor's default grey box.
+        await Expect(page.Locator("#components-reconnect-modal .portal-reconnect-card")).ToBeVisibleAsync();
+        if (Environment.GetEnvironmentVariable("PORTAL_TEST_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "reconnect.png") });
+        }
+    }
+}
