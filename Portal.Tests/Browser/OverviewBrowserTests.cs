@@ -4,14 +4,9 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
-public sealed class OverviewBrowserTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>, IAsyncLifetime
+public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium chromium)
+    : IClassFixture<RunningPortalFixture>, IClassFixture<Chromium>
 {
-    private Chromium chromium = null!;
-
-    public async Task InitializeAsync() => chromium = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync() => await chromium.DisposeAsync();
-
     [Fact]
     public async Task Overview_Opened_ConnectsCircuitAndShowsEveryDependencyHealthyLive()
     {

@@ -3,22 +3,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
-public sealed class ReconnectBrowserTests : IAsyncLifetime
+public sealed class ReconnectBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
-    private Chromium? chromium;
-
-    public async Task InitializeAsync() => chromium = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (chromium is not null) await chromium.DisposeAsync();
-    }
-
     [Fact]
     public async Task ServerGoesAway_PageShowsThePortalsReconnectOverlay()
     {
         var running = await RunningPortal.StartAsync();
-        var page = await chromium!.OpenAsync(running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
         var overlay = page.Locator("#components-reconnect-modal");
         await Expect(overlay).ToBeHiddenAsync();
 

@@ -3,36 +3,19 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Faults;
 
-public sealed class RedisOutageTests : IAsyncLifetime
+public sealed class RedisOutageTests(Chromium chromium) : IClassFixture<Chromium>
 {
-    private RedisServer? redis;
-    private RunningPortal? running;
-    private Chromium? chromium;
-
-    public async Task InitializeAsync()
-    {
-        redis = await RedisServer.StartAsync();
-        running = await RunningPortal.StartAsync(redis.ConnectionString);
-        chromium = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        // Whatever InitializeAsync got to start is stopped, even if it failed half-way.
-        if (chromium is not null) await chromium.DisposeAsync();
-        if (running is not null) await running.DisposeAsync();
-        if (redis is not null) await redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task RedisStopped_OverviewShowsDegradedWithin10sAndRecoversWhenItReturns()
     {
-        using var http = running!.Portal.CreateHttpClient();
-        var page = await chromium!.OpenAsync(running!.Portal.BaseAddress);
+        await using var redis = await RedisServer.StartAsync();
+        await using var running = await RunningPortal.StartAsync(redis.ConnectionString);
+        using var http = running.Portal.CreateHttpClient();
+        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
         var redisStatus = page.Locator("[data-dependency=redis] [data-status]");
         await Expect(redisStatus).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
 
-        await redis!.StopAsync();
+        await redis.StopAsync();
 
         await Expect(redisStatus).ToHaveAttributeAsync("data-status", "degraded", new() { Timeout = 10_000 });
         await Expect(page.Locator("[data-dependency=redis] .last-error")).ToBeVisibleAsync();
@@ -45,7 +28,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.True((await http.GetAsync(new Uri("/queries", UriKind.Relative))).IsSuccessStatusCode);
         Assert.True((await http.GetAsync(new Uri("/", UriKind.Relative))).IsSuccessStatusCode);
 
-        await redis!.RestartAsync();
+        await redis.RestartAsync();
 
         await Expect(redisStatus).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
         Assert.Equal("healthy", (await Readiness.GetAsync(http)).StatusOf("redis"));

@@ -5,22 +5,13 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Faults;
 
-public sealed class WorkerOutageTests : IAsyncLifetime
+public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromium>
 {
-    private Chromium? chromium;
-
-    public async Task InitializeAsync() => chromium = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (chromium is not null) await chromium.DisposeAsync();
-    }
-
     [Fact]
     public async Task WorkerStoppedCleanly_OverviewShowsNoWorkerRunning()
     {
         await using var running = await RunningPortal.StartAsync();
-        var page = await chromium!.OpenAsync(running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
 
@@ -50,7 +41,7 @@ public sealed class WorkerOutageTests : IAsyncLifetime
             }
         }, TimeSpan.FromSeconds(30), "the Portal.Jobs process beats");
         await using var portal = new PortalApp(settings).Start();
-        var page = await chromium!.OpenAsync(portal.BaseAddress);
+        var page = await chromium.OpenAsync(portal.BaseAddress);
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
 

@@ -10,13 +10,7 @@ public static class DataServiceCollectionExtensions
     /// <summary>The portal's own PostgreSQL database: one pooled <see cref="Npgsql.NpgsqlDataSource"/> and its migrator.</summary>
     public static IServiceCollection AddPortalData(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set. `./portal up` sets it for the bundled PostgreSQL; " +
-                $"set ConnectionStrings__{ConnectionStringName} to use another server.");
-        }
+        var connectionString = configuration.GetRequiredConnectionString(ConnectionStringName, "PostgreSQL");
 
         SqlMapper.AddTypeHandler(new UtcDateTimeOffsetHandler());
         services.AddNpgsqlDataSource(connectionString, builder => builder.Name = "portal");

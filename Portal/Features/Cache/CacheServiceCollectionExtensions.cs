@@ -1,3 +1,4 @@
+using Portal.Data;
 using StackExchange.Redis;
 
 namespace Portal.Features.Cache;
@@ -9,13 +10,7 @@ public static class CacheServiceCollectionExtensions
     /// <summary>The portal's Redis. It may be down at start: the multiplexer keeps reconnecting and the Cache panel says so meanwhile.</summary>
     public static IServiceCollection AddPortalCache(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set. `./portal up` sets it for the bundled Redis; " +
-                $"set ConnectionStrings__{ConnectionStringName} to use another server.");
-        }
+        var connectionString = configuration.GetRequiredConnectionString(ConnectionStringName, "Redis");
 
         services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
