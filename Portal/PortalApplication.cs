@@ -1,6 +1,8 @@
 using MudBlazor.Services;
 using Portal.Components;
 using Portal.Data;
+using Portal.Features.Audit;
+using Portal.Features.Auth;
 using Portal.Features.Cache;
 using Portal.Features.Health;
 using Portal.Features.Jobs;
@@ -19,30 +21,41 @@ public static class PortalApplication
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();
+        builder.Services.AddProblemDetails();
 
         builder.Services.AddPortalData(builder.Configuration);
+        builder.Services.AddPortalAuth(builder.Configuration);
+        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
-        builder.Services.AddProblemDetails();
         return builder;
     }
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
-        app.UseStatusCodePagesWithReExecute("/not-found");
+        // API errors without a body get a problem-details body; pages get the portal's status page.
+        app.UseWhen(context => ApiProblems.IsApi(context.Request), api => api.UseStatusCodePages());
+        app.UseWhen(context => !ApiProblems.IsApi(context.Request), pages => pages.UseStatusCodePagesWithReExecute("/status/{0}"));
+        // Routing after the error pages, so a re-executed request (/error, /status/403) is routed again.
+        app.UseRouting();
         app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapDependencyHealth();
-        app.MapMetrics();
+        app.MapMetrics().AllowAnonymous();
         app.MapJobDashboard();
+        app.MapPortalAuth();
+        app.MapAuditApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

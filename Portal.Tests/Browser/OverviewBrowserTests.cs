@@ -10,7 +10,7 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
     [Fact]
     public async Task Overview_Opened_ConnectsCircuitAndShowsEveryDependencyHealthyLive()
     {
-        var page = await chromium.OpenAsync(fixture.Running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(fixture.Running.Portal);
 
         await Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
         // The worker's first heartbeat arrives after the page opened: the card turns healthy over the circuit.
@@ -25,7 +25,7 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
     [Fact]
     public async Task ThemeToggle_Clicked_SwitchesToDarkAndRemembersItAcrossReloads()
     {
-        var page = await chromium.OpenAsync(fixture.Running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(fixture.Running.Portal);
         var background = () => page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
         var light = await background();
 
@@ -46,7 +46,7 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
     [Fact]
     public async Task Navigation_PlannedArea_ShowsItsEmptyStateInsideTheShell()
     {
-        var page = await chromium.OpenAsync(fixture.Running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(fixture.Running.Portal);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Queries" }).ClickAsync();
 

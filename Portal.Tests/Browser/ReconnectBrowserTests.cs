@@ -9,7 +9,7 @@ public sealed class ReconnectBrowserTests(Chromium chromium) : IClassFixture<Chr
     public async Task ServerGoesAway_PageShowsThePortalsReconnectOverlay()
     {
         var running = await RunningPortal.StartAsync();
-        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(running.Portal);
         var overlay = page.Locator("#components-reconnect-modal");
         await Expect(overlay).ToBeHiddenAsync();
 

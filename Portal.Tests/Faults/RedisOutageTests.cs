@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using Portal.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -10,8 +11,8 @@ public sealed class RedisOutageTests(Chromium chromium) : IClassFixture<Chromium
     {
         await using var redis = await RedisServer.StartAsync();
         await using var running = await RunningPortal.StartAsync(redis.ConnectionString);
-        using var http = running.Portal.CreateHttpClient();
-        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
+        using var http = await running.Portal.SignedInClientAsync(PortalRoles.Developer);
+        var page = await chromium.OpenAsync(running.Portal);
         var redisStatus = page.Locator("[data-dependency=redis] [data-status]");
         await Expect(redisStatus).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
 

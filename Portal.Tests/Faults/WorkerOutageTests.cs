@@ -11,7 +11,7 @@ public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromiu
     public async Task WorkerStoppedCleanly_OverviewShowsNoWorkerRunning()
     {
         await using var running = await RunningPortal.StartAsync();
-        var page = await chromium.OpenAsync(running.Portal.BaseAddress);
+        var page = await chromium.OpenAsync(running.Portal);
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
 
@@ -41,7 +41,7 @@ public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromiu
             }
         }, TimeSpan.FromSeconds(30), "the Portal.Jobs process beats");
         await using var portal = new PortalApp(settings).Start();
-        var page = await chromium.OpenAsync(portal.BaseAddress);
+        var page = await chromium.OpenAsync(portal);
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
 

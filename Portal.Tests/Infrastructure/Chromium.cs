@@ -20,15 +20,29 @@ public sealed class Chromium : IAsyncLifetime
         });
     }
 
-    /// <summary>Opens <paramref name="url"/> in a new browser context and waits until the Blazor circuit is interactive.</summary>
-    public async Task<IPage> OpenAsync(Uri url)
+    /// <summary>A fresh browser context (its own cookies) and page.</summary>
+    public async Task<IPage> NewPageAsync()
     {
         var context = await browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(url.ToString());
-        await page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Signs in as a new user of <paramref name="role"/> through the login page, opens <paramref name="path"/> and waits for the circuit.</summary>
+    public async Task<IPage> OpenAsync(PortalApp portal, string role = Portal.Features.Auth.PortalRoles.Admin, string path = "/")
+    {
+        var account = await portal.CreateAsync(role);
+        var page = await NewPageAsync();
+        await page.GotoAsync(new Uri(portal.BaseAddress, $"/login?ReturnUrl={Uri.EscapeDataString(path)}").ToString());
+        await page.FillAsync("#login", account.Login);
+        await page.FillAsync("#password", account.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(new Uri(portal.BaseAddress, path).ToString());
+        await WaitForCircuitAsync(page);
         return page;
     }
+
+    public static Task WaitForCircuitAsync(IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
     public async Task DisposeAsync()
     {

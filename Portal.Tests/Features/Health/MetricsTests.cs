@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Portal.Features.Auth;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Health;
@@ -26,8 +27,9 @@ public sealed class MetricsTests(RunningPortalFixture fixture) : IClassFixture<R
     public async Task Metrics_Portal_PassesPromtoolAndCarriesRouteHistogramAndOwnMeters()
     {
         using var http = Running.Portal.CreateHttpClient();
+        using var signedIn = await Running.Portal.SignedInClientAsync(PortalRoles.Viewer);
         (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).EnsureSuccessStatusCode();
-        (await http.GetAsync(new Uri("/no-such-page", UriKind.Relative))).Dispose();
+        (await signedIn.GetAsync(new Uri("/no-such-page", UriKind.Relative))).Dispose();
 
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         var (exitCode, output) = await PromtoolCheckAsync(metrics);

@@ -1,4 +1,5 @@
 using System.Net;
+using Portal.Features.Auth;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Overview;
@@ -12,7 +13,7 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
     [InlineData("/jobs", "Hangfire dashboard")]
     public async Task PlannedArea_Get_SaysPlainlyItIsNotBuilt(string path, string expected)
     {
-        using var http = fixture.Running.Portal.CreateHttpClient();
+        using var http = await fixture.Running.Portal.SignedInClientAsync(PortalRoles.Admin);
 
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
 
@@ -21,9 +22,9 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
     }
 
     [Fact]
-    public async Task UnknownPage_Get_Returns404WithPortalPage()
+    public async Task UnknownPage_SignedIn_Returns404WithPortalPage()
     {
-        using var http = fixture.Running.Portal.CreateHttpClient();
+        using var http = await fixture.Running.Portal.SignedInClientAsync(PortalRoles.Viewer);
 
         using var response = await http.GetAsync(new Uri("/no-such-page", UriKind.Relative));
 
@@ -32,9 +33,9 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
     }
 
     [Fact]
-    public async Task HangfireDashboard_Get_Returns200()
+    public async Task HangfireDashboard_Admin_Returns200()
     {
-        using var http = fixture.Running.Portal.CreateHttpClient();
+        using var http = await fixture.Running.Portal.SignedInClientAsync(PortalRoles.Admin);
 
         using var response = await http.GetAsync(new Uri("/hangfire", UriKind.Relative));
 

@@ -3,7 +3,11 @@ using MudBlazor;
 namespace Portal.Components.Layout;
 
 /// <summary>One entry of the navigation drawer. <see cref="Built"/> is false for areas whose page does not exist yet.</summary>
-public sealed record NavigationArea(string Title, string Href, string Icon, string Summary, bool Built);
+public sealed record NavigationArea(string Title, string Href, string Icon, string Summary, bool Built)
+{
+    /// <summary>The role the page requires (from its own attribute); links are shown only to users who have it.</summary>
+    public string? Role => PageAccess.RequiredRole(Href);
+}
 
 public static class Navigation
 {
@@ -27,5 +31,13 @@ public static class Navigation
             "The weekly baseline report e-mailed to product leads, with its archive.", Built: false),
         new("Jobs", "/jobs", Icons.Material.Outlined.Schedule,
             "Background jobs: catalogue, run history, freshness, pause and run now.", Built: false),
+    ];
+
+    public static IReadOnlyList<NavigationArea> Administration { get; } =
+    [
+        new("Users", "/admin/users", Icons.Material.Outlined.People,
+            "Who may sign in, with which role.", Built: true),
+        new("Audit log", "/admin/audit", Icons.Material.Outlined.ManageSearch,
+            "Every administrative action: who, when, what, before and after.", Built: true),
     ];
 }

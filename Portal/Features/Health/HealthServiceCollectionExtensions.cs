@@ -40,8 +40,8 @@ public static class HealthServiceCollectionExtensions
     public static IEndpointRouteBuilder MapDependencyHealth(this IEndpointRouteBuilder endpoints)
     {
         // Liveness runs no probe: the process answers, so it is alive.
-        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = ReadinessResponse.WriteAsync });
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { ResponseWriter = ReadinessResponse.WriteAsync }).AllowAnonymous();
         return endpoints;
     }
 }

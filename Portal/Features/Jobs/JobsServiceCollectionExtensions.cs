@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Portal.Data;
+using Portal.Features.Auth;
 
 namespace Portal.Features.Jobs;
 
@@ -32,23 +33,21 @@ public static class JobsServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Hangfire's dashboard, for Admins: anonymous users are sent to sign in, other roles get 403.</summary>
     public static IEndpointRouteBuilder MapJobDashboard(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             DashboardTitle = "Portal · Hangfire",
-            AppPath = "/",
-            Authorization = [new OpenDashboardAuthorization()],
-        });
+            AppPath = "/jobs",
+            Authorization = [new AdminDashboardAuthorization()],
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         return endpoints;
     }
 
-    /// <summary>
-    /// Hangfire allows only local requests by default. Until sign-in exists the dashboard is as open as the rest of
-    /// the portal; the sign-in work replaces this filter with an Admin-only one.
-    /// </summary>
-    private sealed class OpenDashboardAuthorization : IDashboardAuthorizationFilter
+    /// <summary>Hangfire's own check, reading the signed-in principal (endpoint authorization already ran; this guards any other mount).</summary>
+    private sealed class AdminDashboardAuthorization : IDashboardAuthorizationFilter
     {
-        public bool Authorize(DashboardContext context) => true;
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(PortalRoles.Admin);
     }
 }

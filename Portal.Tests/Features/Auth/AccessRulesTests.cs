@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.StaticAssets;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Features.Auth;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Auth;
+
+/// <summary>
+/// Every route the portal maps × every kind of caller, against a table of exact status codes. A route added
+/// without a rule here fails <see cref="EveryMappedRoute_HasARule"/>.
+/// </summary>
+public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>
+{
+    public enum Caller { Anonymous, Viewer, Developer, Admin, RevokedToken }
+
+    /// <param name="Route">The route pattern as mapped.</param>
+    /// <param name="Url">A concrete address to request.</param>
+    /// <param name="Expected">Status per caller, in <see cref="Caller"/> order.</param>
+    public sealed record Rule(string Route, string Url, HttpMethod Method, bool Api, int[] Expected);
+
+    // Pages sign in with the cookie (a bearer token means nothing to them); API endpoints with tokens.
+    private static Rule Page(string route, string role, string? url = null) => new(route, url ?? route, HttpMethod.Get, false,
+        [302, Allowed(role, PortalRoles.Viewer), Allowed(role, PortalRoles.Developer), Allowed(role, PortalRoles.Admin), 302]);
+
+    private static Rule Api(string route, string role, string? url = null) => new(route, url ?? route, HttpMethod.Get, true,
+        [401, Allowed(role, PortalRoles.Viewer), Allowed(role, PortalRoles.Developer), Allowed(role, PortalRoles.Admin), 401]);
+
+    private static Rule Public(string route, string? url = null) => new(route, url ?? route, HttpMethod.Get, false, [200, 200, 200, 200, 200]);
+
+    private static int Allowed(string required, string caller) => PortalRoles.Rank(caller) >= PortalRoles.Rank(required) ? 200 : 403;
+
+    public static readonly Rule[] Rules =
+    [
+        Page("/", PortalRoles.Viewer),
+        Page("/scorecards", PortalRoles.Viewer),
+        Page("/queries", PortalRoles.Developer),
+        Page("/vitals", PortalRoles.Viewer),
+        Page("/prometheus", PortalRoles.Developer),
+        Page("/cache", PortalRoles.Viewer),
+        Page("/alerts", PortalRoles.Viewer),
+        Page("/reports", PortalRoles.Viewer),
+        Page("/jobs", PortalRoles.Viewer),
+        Page("/account", PortalRoles.Viewer),
+        Page("/admin/users", PortalRoles.Admin),
+        Page("/admin/audit", PortalRoles.Admin),
+        Page("/hangfire/{**path}", PortalRoles.Admin, "/hangfire"),
+        Api("/api/v1/me", PortalRoles.Viewer),
+        Api("/api/v1/audit", PortalRoles.Admin),
+        // Signed-in users are sent from the login page to where they were going.
+        new("/login", "/login", HttpMethod.Get, false, [200, 302, 302, 302, 200]),
+        // A form post without its antiforgery token is refused once the caller is known.
+        new("/logout", "/logout", HttpMethod.Post, false, [302, 400, 400, 400, 302]),
+        Public("/healthz"),
+        Public("/readyz"),
+        Public("/metrics"),
+        Public("/not-found"),
+        Public("/error"),
+        Public("/status/{Code:int}", "/status/404"),
+        // Development's fallback for files outside the static-asset manifest: sign in first, then nothing there.
+        new("/{**path:file}", "/no-such-file.txt", HttpMethod.Get, false, [302, 404, 404, 404, 302]),
+    ];
+
+    // Framework plumbing mapped by MapRazorComponents; the circuit itself needs a signed-in user (see below).
+    private static bool IsFramework(string route) => route.StartsWith("/_blazor", StringComparison.Ordinal) || route.StartsWith("/_framework", StringComparison.Ordinal);
+
+    private IEnumerable<string> MappedRoutes() => fixture.Running.Portal.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        .OfType<RouteEndpoint>()
+        .Where(endpoint => endpoint.Metadata.GetMetadata<StaticAssetDescriptor>() is null)
+        .Select(endpoint => "/" + endpoint.RoutePattern.RawText!.TrimStart('/'))
+        .Where(route => !IsFramework(route))
+        .Distinct();
+
+    [Fact]
+    public void EveryMappedRoute_HasARule()
+    {
+        var mapped = MappedRoutes().Order(StringComparer.Ordinal).ToList();
+        var ruled = Rules.Select(rule => rule.Route).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(ruled, mapped);
+    }
+
+    public static TheoryData<string, Caller> Cases()
+    {
+        var cases = new TheoryData<string, Caller>();
+        foreach (var rule in Rules)
+        {
+            foreach (var caller in Enum.GetValues<Caller>())
+            {
+                cases.Add(rule.Route, caller);
+            }
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Request_ByCaller_GetsExactlyTheRuledStatus(string route, Caller caller)
+    {
+        var rule = Rules.Single(candidate => candidate.Route == route);
+        using var client = await ClientForAsync(caller, rule.Api);
+        // A post is a form post, as a cross-site attacker would send it.
+        using var request = new HttpRequestMessage(rule.Method, new Uri(rule.Url, UriKind.Relative))
+        {
+            Content = rule.Method == HttpMethod.Post ? new FormUrlEncodedContent([]) : null,
+        };
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(rule.Expected[(int)caller], (int)response.StatusCode);
+        if (response.StatusCode == HttpStatusCode.Redirect && caller is Caller.Anonymous or Caller.RevokedToken)
+        {
+            Assert.StartsWith("/login?ReturnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        }
+        if ((int)response.StatusCode is 401 or 403 && rule.Api)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task Circuit_Anonymous_CannotConnect()
+    {
+        using var client = SignIn.NewClient(fixture.Running.Portal.BaseAddress);
+
+        using var response = await client.PostAsync(new Uri("/_blazor/negotiate?negotiateVersion=1", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    private async Task<HttpClient> ClientForAsync(Caller caller, bool api)
+    {
+        var portal = fixture.Running.Portal;
+        var role = caller.ToString();
+        switch (caller)
+        {
+            case Caller.Anonymous:
+                return SignIn.NewClient(portal.BaseAddress);
+            case Caller.RevokedToken:
+                return WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.RevokedTokenAsync());
+            default:
+                return api ? WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.TokenAsync(role)) : await portal.SignedInClientAsync(role);
+        }
+    }
+
+    private static HttpClient WithBearer(HttpClient client, string token)
+    {
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}

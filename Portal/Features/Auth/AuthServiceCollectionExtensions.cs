@@ -1,0 +1,132 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Features.Auth;
+
+public static class AuthServiceCollectionExtensions
+{
+    /// <summary>The scheme every request authenticates with; it forwards to cookie, API token or proxy header.</summary>
+    public const string PortalScheme = "Portal";
+
+    public static IServiceCollection AddPortalAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        var mode = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Mode ?? AuthMode.Local;
+
+        services.AddMemoryCache();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<ApiTokens>();
+        services.AddSingleton<PasswordSignIn>();
+        services.AddSingleton<InitialAdmin>();
+        services.AddSingleton<UserAdministration>();
+
+        services.AddAuthentication(PortalScheme)
+            .AddPolicyScheme(PortalScheme, "Cookie, API token or proxy header", scheme => scheme.ForwardDefaultSelector = context =>
+                ApiProblems.IsApi(context.Request) && ApiTokenAuthenticationHandler.HasBearer(context.Request)
+                    ? ApiTokenAuthenticationHandler.SchemeName
+                    : mode == AuthMode.Header ? ProxyHeaderAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ProxyHeaderAuthenticationHandler>(ProxyHeaderAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
+            {
+                cookie.Cookie.Name = "portal.auth";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.LoginPath = "/login";
+                cookie.SlidingExpiration = true;
+                cookie.Events = new CookieAuthenticationEvents
+                {
+                    OnRedirectToLogin = context => ApiProblems.IsApi(context.Request)
+                        ? ApiProblems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
+                            "Sign in, or send an API token: Authorization: Bearer <token>.")
+                        : RedirectAsync(context),
+                    // A 403 page rather than a redirect: the address stays the one the user asked for.
+                    OnRedirectToAccessDenied = context => ApiProblems.IsApi(context.Request)
+                        ? ApiProblems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this endpoint.")
+                        : SetStatusAsync(context.HttpContext, StatusCodes.Status403Forbidden),
+                    OnValidatePrincipal = RefreshFromDatabaseAsync,
+                };
+            });
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((cookie, auth) => cookie.ExpireTimeSpan = TimeSpan.FromDays(auth.Value.RememberMeDays));
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, UserRevalidation>();
+        return services;
+    }
+
+    private static Task RedirectAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static Task SetStatusAsync(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A disabled user is signed out at their next request; a changed role applies at once.</summary>
+    private static async Task RefreshFromDatabaseAsync(CookieValidatePrincipalContext context)
+    {
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var user = context.Principal?.UserId() is { } id ? await users.FindByIdAsync(id, context.HttpContext.RequestAborted) : null;
+        if (user is null or { Disabled: true })
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+
+        if (user.Role != context.Principal!.PortalRole() || user.Login != context.Principal!.Identity?.Name)
+        {
+            context.ReplacePrincipal(PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme));
+            context.ShouldRenew = true;
+        }
+    }
+
+    /// <summary>Signs a user in with the portal cookie; "remember me" makes it outlive the browser session.</summary>
+    public static Task SignInWithCookieAsync(this HttpContext context, PortalUser user, bool rememberMe) =>
+        context.SignInAsync(
+            CookieAuthenticationDefaults.AuthenticationScheme,
+            PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme),
+            new AuthenticationProperties { IsPersistent = rememberMe });
+
+    public static IEndpointRouteBuilder MapPortalAuth(this IEndpointRouteBuilder endpoints)
+    {
+        // A form post from the app bar; its antiforgery token keeps other sites from signing users out.
+        endpoints.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.Problem(title: "Bad request", detail: "The form's antiforgery token is missing or invalid: reload the page and try again.",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/login");
+        }).RequireAuthorization();
+
+        endpoints.MapGet("/api/v1/me", (ClaimsPrincipal user) => new MeResponse(
+                user.Identity!.Name!,
+                user.FindFirstValue(PortalClaims.DisplayName),
+                user.PortalRole()!,
+                user.FindFirstValue(PortalClaims.Method)!,
+                user.FindFirstValue(PortalClaims.TokenName)))
+            .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        return endpoints;
+    }
+
+    public sealed record MeResponse(string Login, string? DisplayName, string Role, string AuthMethod, string? Token);
+}
