@@ -19,9 +19,6 @@ public sealed class ReconnectBrowserTests(Chromium chromium) : IClassFixture<Chr
         await Expect(overlay).ToContainTextAsync("Connection lost — reconnecting…");
         // Drawn by our overlay, not Blazor's default grey box.
         await Expect(page.Locator("#components-reconnect-modal .portal-reconnect-card")).ToBeVisibleAsync();
-        if (Environment.GetEnvironmentVariable("PORTAL_TEST_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "reconnect.png") });
-        }
+        await Chromium.ScreenshotAsync(page, "reconnect");
     }
 }

@@ -41,6 +41,15 @@ public sealed class Chromium : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Saves a screenshot into $PORTAL_TEST_SCREENSHOTS when set, for a person to look at what the tests saw.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("PORTAL_TEST_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png") });
+        }
+    }
+
     public static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 

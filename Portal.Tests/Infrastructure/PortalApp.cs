@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>The real portal (its Program) in-process, on Kestrel at a free loopback port, with the given settings.</summary>
-public sealed class PortalApp(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+public sealed class PortalApp(IReadOnlyDictionary<string, string?> settings, CapturedLogs? logs = null) : WebApplicationFactory<Program>
 {
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -30,6 +31,10 @@ public sealed class PortalApp(IReadOnlyDictionary<string, string?> settings) : W
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         }
     }
 }

@@ -1,6 +1,6 @@
-using Humanizer;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Portal.Components;
 using Portal.Features.Jobs;
 
 namespace Portal.Features.Health;
@@ -20,15 +20,15 @@ public sealed class WorkerHealthCheck(WorkerHeartbeats heartbeats, IOptions<Work
         var stale = TimeSpan.FromSeconds(options.Value.StaleAfterSeconds);
         var alive = workers.Count(worker => worker.StoppedAt is null && worker.AgeSeconds <= stale.TotalSeconds);
         var latest = workers[0];
-        var age = TimeSpan.FromSeconds(latest.AgeSeconds).Humanize();
+        var age = Durations.Ago(TimeSpan.FromSeconds(latest.AgeSeconds));
         var data = new Dictionary<string, object> { ["node"] = latest.Node, ["ageSeconds"] = Math.Round(latest.AgeSeconds, 1), ["alive"] = alive };
         if (alive > 0)
         {
-            return HealthCheckResult.Healthy($"{alive} worker(s) alive · last heartbeat {age} ago on {latest.Node}", data);
+            return HealthCheckResult.Healthy($"{alive} worker(s) alive · last heartbeat {age} on {latest.Node}", data);
         }
 
         return new HealthCheckResult(context.Registration.FailureStatus, latest.StoppedAt is not null
             ? $"Stopped: no worker running; {latest.Node} shut down cleanly at {latest.StoppedAt:HH:mm:ss} UTC"
-            : $"Stale: last heartbeat {age} ago on {latest.Node}; the worker may have died or hung", data: data);
+            : $"Stale: last heartbeat {age} on {latest.Node}; the worker may have died or hung", data: data);
     }
 }

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Auth;
+
+#pragma warning disable CA1001 // disposed in DisposeAsync, as xUnit drives it
+public sealed class SignInTests : IAsyncLifetime
+#pragma warning restore CA1001
+{
+    private readonly CapturedLogs logs = new();
+    private TestDatabase database = null!;
+    private PortalApp portal = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Auth:MaxFailedAttempts"] = "3";
+        portal = new PortalApp(settings, logs).Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await portal.DisposeAsync();
+        await database.DisposeAsync();
+        logs.Dispose();
+    }
+
+    [Fact]
+    public async Task Login_RightPassword_SetsHttpOnlyLaxCookieAndRedirectsToReturnUrl()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/login?ReturnUrl=%2Fvitals");
+
+        using var response = await client.PostAsync(new Uri("/login?ReturnUrl=%2Fvitals", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = token,
+            ["Input.Login"] = account.Login.ToUpperInvariant(), // logins are case-insensitive
+            ["Input.Password"] = account.Password,
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(new Uri(portal.BaseAddress, "/vitals"), response.Headers.Location);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("portal.auth=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("expires=", cookie, StringComparison.OrdinalIgnoreCase); // no "remember me": a session cookie
+    }
+
+    [Fact]
+    public async Task Login_RememberMe_MakesThePersistentCookie()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+
+        using var response = await SignIn.PostAsync(client, account.Login, account.Password, rememberMe: true);
+
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("portal.auth=", StringComparison.Ordinal));
+        Assert.Contains("expires=", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Login_OffSiteReturnUrl_GoesHomeInstead()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/login?ReturnUrl=%2F%2Fevil.example");
+
+        using var response = await client.PostAsync(new Uri("/login?ReturnUrl=%2F%2Fevil.example", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = token,
+            ["Input.Login"] = account.Login,
+            ["Input.Password"] = account.Password,
+        }));
+
+        Assert.Equal(new Uri(portal.BaseAddress, "/"), response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Login_MaxFailedAttempts_LocksOutEvenTheRightPassword()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            using var wrong = await SignIn.PostAsync(client, account.Login, "not the password");
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            Assert.Contains("Wrong login or password.", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using var third = await SignIn.PostAsync(client, account.Login, "not the password");
+        using var right = await SignIn.PostAsync(client, account.Login, account.Password);
+
+        Assert.Contains("locked until", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
+        Assert.Contains("locked until", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var user = await portal.Services.GetRequiredService<UserStore>().FindByIdAsync(account.Id);
+        Assert.InRange(user!.LockedUntil!.Value, DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(16));
+    }
+
+    [Fact]
+    public async Task Login_WithoutAntiforgeryToken_IsRejectedAndSignsNobodyIn()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+
+        using var response = await client.PostAsync(new Uri("/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["Input.Login"] = account.Login,
+            ["Input.Password"] = account.Password,
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(cookie => cookie.StartsWith("portal.auth=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task DisabledUser_ExistingCookie_IsSignedOutAtNextRequest()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        (await SignIn.PostAsync(client, account.Login, account.Password)).Dispose();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+
+        await portal.Services.GetRequiredService<UserStore>().SetDisabledAsync(account.Id, true);
+
+        using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApiToken_Revoked_Gets401WithProblemBody()
+    {
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await portal.RevokedTokenAsync());
+
+        using var response = await client.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(401, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task ApiToken_NarrowerThanItsUser_ActsWithTheTokensRoleAndRecordsUse()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Admin);
+        var issued = await portal.Services.GetRequiredService<ApiTokens>().CreateAsync(account.Id, "dashboards", PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issued.Secret);
+
+        var me = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/me", UriKind.Relative));
+        using var audit = await client.GetAsync(new Uri("/api/v1/audit", UriKind.Relative));
+
+        Assert.Equal("Viewer", me.GetProperty("role").GetString());
+        Assert.Equal("dashboards", me.GetProperty("token").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, audit.StatusCode);
+        var token = (await portal.Services.GetRequiredService<ApiTokens>().ListForUserAsync(account.Id)).Single();
+        Assert.NotNull(token.LastUsedAt);
+    }
+
+    [Fact]
+    public async Task Secrets_AfterSignInsAndTokenUse_NeverReachTheLogsOrAPage()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Admin);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        (await SignIn.PostAsync(client, account.Login, "a wrong password 123")).Dispose();
+        (await SignIn.PostAsync(client, account.Login, account.Password)).Dispose();
+        var pages = new List<string>();
+        foreach (var path in new[] { "/", "/account", "/admin/users", "/admin/audit" })
+        {
+            pages.Add(await client.GetStringAsync(new Uri(path, UriKind.Relative)));
+        }
+        var secret = await portal.TokenAsync(PortalRoles.Viewer);
+        using var api = SignIn.NewClient(portal.BaseAddress);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        (await api.GetAsync(new Uri("/api/v1/me", UriKind.Relative))).Dispose();
+        var databasePassword = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password!;
+
+        var logged = logs.Text;
+        Assert.Contains(account.Login, logged, StringComparison.Ordinal); // the sign-in was logged…
+        foreach (var forbidden in new[] { account.Password, "a wrong password 123", secret, databasePassword })
+        {
+            Assert.DoesNotContain(forbidden, logged, StringComparison.Ordinal); // …its secrets were not
+            Assert.All(pages, page => Assert.DoesNotContain(forbidden, page, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Responses_CarrySecurityHeaders()
+    {
+        using var client = SignIn.NewClient(portal.BaseAddress);
+
+        using var response = await client.GetAsync(new Uri("/login", UriKind.Relative));
+
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+}
