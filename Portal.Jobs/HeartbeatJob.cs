@@ -1,12 +1,13 @@
-using Hangfire;
 using Portal.Features.Jobs;
 
 namespace Portal.Jobs;
 
-/// <summary>Records that a worker is alive and running jobs; the Overview turns stale without it.</summary>
-public sealed class HeartbeatJob(WorkerHeartbeats heartbeats, WorkerIdentity worker)
+/// <summary>Records that this worker is alive and running jobs.</summary>
+public sealed class HeartbeatJob(WorkerHeartbeats heartbeats, WorkerIdentity worker) : IPortalJob
 {
-    // The next beat is due in seconds: retrying an old one would only blur the picture.
-    [AutomaticRetry(Attempts = 0)]
-    public Task RunAsync(CancellationToken cancellationToken) => heartbeats.RecordAsync(worker, cancellationToken);
+    public async Task<string?> RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        await heartbeats.RecordAsync(worker, cancellationToken);
+        return $"{worker.Node} is alive";
+    }
 }

@@ -1,3 +1,4 @@
+using Hangfire.Common;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -19,20 +20,40 @@ public static class JobsApplication
 
         builder.Services.AddPortalData(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
+        builder.Services.AddOptions<JobsOptions>()
+            .Bind(builder.Configuration.GetSection(JobsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Retries come from configuration (per server, below), not from Hangfire's global default of ten.
+        GlobalJobFilters.Filters.Remove<AutomaticRetryAttribute>();
         builder.Services.AddHangfireServer((services, server) =>
         {
+            // Resolving the storage applies Hangfire's configuration (its log provider among it) before filters are made.
+            services.GetRequiredService<JobStorage>();
             var options = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var delays = services.GetRequiredService<IOptions<JobsOptions>>().Value.EffectiveRetryDelays;
             server.ServerName = WorkerIdentity.Current.Node;
             server.WorkerCount = options.WorkerCount;
             // Recurring jobs with a seconds field (the 15 s heartbeat) need the scheduler to look more often than its 15 s default.
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            server.FilterProvider = new JobFilterProviderCollection(JobFilterProviders.Providers, new JobFilterCollection
+            {
+                services.GetRequiredService<JobRunRecorder>(),
+                new AutomaticRetryAttribute { Attempts = delays.Length, DelaysInSeconds = delays },
+            });
         });
         builder.Services.AddHealthChecks();
 
         builder.Services.AddSingleton(WorkerIdentity.Current);
-        builder.Services.AddTransient<HeartbeatJob>();
+        foreach (var definition in Catalogue.Jobs)
+        {
+            builder.Services.AddSingleton(definition);
+        }
+        builder.Services.AddSingleton<JobRunRecorder>();
+        builder.Services.AddTransient<JobRunner>();
         builder.Services.AddHostedService<WorkerRegistration>();
-        builder.Services.AddHostedService<JobCatalogue>();
+        builder.Services.AddHostedService<CatalogueSync>();
         return builder;
     }
 

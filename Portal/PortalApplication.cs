@@ -56,6 +56,7 @@ public static class PortalApplication
         app.MapJobDashboard();
         app.MapPortalAuth();
         app.MapAuditApi();
+        app.MapJobsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

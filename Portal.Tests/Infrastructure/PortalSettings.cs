@@ -11,7 +11,7 @@ public static class PortalSettings
         ["Prometheus:TimeoutSeconds"] = "2",
         ["Health:ProbeIntervalSeconds"] = "1",
         ["Health:ProbeTimeoutSeconds"] = "2",
-        ["Worker:HeartbeatCron"] = "* * * * * *",
+        ["Jobs:Schedules:heartbeat"] = "* * * * * *",
         ["Worker:StaleAfterSeconds"] = "4",
         ["Worker:Urls"] = "http://127.0.0.1:0",
     };

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>A fresh database, a worker and a portal on Kestrel: what `./portal up` runs, in-process.</summary>
@@ -16,19 +18,23 @@ public sealed class RunningPortal : IAsyncDisposable
 
     public PortalApp Portal { get; }
 
-    public static async Task<RunningPortal> StartAsync(string? redis = null)
+    public static async Task<RunningPortal> StartAsync(string? redis = null, Action<IServiceCollection>? worker = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync();
-        WorkerHost? worker = null;
+        WorkerHost? host = null;
         try
         {
-            var settings = PortalSettings.For(database, redis);
-            worker = await WorkerHost.StartAsync(settings);
-            return new RunningPortal(database, worker, new PortalApp(settings).Start());
+            var all = PortalSettings.For(database, redis);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                all[key] = value;
+            }
+            host = await WorkerHost.StartAsync(all, worker);
+            return new RunningPortal(database, host, new PortalApp(all).Start());
         }
         catch
         {
-            if (worker is not null) await worker.DisposeAsync();
+            if (host is not null) await host.DisposeAsync();
             await database.DisposeAsync();
             throw;
         }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Data;
 using Portal.Jobs;
 
@@ -17,7 +18,8 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public Uri BaseAddress => new(app.Urls.First());
 
-    public static async Task<WorkerHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="configure">Extra services, e.g. test jobs added to the catalogue.</param>
+    public static async Task<WorkerHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -26,6 +28,7 @@ public sealed class WorkerHost : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddPortalJobs();
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         await app.Services.MigrateDatabaseAsync(CancellationToken.None);
         app.MapPortalJobs();

@@ -28,6 +28,9 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
     private static Rule Api(string route, string role, string? url = null) => new(route, url ?? route, HttpMethod.Get, true,
         [401, Allowed(role, PortalRoles.Viewer), Allowed(role, PortalRoles.Developer), Allowed(role, PortalRoles.Admin), 401]);
 
+    private static Rule ApiPost(string route, string role, string url, int success) => new(route, url, HttpMethod.Post, true,
+        [401, Allowed(role, PortalRoles.Viewer) == 200 ? success : 403, Allowed(role, PortalRoles.Developer) == 200 ? success : 403, success, 401]);
+
     private static Rule Public(string route, string? url = null) => new(route, url ?? route, HttpMethod.Get, false, [200, 200, 200, 200, 200]);
 
     private static int Allowed(string required, string caller) => PortalRoles.Rank(caller) >= PortalRoles.Rank(required) ? 200 : 403;
@@ -49,6 +52,11 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Page("/hangfire/{**path}", PortalRoles.Admin, "/hangfire"),
         Api("/api/v1/me", PortalRoles.Viewer),
         Api("/api/v1/audit", PortalRoles.Admin),
+        Api("/api/v1/jobs", PortalRoles.Viewer),
+        Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),
+        ApiPost("/api/v1/jobs/{id}/run", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/run", 202),
+        ApiPost("/api/v1/jobs/{id}/pause", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/pause", 200),
+        ApiPost("/api/v1/jobs/{id}/resume", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/resume", 200),
         // Signed-in users are sent from the login page to where they were going.
         new("/login", "/login", HttpMethod.Get, false, [200, 302, 302, 302, 200]),
         // A form post without its antiforgery token is refused once the caller is known.

@@ -25,14 +25,14 @@ public sealed class WorkerTests : IAsyncLifetime
         await using (var first = await WorkerHost.StartAsync(settings))
         {
             first.Services.GetRequiredService<IRecurringJobManager>()
-                .AddOrUpdate<HeartbeatJob>("retired-job", job => job.RunAsync(CancellationToken.None), Cron.Yearly());
+                .AddOrUpdate<JobRunner>("retired-job", runner => runner.RunAsync("retired-job", null, CancellationToken.None), Cron.Yearly());
         }
 
         await using var worker = await WorkerHost.StartAsync(settings);
 
         using (var connection = worker.Services.GetRequiredService<JobStorage>().GetConnection())
         {
-            Assert.Equal([JobCatalogue.Heartbeat], connection.GetRecurringJobs().Select(job => job.Id));
+            Assert.Equal(Catalogue.Jobs.Select(job => job.Id).Order(), connection.GetRecurringJobs().Select(job => job.Id).Order());
         }
 
         await using var data = new NpgsqlConnection(database.ConnectionString);

@@ -30,7 +30,7 @@ public static class Navigation
         new("Reports", "/reports", Icons.Material.Outlined.Summarize,
             "The weekly baseline report e-mailed to product leads, with its archive.", Built: false),
         new("Jobs", "/jobs", Icons.Material.Outlined.Schedule,
-            "Background jobs: catalogue, run history, freshness, pause and run now.", Built: false),
+            "Background jobs: catalogue, run history, freshness, pause and run now.", Built: true),
     ];
 
     public static IReadOnlyList<NavigationArea> Administration { get; } =

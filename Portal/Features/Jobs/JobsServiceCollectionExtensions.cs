@@ -20,6 +20,7 @@ public static class JobsServiceCollectionExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseFilter(new TriggeredBy())
             .UsePostgreSqlStorage(
                 bootstrap => bootstrap.UseNpgsqlConnection(connectionString),
                 new PostgreSqlStorageOptions
@@ -30,6 +31,8 @@ public static class JobsServiceCollectionExtensions
                 }));
         services.AddSingleton<ISchemaInstaller, HangfireSchema>();
         services.AddSingleton<WorkerHeartbeats>();
+        services.AddSingleton<JobRunStore>();
+        services.AddSingleton<JobsService>();
         return services;
     }
 

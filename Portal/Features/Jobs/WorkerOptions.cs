@@ -10,10 +10,6 @@ public sealed class WorkerOptions
     [Required]
     public string Urls { get; set; } = "http://127.0.0.1:5081";
 
-    /// <summary>Hangfire cron (seconds field included) of the heartbeat job.</summary>
-    [Required]
-    public string HeartbeatCron { get; set; } = "*/15 * * * * *";
-
     /// <summary>A worker whose last heartbeat is older than this is shown as stale.</summary>
     [Range(2, 3600)]
     public int StaleAfterSeconds { get; set; } = 45;

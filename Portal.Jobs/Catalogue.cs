@@ -1,0 +1,41 @@
+using Portal.Features.Jobs;
+
+namespace Portal.Jobs;
+
+/// <summary>A job the catalogue schedules: its implementation receives the run's progress reporter and returns its summary line.</summary>
+public interface IPortalJob
+{
+    Task<string?> RunAsync(JobContext context, CancellationToken cancellationToken);
+}
+
+public sealed record JobContext(string JobId, IJobProgress Progress);
+
+/// <summary>One recurring job: what it is, when it runs, how long it may take, and how fresh its output must stay.</summary>
+public sealed record JobDefinition(
+    string Id,
+    string Title,
+    string Description,
+    string Cron,
+    Type JobType,
+    TimeSpan Timeout,
+    TimeSpan Freshness,
+    bool Retries = true,
+    string Queue = "default")
+{
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+}
+
+/// <summary>Every recurring job of the portal, in one place. Schedules can be overridden per job with <c>Jobs:Schedules:{id}</c>.</summary>
+public static class Catalogue
+{
+    public static IReadOnlyList<JobDefinition> Jobs { get; } =
+    [
+        new("heartbeat", "Worker heartbeat",
+            "Records that a worker is alive and running jobs; the Overview turns the worker stale without it.",
+            "*/15 * * * * *", typeof(HeartbeatJob), Timeout: TimeSpan.FromSeconds(10), Freshness: TimeSpan.FromMinutes(1),
+            Retries: false), // the next beat is due in seconds: a retry would only blur the picture
+        new("job-history-cleanup", "Job history clean-up",
+            "Deletes job runs older than Jobs:HistoryRetentionDays (Hangfire itself keeps succeeded jobs only a day).",
+            "30 3 * * *", typeof(JobHistoryCleanupJob), Timeout: TimeSpan.FromMinutes(10), Freshness: TimeSpan.FromHours(26)),
+    ];
+}
