@@ -1,0 +1,54 @@
+using Portal.Features.Jobs;
+
+namespace Portal.Tests.Features.Jobs;
+
+public sealed class JobScheduleTests
+{
+    [Theory]
+    [InlineData("* * * * * *", "every second")]
+    [InlineData("*/15 * * * * *", "every 15 seconds")]
+    [InlineData("* * * * *", "every minute")]
+    [InlineData("*/5 * * * *", "every 5 minutes")]
+    [InlineData("17 * * * *", "every hour at :17")]
+    [InlineData("0 */6 * * *", "every 6 hours")]
+    [InlineData("0 2 * * *", "every day at 02:00 UTC")]
+    [InlineData("30 3 * * *", "every day at 03:30 UTC")]
+    [InlineData("0 6 * * 1", "every Monday at 06:00 UTC")]
+    [InlineData("0 9 * * 1-5", "on a custom schedule")]
+    [InlineData("0 0 1 * *", "on a custom schedule")]
+    public void Describe_CommonSchedules_InWords(string cron, string expected) =>
+        Assert.Equal(expected, JobSchedule.Describe(cron, TimeZoneInfo.Utc));
+
+    [Fact]
+    public void Describe_OtherTimeZone_NamesIt()
+    {
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+        Assert.Equal("every day at 02:00 Europe/Berlin", JobSchedule.Describe("0 2 * * *", berlin));
+    }
+
+    [Fact]
+    public void NextAfter_SecondsField_IsTheNextMultiple()
+    {
+        var from = new DateTimeOffset(2026, 11, 23, 10, 0, 7, TimeSpan.Zero);
+
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 10, 0, 15, TimeSpan.Zero), JobSchedule.NextAfter("*/15 * * * * *", TimeZoneInfo.Utc, from));
+    }
+
+    [Fact]
+    public void Freshness_SucceededWithinObjective_IsFreshElseStaleSinceTheDeadline()
+    {
+        var definition = new JobDefinitionRow
+        {
+            Id = "snapshot", Title = "Snapshot", Description = "", Cron = "*/5 * * * *", TimeZone = "UTC", Queue = "default",
+            TimeoutSeconds = 60, FreshnessSeconds = 900, Retries = true, Paused = false,
+        };
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+        Assert.True(JobsService.FreshnessOf(definition, now.AddMinutes(-15), now).Fresh);
+        var stale = JobsService.FreshnessOf(definition, now.AddMinutes(-20), now);
+        Assert.False(stale.Fresh);
+        Assert.Equal(now.AddMinutes(-5), stale.StaleSince);
+        Assert.Null(JobsService.FreshnessOf(definition, null, now).StaleSince);
+    }
+}
