@@ -8,7 +8,8 @@ public interface IPortalJob
     Task<string?> RunAsync(JobContext context, CancellationToken cancellationToken);
 }
 
-public sealed record JobContext(string JobId, IJobProgress Progress);
+/// <param name="HangfireJobId">Hangfire's id of this fire (one id per fire; a retry keeps it).</param>
+public sealed record JobContext(string JobId, string? HangfireJobId, IJobProgress Progress);
 
 /// <summary>One recurring job: what it is, when it runs, how long it may take, and how fresh its output must stay.</summary>
 public sealed record JobDefinition(

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Server;
-using Hangfire.Storage;
+using Dapper;
+using Npgsql;
 using Portal.Features.Jobs;
 
 namespace Portal.Jobs;
@@ -15,7 +16,7 @@ public sealed class JobTimedOutException(TimeSpan timeout) : Exception($"The job
 /// What Hangfire executes for every catalogue job: finds the job's class, keeps it from running concurrently with
 /// itself, enforces its time-out, hands it its progress reporter, and returns its summary line.
 /// </summary>
-public sealed class JobRunner(IServiceProvider services, IEnumerable<JobDefinition> catalogue, JobRunStore runs, JobStorage storage)
+public sealed class JobRunner(IServiceProvider services, IEnumerable<JobDefinition> catalogue, JobRunStore runs, NpgsqlDataSource dataSource)
 {
     public const string RunIdItem = "portal:run-id";
 
@@ -33,18 +34,16 @@ public sealed class JobRunner(IServiceProvider services, IEnumerable<JobDefiniti
         var definition = catalogue.SingleOrDefault(candidate => candidate.Id == jobId)
             ?? throw new InvalidOperationException($"Job '{jobId}' is not in this worker's catalogue.");
 
-        using var connection = storage.GetConnection();
-        IDisposable exclusive;
-        try
-        {
-            exclusive = connection.AcquireDistributedLock($"portal:job:{jobId}", TimeSpan.FromSeconds(1));
-        }
-        catch (DistributedLockTimeoutException)
+        // A session advisory lock, held by this connection for the run: PostgreSQL releases it the moment the
+        // connection ends, so a worker that dies mid-run never leaves the job locked (as a lock row would).
+        var lockName = $"portal:job:{jobId}";
+        await using var exclusive = await dataSource.OpenConnectionAsync(shutdown);
+        if (!await exclusive.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(hashtextextended(@lockName, 0))", new { lockName }))
         {
             throw new JobSkippedException("skipped: the previous run is still running");
         }
 
-        using (exclusive)
+        try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             timeout.CancelAfter(definition.Timeout);
@@ -56,12 +55,16 @@ public sealed class JobRunner(IServiceProvider services, IEnumerable<JobDefiniti
             var job = (IPortalJob)ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, definition.JobType);
             try
             {
-                return await job.RunAsync(new JobContext(jobId, progress), timeout.Token);
+                return await job.RunAsync(new JobContext(jobId, context?.BackgroundJob.Id, progress), timeout.Token);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !shutdown.IsCancellationRequested)
             {
                 throw new JobTimedOutException(definition.Timeout);
             }
+        }
+        finally
+        {
+            await exclusive.ExecuteAsync("SELECT pg_advisory_unlock(hashtextextended(@lockName, 0))", new { lockName });
         }
     }
 

@@ -1,6 +1,7 @@
 using Portal.Features.Auth;
 using Portal.Tests.Features.Jobs;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Worker;
 using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;

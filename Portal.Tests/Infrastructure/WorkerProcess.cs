@@ -3,13 +3,15 @@ using System.Text;
 
 namespace Portal.Tests.Infrastructure;
 
-/// <summary>Portal.Jobs as its own operating-system process, for tests that must kill it the hard way.</summary>
+/// <summary>A worker as its own operating-system process, for tests that run two or must kill one the hard way.</summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
 
     private WorkerProcess(Process process) => this.process = process;
+
+    public int ProcessId => process.Id;
 
     public string Output
     {
@@ -22,9 +24,10 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="executable">Portal.Jobs itself, or Portal.Tests.Worker (the same worker with the test jobs).</param>
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> settings, string executable = "Portal.Jobs")
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Portal.Jobs"))
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, executable))
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,

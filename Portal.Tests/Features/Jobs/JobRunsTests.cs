@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Features.Auth;
 using Portal.Features.Jobs;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Worker;
 
 namespace Portal.Tests.Features.Jobs;
 

@@ -12,6 +12,7 @@ public static class JobsServiceCollectionExtensions
     public static IServiceCollection AddJobStorage(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(DataServiceCollectionExtensions.ConnectionStringName)!;
+        var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddOptions<WorkerOptions>()
             .Bind(configuration.GetSection(WorkerOptions.Section))
             .ValidateDataAnnotations()
@@ -28,6 +29,8 @@ public static class JobsServiceCollectionExtensions
                     SchemaName = HangfireSchema.Name,
                     PrepareSchemaIfNecessary = false, // HangfireSchema installs it under the migration lock
                     QueuePollInterval = TimeSpan.FromSeconds(1),
+                    InvisibilityTimeout = TimeSpan.FromSeconds(worker.InvisibilityTimeoutSeconds),
+                    UseSlidingInvisibilityTimeout = true,
                 }));
         services.AddSingleton<ISchemaInstaller, HangfireSchema>();
         services.AddSingleton<WorkerHeartbeats>();

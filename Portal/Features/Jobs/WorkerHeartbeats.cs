@@ -43,7 +43,8 @@ public sealed class WorkerHeartbeats(NpgsqlDataSource dataSource)
         const string sql = """
             INSERT INTO worker_heartbeats (node, started_at, beat_at, version)
             VALUES (@Node, @StartedAt, now(), @Version)
-            ON CONFLICT (node) DO UPDATE SET beat_at = now(), stopped_at = NULL, version = excluded.version;
+            ON CONFLICT (node) DO UPDATE SET beat_at = now(), version = excluded.version
+                WHERE worker_heartbeats.stopped_at IS NULL; -- a beat racing the shutdown does not revive a stopped worker
 
             DELETE FROM worker_heartbeats WHERE beat_at < now() - @Retention;
             """;

@@ -14,6 +14,13 @@ public sealed class WorkerOptions
     [Range(2, 3600)]
     public int StaleAfterSeconds { get; set; } = 45;
 
+    /// <summary>
+    /// A job fetched by a worker that then dies becomes visible to the other workers after this long
+    /// (kept alive while its worker runs, however long the job takes).
+    /// </summary>
+    [Range(5, 24 * 3600)]
+    public int InvisibilityTimeoutSeconds { get; set; } = 300;
+
     /// <summary>Concurrent jobs per worker process.</summary>
     [Range(1, 64)]
     public int WorkerCount { get; set; } = 4;
