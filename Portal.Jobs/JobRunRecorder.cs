@@ -19,7 +19,19 @@ public sealed class JobRunRecorder(JobRunStore runs, WorkerIdentity worker, ILog
         new HistogramConfiguration { LabelNames = ["job"], Buckets = Histogram.ExponentialBuckets(0.005, 4, 10) });
 
     private static readonly Gauge LastSuccess = Metrics.CreateGauge(
-        "portal_job_last_success_timestamp_seconds", "When each catalogue job last succeeded (Unix time); alert on time() minus this.", "job");
+        "portal_job_last_success_timestamp_seconds", "When each catalogue job last succeeded (Unix time).", "job");
+
+    private static readonly Gauge SinceLastSuccess = Metrics.CreateGauge(
+        "portal_job_seconds_since_last_success", "Seconds since each catalogue job last succeeded, as of the scrape: alert when it exceeds the job's freshness objective.", "job");
+
+    static JobRunRecorder() => Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        foreach (var labels in LastSuccess.GetAllLabelValues())
+        {
+            SinceLastSuccess.WithLabels(labels).Set(now - LastSuccess.WithLabels(labels).Value);
+        }
+    });
 
     public void OnPerforming(PerformingContext context)
     {

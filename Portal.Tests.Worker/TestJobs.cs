@@ -12,6 +12,7 @@ public static class TestJobs
     public const string Slow = "test-slow";
     public const string Counting = "test-counting";
     public const string Lengthy = "test-lengthy";
+    public const string Overrunning = "test-overrunning";
 
     /// <summary>The table the counting and long jobs write their side effects to.</summary>
     public const string EffectsTable = "test_job_effects";
@@ -25,6 +26,8 @@ public static class TestJobs
             "0 0 1 1 *", typeof(SlowJob), Timeout: TimeSpan.FromSeconds(30), Freshness: TimeSpan.FromDays(400), Retries: false));
         services.AddSingleton(new JobDefinition(Counting, "Counts its executions", "Appends one row per execution to test_job_effects.",
             "0 0 1 1 *", typeof(CountingJob), Timeout: TimeSpan.FromSeconds(30), Freshness: TimeSpan.FromDays(400), Retries: false));
+        services.AddSingleton(new JobDefinition(Overrunning, "Overruns its time-out", "Waits 30 s with a time-out of 1 s.",
+            "0 0 1 1 *", typeof(OverrunningJob), Timeout: TimeSpan.FromSeconds(1), Freshness: TimeSpan.FromDays(400), Retries: false));
         services.AddSingleton(new JobDefinition(Lengthy, "Runs for 15 seconds", "Records its start and its end in test_job_effects.",
             "0 0 1 1 *", typeof(LengthyJob), Timeout: TimeSpan.FromMinutes(2), Freshness: TimeSpan.FromDays(400), Retries: false));
     }
@@ -45,6 +48,15 @@ public static class TestJobs
                 await context.Progress.ReportAsync(batch * 20, $"batch {batch} of 5", cancellationToken);
             }
             return "processed 5 batches";
+        }
+    }
+
+    public sealed class OverrunningJob : IPortalJob
+    {
+        public async Task<string?> RunAsync(JobContext context, CancellationToken cancellationToken)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
+            return "never gets here";
         }
     }
 

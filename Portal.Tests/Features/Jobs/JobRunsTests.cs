@@ -108,6 +108,36 @@ public sealed class JobRunsTests(JobRunsFixture fixture) : IClassFixture<JobRuns
     }
 
     [Fact]
+    public async Task JobOverItsTimeout_IsCancelledAndRecordedTimedOut()
+    {
+        var (_, hangfireJobId) = await Portal.Services.GetRequiredService<JobsService>().RunNowAsync(await AdminAsync(), TestJobs.Overrunning);
+
+        var runs = await WaitForRunsAsync(TestJobs.Overrunning, runs => runs.Any(run => run.HangfireJobId == hangfireJobId && run.Outcome != JobOutcomes.Running), "the run ended");
+
+        var run = runs.Single(run => run.HangfireJobId == hangfireJobId);
+        Assert.Equal(JobOutcomes.TimedOut, run.Outcome);
+        Assert.Equal("The job ran longer than its time-out of 00:00:01 and was cancelled.", run.ErrorMessage);
+        Assert.InRange(run.DurationMs!.Value, 1000, 10_000);
+    }
+
+    [Fact]
+    public async Task RunNowTwice_WhileTheFirstRuns_TheSecondIsSkippedNotRunConcurrently()
+    {
+        var service = Portal.Services.GetRequiredService<JobsService>();
+        var admin = await AdminAsync();
+
+        var (_, first) = await service.RunNowAsync(admin, TestJobs.Slow);
+        await WaitForRunsAsync(TestJobs.Slow, runs => runs.Any(run => run.HangfireJobId == first && run.Outcome == JobOutcomes.Running), "the first run started");
+        var (_, second) = await service.RunNowAsync(admin, TestJobs.Slow);
+
+        var runs = await WaitForRunsAsync(TestJobs.Slow, runs => runs.Count(run => (run.HangfireJobId == first || run.HangfireJobId == second) && run.FinishedAt is not null) == 2, "both runs ended");
+        Assert.Equal(JobOutcomes.Succeeded, runs.Single(run => run.HangfireJobId == first).Outcome);
+        var skipped = runs.Single(run => run.HangfireJobId == second);
+        Assert.Equal(JobOutcomes.Skipped, skipped.Outcome);
+        Assert.Equal("skipped: the previous run is still running", skipped.Summary);
+    }
+
+    [Fact]
     public async Task Pause_RecordsFiresAsSkippedAndResumeRestartsThem()
     {
         var service = Portal.Services.GetRequiredService<JobsService>();
@@ -172,5 +202,7 @@ public sealed class JobRunsTests(JobRunsFixture fixture) : IClassFixture<JobRuns
         Assert.Matches(@"portal_job_duration_seconds_count\{job=""heartbeat""\} [1-9]", metrics);
         var lastSuccess = double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, @"portal_job_last_success_timestamp_seconds\{job=""heartbeat""\} (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 - lastSuccess, 0, 10);
+        var sinceLastSuccess = double.Parse(System.Text.RegularExpressions.Regex.Match(metrics, @"portal_job_seconds_since_last_success\{job=""heartbeat""\} (\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(sinceLastSuccess, 0, 10);
     }
 }
