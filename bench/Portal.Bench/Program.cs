@@ -37,3 +37,5 @@ foreach (var benchmark in benchmarks)
 {
     Console.WriteLine(await benchmark.RunAsync(iterations));
 }
+
+await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);
