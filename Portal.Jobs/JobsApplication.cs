@@ -34,6 +34,7 @@ public static class JobsApplication
             var options = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var delays = services.GetRequiredService<IOptions<JobsOptions>>().Value.EffectiveRetryDelays;
             server.ServerName = WorkerIdentity.Current.Node;
+            server.Queues = services.GetServices<JobDefinition>().Select(job => job.Queue).Append("default").Distinct().ToArray();
             server.WorkerCount = options.WorkerCount;
             // Recurring jobs with a seconds field (the 15 s heartbeat) need the scheduler to look more often than its 15 s default.
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
