@@ -58,6 +58,24 @@ public static class JobsApplication
         return builder;
     }
 
+    /// <summary>The worker process: migrate, then run until stopped. <paramref name="configure"/> adds services (the test worker's jobs).</summary>
+    public static async Task<int> RunAsync(string[] args, Action<IServiceCollection>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddPortalJobs();
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        if (!await app.Services.TryMigrateDatabaseAsync(app.Lifetime.ApplicationStopping))
+        {
+            return 1;
+        }
+
+        app.MapPortalJobs();
+        await app.RunAsync();
+        return 0;
+    }
+
     public static WebApplication MapPortalJobs(this WebApplication app)
     {
         app.UseHttpMetrics();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Portal.Components;
 
 namespace Portal.Features.Audit;
 
@@ -67,13 +68,6 @@ public sealed partial class AuditLogPage
     private void ApplyRange(DateRange? range) => Apply(("from", FormatDay(range?.Start)), ("to", FormatDay(range?.End)));
 
     // Filters live in the address: changing one navigates, and OnParametersSet reloads the grid.
-    private void Apply(params (string Name, string? Value)[] changes)
-    {
-        var query = new Dictionary<string, object?> { ["actor"] = Actor, ["action"] = Action, ["text"] = Text, ["from"] = From, ["to"] = To };
-        foreach (var (name, value) in changes)
-        {
-            query[name] = string.IsNullOrWhiteSpace(value) ? null : value;
-        }
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), replace: true);
-    }
+    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
+        new Dictionary<string, string?> { ["actor"] = Actor, ["action"] = Action, ["text"] = Text, ["from"] = From, ["to"] = To }, changes);
 }

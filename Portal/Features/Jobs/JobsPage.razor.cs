@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
+using Portal.Components;
 
 namespace Portal.Features.Jobs;
 
@@ -156,15 +157,8 @@ public sealed partial class JobsPage : IDisposable
         await LoadAsync();
     }
 
-    private void Apply(params (string Name, string? Value)[] changes)
-    {
-        var query = new Dictionary<string, object?> { ["view"] = View, ["job"] = JobFilter, ["outcome"] = OutcomeFilter, ["range"] = Range };
-        foreach (var (name, value) in changes)
-        {
-            query[name] = string.IsNullOrWhiteSpace(value) ? null : value;
-        }
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), replace: true);
-    }
+    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
+        new Dictionary<string, string?> { ["view"] = View, ["job"] = JobFilter, ["outcome"] = OutcomeFilter, ["range"] = Range }, changes);
 
     public void Dispose()
     {
