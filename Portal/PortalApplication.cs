@@ -57,6 +57,7 @@ public static class PortalApplication
         app.MapPortalAuth();
         app.MapAuditApi();
         app.MapJobsApi();
+        app.MapPrometheusApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

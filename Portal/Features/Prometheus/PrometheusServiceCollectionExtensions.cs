@@ -3,7 +3,6 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
-using Refit;
 
 namespace Portal.Features.Prometheus;
 
@@ -16,28 +15,34 @@ public static class PrometheusServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddRefitGeneratedClient<IPrometheusApi>()
-            .ConfigureHttpClient((sp, http) =>
-            {
-                var options = sp.GetRequiredService<IOptions<PrometheusOptions>>().Value;
-                http.BaseAddress = new Uri(options.Url);
-                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns time-outs
-            })
-            .AddResilienceHandler("prometheus", (pipeline, context) =>
-            {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<PrometheusOptions>>().Value;
-                var attempt = TimeSpan.FromSeconds(options.TimeoutSeconds);
-                pipeline
-                    .AddTimeout(attempt * 2)
-                    .AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = 2,
-                        Delay = TimeSpan.FromMilliseconds(200),
-                        BackoffType = DelayBackoffType.Exponential,
-                        ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome)),
-                    })
-                    .AddTimeout(attempt);
-            });
+        // One named HttpClient per configured server (the default one included), each with its own pipeline.
+        var configured = configuration.GetSection(PrometheusOptions.Section).Get<PrometheusOptions>() ?? new PrometheusOptions();
+        foreach (var server in configured.AllServers.Keys)
+        {
+            services.AddHttpClient(PrometheusClient.HttpClientName(server), (sp, http) =>
+                {
+                    var options = sp.GetRequiredService<IOptions<PrometheusOptions>>().Value;
+                    http.BaseAddress = new Uri(options.AllServers[server]);
+                    http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns time-outs
+                })
+                .AddResilienceHandler($"prometheus-{server}", (pipeline, context) =>
+                {
+                    var options = context.ServiceProvider.GetRequiredService<IOptions<PrometheusOptions>>().Value;
+                    var attempt = TimeSpan.FromSeconds(options.TimeoutSeconds);
+                    pipeline
+                        .AddTimeout(attempt * 2)
+                        .AddRetry(new HttpRetryStrategyOptions
+                        {
+                            MaxRetryAttempts = 2,
+                            Delay = TimeSpan.FromMilliseconds(200),
+                            BackoffType = DelayBackoffType.Exponential,
+                            ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome)),
+                        })
+                        .AddTimeout(attempt);
+                });
+        }
+        services.AddSingleton<PrometheusClient>();
+        services.AddSingleton(sp => sp.GetRequiredService<PrometheusClient>().Api());
         return services;
     }
 

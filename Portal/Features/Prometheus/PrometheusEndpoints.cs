@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Portal.Features.Auth;
+
+namespace Portal.Features.Prometheus;
+
+/// <summary><c>GET /api/v1/prometheus/query</c> and <c>/query_range</c> (Developer): PromQL through the portal's client.</summary>
+public static class PrometheusEndpoints
+{
+    /// <summary>Prometheus refuses more points per series than this; we refuse first, with a clearer message.</summary>
+    public const int MaxPoints = 11_000;
+
+    // NaN and ±Inf are real answers ("0/0", "1/0"): written as the JSON strings "NaN", "Infinity" and "-Infinity".
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public sealed record SampleResponse(DateTimeOffset Time, double Value);
+
+    public sealed record SeriesResponse(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<SampleResponse> Samples);
+
+    public sealed record QueryResponse(
+        string ResultType, double DurationMs, int SeriesCount, int Points, IReadOnlyList<string> Warnings,
+        IReadOnlyList<SeriesResponse> Series, SampleResponse? Scalar, string? Text);
+
+    public static IEndpointRouteBuilder MapPrometheusApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/v1/prometheus/query", async (string? query, string? time, string? server, PrometheusClient prometheus, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(query))
+            {
+                return Invalid("query is required: a PromQL expression.");
+            }
+            if (!TryInstant(time, out var at))
+            {
+                return Invalid("time must be an ISO-8601 instant or Unix seconds.");
+            }
+            return await AnswerAsync(() => prometheus.QueryAsync(query, at, server, cancellationToken));
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
+
+        endpoints.MapGet("/api/v1/prometheus/query_range", async (string? query, string? start, string? end, string? step, string? server, PrometheusClient prometheus, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(query))
+            {
+                return Invalid("query is required: a PromQL expression.");
+            }
+            if (!TryInstant(start, out var from) || from is null)
+            {
+                return Invalid("start is required: an ISO-8601 instant or Unix seconds.");
+            }
+            if (!TryInstant(end, out var until) || until is null)
+            {
+                return Invalid("end is required: an ISO-8601 instant or Unix seconds.");
+            }
+            if (until <= from)
+            {
+                return Invalid("end must be after start.");
+            }
+            if (!TryDuration(step, out var resolution))
+            {
+                return Invalid("step is required: seconds (15) or a duration (15s, 1m, 1h).");
+            }
+            if ((until.Value - from.Value) / resolution > MaxPoints)
+            {
+                return Invalid($"start to end at this step gives more than {MaxPoints:N0} points per series: choose a larger step.");
+            }
+            return await AnswerAsync(() => prometheus.QueryRangeAsync(query, from.Value, until.Value, resolution, server, cancellationToken));
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
+        return endpoints;
+    }
+
+    private static async Task<IResult> AnswerAsync(Func<Task<PrometheusAnswer>> query)
+    {
+        try
+        {
+            var (result, duration) = await query();
+            return Results.Json(new QueryResponse(
+                result.ResultType, Math.Round(duration.TotalMilliseconds, 1), result.Series.Count, result.Points, result.Warnings,
+                result.Series.Select(series => new SeriesResponse(series.Name, series.Labels, series.Samples.Select(Sample).ToList())).ToList(),
+                result.Scalar is { } scalar ? Sample(scalar) : null, result.Text), Json);
+        }
+        catch (PrometheusQueryException ex)
+        {
+            return Results.Problem(title: "Prometheus refused the query", detail: ex.Message, statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["errorType"] = ex.ErrorType });
+        }
+        catch (PrometheusUnavailableException ex)
+        {
+            return Results.Problem(title: "Prometheus is unavailable", detail: ex.Message, statusCode: StatusCodes.Status502BadGateway);
+        }
+    }
+
+    private static SampleResponse Sample(PrometheusSample sample) => new(sample.Timestamp, sample.Value);
+
+    private static IResult Invalid(string detail) =>
+        Results.Problem(title: "Invalid query parameter", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+
+    public static bool TryInstant(string? value, out DateTimeOffset? instant)
+    {
+        instant = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            instant = DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+            return true;
+        }
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            instant = parsed.ToUniversalTime();
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Seconds ("15", "0.5") or a PromQL-style duration ("15s", "5m", "1h", "1d").</summary>
+    public static bool TryDuration(string? value, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+        var (number, unit) = char.IsLetter(value[^1]) ? (value[..^1], value[^1]) : (value, 's');
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+        {
+            return false;
+        }
+        duration = unit switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'd' => TimeSpan.FromDays(amount),
+            _ => TimeSpan.Zero,
+        };
+        return duration > TimeSpan.Zero;
+    }
+}
