@@ -22,7 +22,7 @@ public static class Navigation
         new("Web Vitals", "/vitals", Icons.Material.Outlined.Speed,
             "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device.", Built: false),
         new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,
-            "A PromQL explorer with charts, tables and shareable links.", Built: false),
+            "A PromQL explorer with charts, tables and shareable links.", Built: true),
         new("Cache", "/cache", Icons.Material.Outlined.Memory,
             "Redis statistics and the portal's own cache tiers: hit ratios, memory, evictions.", Built: false),
         new("Alerts", "/alerts", Icons.Material.Outlined.NotificationsActive,

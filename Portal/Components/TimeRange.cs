@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Portal.Components;
+
+/// <summary>
+/// The time range a page shows, as the address carries it: <c>range=1h|6h|24h|7d</c> ending now, or
+/// <c>range=custom&amp;from=…&amp;to=…</c> (ISO-8601). Shared by every page with a time axis.
+/// </summary>
+public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset To)
+{
+    public static readonly IReadOnlyDictionary<string, TimeSpan> Presets = new Dictionary<string, TimeSpan>
+    {
+        ["1h"] = TimeSpan.FromHours(1),
+        ["6h"] = TimeSpan.FromHours(6),
+        ["24h"] = TimeSpan.FromDays(1),
+        ["7d"] = TimeSpan.FromDays(7),
+    };
+
+    public const string Custom = "custom";
+
+    public TimeSpan Span => To - From;
+
+    public static TimeRange Parse(string? key, string? from, string? to, DateTimeOffset now, string fallback = "1h")
+    {
+        if (key == Custom && TryInstant(from, out var start) && TryInstant(to, out var end) && end > start)
+        {
+            return new TimeRange(Custom, start, end);
+        }
+        var preset = key is not null && Presets.ContainsKey(key) ? key : fallback;
+        return new TimeRange(preset, now - Presets[preset], now);
+    }
+
+    /// <summary>The query-string values that reproduce this range (a preset keeps following "now").</summary>
+    public (string Range, string? From, string? To) ToQuery() =>
+        Key == Custom ? (Custom, From.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), To.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : (Key, null, null);
+
+    /// <summary>A step giving about one point per <paramref name="pixelsPerPoint"/> pixels of a chart <paramref name="widthPixels"/> wide, never under 1 s, rounded to whole seconds.</summary>
+    public TimeSpan StepFor(int widthPixels, int pixelsPerPoint = 4)
+    {
+        var points = Math.Max(10, widthPixels / pixelsPerPoint);
+        return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(Span.TotalSeconds / points)));
+    }
+
+    private static bool TryInstant(string? value, out DateTimeOffset instant) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out instant);
+}
