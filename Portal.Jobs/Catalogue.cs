@@ -35,6 +35,9 @@ public static class Catalogue
             "Records that a worker is alive and running jobs; the Overview turns the worker stale without it.",
             "*/15 * * * * *", typeof(HeartbeatJob), Timeout: TimeSpan.FromSeconds(10), Freshness: TimeSpan.FromMinutes(1),
             Retries: false), // the next beat is due in seconds: a retry would only blur the picture
+        new("cache-cleanup", "Cache clean-up",
+            "Deletes expired results from the cache's PostgreSQL tier, in batches.",
+            "*/10 * * * *", typeof(CacheCleanupJob), Timeout: TimeSpan.FromMinutes(5), Freshness: TimeSpan.FromMinutes(30)),
         new("job-history-cleanup", "Job history clean-up",
             "Deletes job runs older than Jobs:HistoryRetentionDays (Hangfire itself keeps succeeded jobs only a day).",
             "30 3 * * *", typeof(JobHistoryCleanupJob), Timeout: TimeSpan.FromMinutes(10), Freshness: TimeSpan.FromHours(26)),

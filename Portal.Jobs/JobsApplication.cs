@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Features.Cache;
 using Portal.Features.Jobs;
 using Portal.Observability;
 using Prometheus;
@@ -46,6 +47,8 @@ public static class JobsApplication
         });
         builder.Services.AddHealthChecks();
 
+        builder.Services.AddOptions<CacheOptions>().Bind(builder.Configuration.GetSection(CacheOptions.Section));
+        builder.Services.AddSingleton<CacheEntryStore>();
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Portal.Features.Prometheus;
 using Portal.Features.Auth;
 using Portal.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -10,6 +12,11 @@ public sealed class PrometheusExplorerBrowserTests(RunningPortalFixture fixture,
     [Fact]
     public async Task Explorer_QueryUp_DrawsAChartAndItsShareableUrlReproducesIt()
     {
+        // The test Prometheus scrapes every 15 s: wait for its first samples of `up`.
+        var prometheus = fixture.Running.Portal.Services.GetRequiredService<PrometheusClient>();
+        var now = DateTimeOffset.UtcNow;
+        await Eventually.HoldsAsync(async () => (await prometheus.QueryRangeAsync("up", now.AddMinutes(-5), DateTimeOffset.UtcNow.AddSeconds(-30), TimeSpan.FromSeconds(15))).Result.Series.Count > 0,
+            TimeSpan.FromSeconds(60), "Prometheus has scraped `up` at least once");
         var page = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Developer, "/prometheus");
 
         await page.GetByLabel("PromQL").FillAsync("up");

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Portal.Data;
 using StackExchange.Redis;
 
@@ -22,6 +24,18 @@ public static class CacheServiceCollectionExtensions
             options.ClientName ??= "portal";
             return ConnectionMultiplexer.Connect(options);
         });
+
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section));
+        services.AddSingleton<CacheStatistics>();
+        services.AddSingleton(sp => new RedisCache(Microsoft.Extensions.Options.Options.Create(new RedisCacheOptions
+        {
+            InstanceName = "portal:",
+            ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+        })));
+        services.AddSingleton<IDistributedCache, RedisTier>();
+        services.AddHybridCache().AddSerializerFactory<CacheSerializer>();
+        services.AddSingleton<CacheEntryStore>();
+        services.AddSingleton<PortalCache>();
         return services;
     }
 }

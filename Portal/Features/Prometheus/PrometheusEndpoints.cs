@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Portal.Features.Auth;
+using Portal.Features.Cache;
 
 namespace Portal.Features.Prometheus;
 
@@ -22,12 +23,12 @@ public static class PrometheusEndpoints
     public sealed record SeriesResponse(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<SampleResponse> Samples);
 
     public sealed record QueryResponse(
-        string ResultType, double DurationMs, int SeriesCount, int Points, IReadOnlyList<string> Warnings,
+        string ResultType, double DurationMs, bool FromCache, int SeriesCount, int Points, IReadOnlyList<string> Warnings,
         IReadOnlyList<SeriesResponse> Series, SampleResponse? Scalar, string? Text);
 
     public static IEndpointRouteBuilder MapPrometheusApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/v1/prometheus/query", async (string? query, string? time, string? server, PrometheusClient prometheus, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/api/v1/prometheus/query", async (string? query, string? time, string? server, PrometheusClient prometheus, PortalCache cache, CancellationToken cancellationToken) =>
         {
             if (string.IsNullOrWhiteSpace(query))
             {
@@ -37,10 +38,11 @@ public static class PrometheusEndpoints
             {
                 return Invalid("time must be an ISO-8601 instant or Unix seconds.");
             }
-            return await AnswerAsync(() => prometheus.QueryAsync(query, at, server, cancellationToken));
+            return await AnswerAsync(() => cache.GetOrCreateAsync(CacheOptions.PrometheusInstant, new { query, at, server },
+                token => new ValueTask<PrometheusAnswer>(prometheus.QueryAsync(query, at, server, token)), cancellationToken));
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
 
-        endpoints.MapGet("/api/v1/prometheus/query_range", async (string? query, string? start, string? end, string? step, string? server, PrometheusClient prometheus, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/api/v1/prometheus/query_range", async (string? query, string? start, string? end, string? step, string? server, PrometheusClient prometheus, PortalCache cache, CancellationToken cancellationToken) =>
         {
             if (string.IsNullOrWhiteSpace(query))
             {
@@ -66,18 +68,19 @@ public static class PrometheusEndpoints
             {
                 return Invalid($"start to end at this step gives more than {MaxPoints:N0} points per series: choose a larger step.");
             }
-            return await AnswerAsync(() => prometheus.QueryRangeAsync(query, from.Value, until.Value, resolution, server, cancellationToken));
+            return await AnswerAsync(() => cache.GetOrCreateAsync(CacheOptions.PrometheusRange, new { query, from, until, resolution, server },
+                token => new ValueTask<PrometheusAnswer>(prometheus.QueryRangeAsync(query, from.Value, until.Value, resolution, server, token)), cancellationToken));
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
         return endpoints;
     }
 
-    private static async Task<IResult> AnswerAsync(Func<Task<PrometheusAnswer>> query)
+    private static async Task<IResult> AnswerAsync(Func<ValueTask<Cached<PrometheusAnswer>>> query)
     {
         try
         {
-            var (result, duration) = await query();
+            var ((result, duration), fromCache) = await query();
             return Results.Json(new QueryResponse(
-                result.ResultType, Math.Round(duration.TotalMilliseconds, 1), result.Series.Count, result.Points, result.Warnings,
+                result.ResultType, Math.Round(duration.TotalMilliseconds, 1), fromCache, result.Series.Count, result.Points, result.Warnings,
                 result.Series.Select(series => new SeriesResponse(series.Name, series.Labels, series.Samples.Select(Sample).ToList())).ToList(),
                 result.Scalar is { } scalar ? Sample(scalar) : null, result.Text), Json);
         }

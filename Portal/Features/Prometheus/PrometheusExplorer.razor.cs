@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
 using Portal.Components;
+using Portal.Features.Cache;
 
 namespace Portal.Features.Prometheus;
 
@@ -11,6 +12,9 @@ public sealed partial class PrometheusExplorer : IAsyncDisposable
 {
     [Inject]
     public required PrometheusClient Client { get; init; }
+
+    [Inject]
+    public required PortalCache Cache { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
@@ -49,6 +53,7 @@ public sealed partial class PrometheusExplorer : IAsyncDisposable
     private string? ranQuery;
     private bool running;
     private PrometheusAnswer? answer;
+    private bool fromCache;
     private IReadOnlyList<SeriesRow> rows = [];
     private string? error;
     private IReadOnlyList<string> history = [];
@@ -133,7 +138,16 @@ public sealed partial class PrometheusExplorer : IAsyncDisposable
         running = true;
         try
         {
-            answer = await Client.QueryRangeAsync(Query, Window.From, Window.To, StepUsed, Server);
+            // Ends aligned to the step, so the same view asked again within a step is the same cache key.
+            var step = StepUsed;
+            var stepSeconds = Math.Max(1, (long)step.TotalSeconds);
+            var until = DateTimeOffset.FromUnixTimeSeconds(Window.To.ToUnixTimeSeconds() / stepSeconds * stepSeconds);
+            var from = until - Window.Span;
+            var (query, server) = (Query, Server);
+            var cached = await Cache.GetOrCreateAsync(CacheOptions.PrometheusRange, new { query, from, until, resolution = step, server },
+                token => new ValueTask<PrometheusAnswer>(Client.QueryRangeAsync(query, from, until, step, server, token)));
+            (answer, fromCache) = (cached.Value, cached.FromCache);
+            Window = new TimeRange(Window.Key, from, until);
             rows = answer.Result.Series.Select(Row).ToList();
             error = null;
             ranQuery = Query;

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Cache;
+using Portal.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Portal.Tests.Features.Cache;
+
+public sealed class PortalCacheTests : IAsyncLifetime
+{
+    private TestDatabase database = null!;
+
+    public async Task InitializeAsync() => database = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
+
+    private PortalApp Start(string? redis = null)
+    {
+        var settings = PortalSettings.For(database, redis);
+        settings["Cache:Categories:test-short:TtlSeconds"] = "1";
+        settings["Cache:Categories:test-persist:TtlSeconds"] = "300";
+        settings["Cache:Categories:test-persist:Persist"] = "true";
+        settings["Cache:CleanupBatchSize"] = "2";
+        return new PortalApp(settings).Start();
+    }
+
+    private static PortalCache CacheOf(PortalApp portal) => portal.Services.GetRequiredService<PortalCache>();
+
+    private static CacheCategoryStatistics StatisticsOf(PortalApp portal, string category) =>
+        portal.Services.GetRequiredService<CacheStatistics>().Snapshot().Single(entry => entry.Category == category);
+
+    [Fact]
+    public async Task GetOrCreate_100ConcurrentCallersForOneKey_ComputeOnce()
+    {
+        await using var portal = Start();
+        var computed = 0;
+        var key = Guid.NewGuid();
+
+        var values = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(async () =>
+            (await CacheOf(portal).GetOrCreateAsync("test-short", new { key }, async token =>
+            {
+                Interlocked.Increment(ref computed);
+                await Task.Delay(300, token);
+                return 42;
+            })).Value)));
+
+        Assert.Equal(1, computed);
+        Assert.All(values, value => Assert.Equal(42, value));
+        var statistics = StatisticsOf(portal, "test-short");
+        Assert.Equal(100, statistics.Requests);
+        Assert.Equal(1, statistics.Computed);
+        Assert.Equal(0.99, statistics.HitRatio, 9);
+    }
+
+    [Fact]
+    public async Task GetOrCreate_AfterTheCategoryTtl_ComputesAgain()
+    {
+        await using var portal = Start();
+        var computed = 0;
+        var cache = CacheOf(portal);
+        ValueTask<int> Compute(CancellationToken _) => ValueTask.FromResult(Interlocked.Increment(ref computed));
+
+        var first = await cache.GetOrCreateAsync("test-short", new { id = 1 }, Compute);
+        var second = await cache.GetOrCreateAsync("test-short", new { id = 1 }, Compute);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var third = await cache.GetOrCreateAsync("test-short", new { id = 1 }, Compute);
+
+        Assert.Equal((1, false), (first.Value, first.FromCache));
+        Assert.Equal((1, true), (second.Value, second.FromCache));
+        Assert.Equal((2, false), (third.Value, third.FromCache));
+    }
+
+    [Fact]
+    public async Task GetOrCreate_AnotherProcessComputedIt_ServedFromRedisThenFromPostgres()
+    {
+        await using var privateRedis = await RedisServer.StartAsync();
+        await using var first = Start();
+        await using var sameRedis = Start();
+        await using var otherRedis = Start(privateRedis.ConnectionString);
+        var key = Guid.NewGuid();
+        ValueTask<string> Compute(CancellationToken _) => ValueTask.FromResult($"computed {key}");
+
+        await CacheOf(first).GetOrCreateAsync("test-persist", new { key }, Compute);
+        var redis = first.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var redisKey = "portal:" + PortalCache.KeyFor("test-persist", new { key });
+        await Eventually.HoldsAsync(() => redis.KeyExistsAsync(redisKey), TimeSpan.FromSeconds(5), "HybridCache wrote the value to Redis");
+        var fromRedis = await CacheOf(sameRedis).GetOrCreateAsync<string>("test-persist", new { key }, _ => throw new InvalidOperationException("must come from Redis"));
+        var fromPostgres = await CacheOf(otherRedis).GetOrCreateAsync<string>("test-persist", new { key }, _ => throw new InvalidOperationException("must come from PostgreSQL"));
+
+        Assert.Equal($"computed {key}", fromRedis.Value);
+        Assert.Equal(1, StatisticsOf(sameRedis, "test-persist").RedisHits);
+        Assert.Equal($"computed {key}", fromPostgres.Value);
+        Assert.Equal(1, StatisticsOf(otherRedis, "test-persist").DatabaseHits);
+    }
+
+    [Fact]
+    public async Task RedisStopped_ServesFromTheOtherTiersWithoutWaitingForRedis_ThenUsesItAgain()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var portal = Start(redis.ConnectionString);
+        var cache = CacheOf(portal);
+        await cache.GetOrCreateAsync("test-persist", new { warm = true }, _ => ValueTask.FromResult("warm"));
+
+        await redis.StopAsync();
+        var multiplexer = portal.Services.GetRequiredService<IConnectionMultiplexer>();
+        await Eventually.HoldsAsync(() => Task.FromResult(!multiplexer.IsConnected), TimeSpan.FromSeconds(10), "the portal notices Redis is gone");
+        var durations = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var answer = await cache.GetOrCreateAsync("test-persist", new { i }, _ => ValueTask.FromResult(i));
+            durations.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Assert.Equal(i, answer.Value);
+        }
+
+        // Bound: no request waits for Redis's 2 s connect time-out; each is a PostgreSQL read and write at most.
+        Assert.True(durations.Max() < 250, $"slowest request {durations.Max():0} ms while Redis is down");
+        Assert.True(StatisticsOf(portal, "test-persist").RedisSkipped > 0);
+
+        await redis.RestartAsync();
+        await Eventually.HoldsAsync(() => Task.FromResult(multiplexer.IsConnected), TimeSpan.FromSeconds(20), "the portal reconnects to Redis");
+        await cache.GetOrCreateAsync("test-persist", new { after = true }, _ => ValueTask.FromResult("back"));
+        var keys = await multiplexer.GetServers().Single().KeysAsync(pattern: "portal:test-persist:*").ToListAsync();
+        Assert.Contains(keys, key => key.ToString() == "portal:" + PortalCache.KeyFor("test-persist", new { after = true }));
+    }
+
+    [Fact]
+    public async Task Cleanup_DeletesExactlyTheExpiredRowsInBatches()
+    {
+        await using var portal = Start();
+        var store = portal.Services.GetRequiredService<CacheEntryStore>();
+        for (var i = 0; i < 7; i++)
+        {
+            await store.WriteAsync($"test-persist:expired-{i}", "test-persist", new string('x', 100), TimeSpan.FromMinutes(-1));
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            await store.WriteAsync($"test-persist:fresh-{i}", "test-persist", "kept", TimeSpan.FromMinutes(10));
+        }
+
+        var (rows, bytes) = await store.DeleteExpiredAsync();
+
+        Assert.Equal(7, rows);
+        Assert.True(bytes >= 7 * 100, $"freed {bytes} bytes");
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        Assert.Equal(["test-persist:fresh-0", "test-persist:fresh-1", "test-persist:fresh-2"],
+            await connection.QueryAsync<string>("SELECT key FROM cache_entries ORDER BY key"));
+    }
+}
