@@ -58,6 +58,7 @@ public static class PortalApplication
         app.MapAuditApi();
         app.MapJobsApi();
         app.MapPrometheusApi();
+        app.MapCacheApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -24,7 +24,7 @@ public static class Navigation
         new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,
             "A PromQL explorer with charts, tables and shareable links.", Built: true),
         new("Cache", "/cache", Icons.Material.Outlined.Memory,
-            "Redis statistics and the portal's own cache tiers: hit ratios, memory, evictions.", Built: false),
+            "Redis statistics and the portal's own cache tiers: hit ratios, memory, evictions.", Built: true),
         new("Alerts", "/alerts", Icons.Material.Outlined.NotificationsActive,
             "Threshold and burn-rate alert rules posting to Slack, silences and a notification history.", Built: false),
         new("Reports", "/reports", Icons.Material.Outlined.Summarize,

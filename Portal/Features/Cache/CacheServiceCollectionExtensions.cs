@@ -22,6 +22,7 @@ public static class CacheServiceCollectionExtensions
             options.AsyncTimeout = 2_000;
             options.SyncTimeout = 2_000;
             options.ClientName ??= "portal";
+            options.AllowAdmin = true; // INFO, for the Cache page
             return ConnectionMultiplexer.Connect(options);
         });
 
@@ -36,6 +37,7 @@ public static class CacheServiceCollectionExtensions
         services.AddHybridCache().AddSerializerFactory<CacheSerializer>();
         services.AddSingleton<CacheEntryStore>();
         services.AddSingleton<PortalCache>();
+        services.AddSingleton<CacheOverview>();
         return services;
     }
 }

@@ -1,0 +1,36 @@
+using Portal.Features.Auth;
+
+namespace Portal.Features.Cache;
+
+public static class CacheEndpoints
+{
+    public sealed record RedisResponse(string Name, string? Error, double? HitRatio, long? UsedMemoryBytes, long? PeakMemoryBytes, long? MaxMemoryBytes,
+        string? EvictionPolicy, long? EvictedKeys, long? ExpiredKeys, long? OpsPerSecond, long? ConnectedClients, IReadOnlyDictionary<string, long>? KeysPerDatabase, double? UptimeSeconds);
+
+    public sealed record CategoryResponse(string Name, int TtlSeconds, bool Persisted, long Requests, long MemoryHits, long RedisHits, long DatabaseHits,
+        long Computed, double HitRatio, double ComputeMsSaved, string Level);
+
+    /// <summary><c>GET /api/v1/cache</c> (Viewer): Redis statistics and the portal's cache by category.</summary>
+    public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/v1/cache", async (CacheOverview overview) =>
+        {
+            var redis = await overview.GetRedisAsync();
+            var stats = redis.Statistics;
+            return new
+            {
+                redis = new[]
+                {
+                    new RedisResponse(redis.Name, redis.Error, stats?.HitRatio, stats?.UsedMemoryBytes, stats?.PeakMemoryBytes, stats?.MaxMemoryBytes,
+                        stats?.EvictionPolicy, stats?.EvictedKeys, stats?.ExpiredKeys, stats?.OpsPerSecond, stats?.ConnectedClients, stats?.KeysPerDatabase, stats?.Uptime.TotalSeconds),
+                },
+                categories = overview.GetCategories().Select(category => new CategoryResponse(
+                    category.Name, category.Options.TtlSeconds, category.Options.Persist, category.Statistics.Requests, category.Statistics.MemoryHits,
+                    category.Statistics.RedisHits, category.Statistics.DatabaseHits, category.Statistics.Computed,
+                    category.Statistics.HitRatio, Math.Round(category.Statistics.ComputeMsSaved, 1),
+                    HitRatioLevels.LevelOf(category.Statistics.Requests == 0 ? null : category.Statistics.HitRatio))),
+            };
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        return endpoints;
+    }
+}
