@@ -38,4 +38,5 @@ foreach (var benchmark in benchmarks)
     Console.WriteLine(await benchmark.RunAsync(iterations));
 }
 
+await CacheBenchmarks.RunAsync(app.Services, iterations);
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);
