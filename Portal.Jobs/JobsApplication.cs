@@ -47,8 +47,7 @@ public static class JobsApplication
         });
         builder.Services.AddHealthChecks();
 
-        builder.Services.AddOptions<CacheOptions>().Bind(builder.Configuration.GetSection(CacheOptions.Section));
-        builder.Services.AddSingleton<CacheEntryStore>();
+        builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

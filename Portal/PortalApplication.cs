@@ -25,7 +25,6 @@ public static class PortalApplication
 
         builder.Services.AddPortalData(builder.Configuration);
         builder.Services.AddPortalAuth(builder.Configuration);
-        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);

@@ -1,15 +1,26 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using Portal.Components;
 
 namespace Portal.Features.Cache;
 
-public sealed partial class CachePage : IDisposable
+public sealed partial class CachePage : IAsyncDisposable
 {
     private const int RefreshSeconds = 5;
 
     [Inject]
     public required CacheOverview Overview { get; init; }
+
+    [Inject]
+    public required RedisSamples Samples { get; init; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> Authentication { get; set; } = default!;
@@ -17,6 +28,12 @@ public sealed partial class CachePage : IDisposable
     private RedisPanel? redis;
     private IReadOnlyList<CategoryPanel> categories = [];
     private string? message;
+    private string trendWindow = "24h";
+    private IReadOnlyList<RedisTrendPoint>? trend;
+    private ElementReference hitChart;
+    private ElementReference memoryChart;
+    private IJSObjectReference? charts;
+    private bool drawPending;
     private readonly CancellationTokenSource disposed = new();
 
     protected override async Task OnInitializedAsync()
@@ -29,6 +46,36 @@ public sealed partial class CachePage : IDisposable
     {
         redis = await Overview.GetRedisAsync();
         categories = Overview.GetCategories();
+        trend = await Samples.GetTrendAsync(CacheOverview.BundledRedis, trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1), disposed.Token);
+        drawPending = true;
+    }
+
+    private async Task TrendWindowChangedAsync(string window)
+    {
+        trendWindow = window;
+        await LoadAsync();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            charts = await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeseries.js");
+        }
+        if (drawPending && charts is not null && trend is { Count: >= 2 } points)
+        {
+            drawPending = false;
+            var timestamps = points.Select(point => point.At.ToUnixTimeMilliseconds() / 1000.0).ToArray();
+            var (from, to) = (Time.GetUtcNow() - (trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1)), Time.GetUtcNow());
+            object Payload(string label, string unit, IEnumerable<double?> values) => new
+            {
+                timestamps, unit, height = 220,
+                from = from.ToUnixTimeMilliseconds() / 1000.0, to = to.ToUnixTimeMilliseconds() / 1000.0,
+                series = new[] { new { label, values = values.ToArray() } },
+            };
+            await charts.InvokeVoidAsync("render", hitChart, Payload("hit ratio", "%", points.Select(point => point.HitRatio * 100)));
+            await charts.InvokeVoidAsync("render", memoryChart, Payload("used", "MiB", points.Select(point => (double?)(point.UsedMemoryBytes / 1_048_576.0))));
+        }
     }
 
     private async Task RefreshAsync()
@@ -66,9 +113,20 @@ public sealed partial class CachePage : IDisposable
         _ => $"{bytes} B",
     };
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        disposed.Cancel();
+        await disposed.CancelAsync();
         disposed.Dispose();
+        if (charts is not null)
+        {
+            try
+            {
+                await charts.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is gone, and the charts with it.
+            }
+        }
     }
 }

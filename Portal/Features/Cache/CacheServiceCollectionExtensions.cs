@@ -38,6 +38,7 @@ public static class CacheServiceCollectionExtensions
         services.AddSingleton<CacheEntryStore>();
         services.AddSingleton<PortalCache>();
         services.AddSingleton<CacheOverview>();
+        services.AddSingleton<RedisSamples>();
         return services;
     }
 }
