@@ -127,6 +127,27 @@ public sealed class PortalCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Flush_ACategory_EmptiesEveryTierAndIsAudited()
+    {
+        await using var portal = Start();
+        var cache = CacheOf(portal);
+        var computed = 0;
+        ValueTask<int> Compute(CancellationToken _) => ValueTask.FromResult(Interlocked.Increment(ref computed));
+        await cache.GetOrCreateAsync("test-persist", new { id = 7 }, Compute);
+        var admin = await portal.CreateAsync(Portal.Features.Auth.PortalRoles.Admin);
+        var user = await portal.Services.GetRequiredService<Portal.Features.Auth.UserStore>().FindByIdAsync(admin.Id);
+        var actor = Portal.Features.Auth.PortalPrincipal.Create(user!, "Admin", "password", "test");
+
+        Assert.True(await portal.Services.GetRequiredService<CacheOverview>().FlushAsync(actor, "test-persist"));
+        var again = await cache.GetOrCreateAsync("test-persist", new { id = 7 }, Compute);
+
+        Assert.Equal((2, false), (again.Value, again.FromCache)); // computed again: no tier kept it
+        var audit = await portal.Services.GetRequiredService<Portal.Features.Audit.AuditLog>().QueryAsync(new(Action: "cache.flush"), 0, 5);
+        Assert.Equal((admin.Login, "test-persist"), (audit.Entries.Single().Actor, audit.Entries.Single().Subject));
+        Assert.False(await portal.Services.GetRequiredService<CacheOverview>().FlushAsync(actor, "no-such-category"));
+    }
+
+    [Fact]
     public async Task Cleanup_DeletesExactlyTheExpiredRowsInBatches()
     {
         await using var portal = Start();
