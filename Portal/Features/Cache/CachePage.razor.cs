@@ -39,8 +39,14 @@ public sealed partial class CachePage : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         await LoadAsync();
-        _ = RefreshAsync();
+        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(RefreshSeconds), RefreshAsync, disposed.Token);
     }
+
+    private Task RefreshAsync() => InvokeAsync(async () =>
+    {
+        await LoadAsync();
+        StateHasChanged();
+    });
 
     private async Task LoadAsync()
     {
@@ -75,26 +81,6 @@ public sealed partial class CachePage : IAsyncDisposable
             };
             await charts.InvokeVoidAsync("render", hitChart, Payload("hit ratio", "%", points.Select(point => point.HitRatio * 100)));
             await charts.InvokeVoidAsync("render", memoryChart, Payload("used", "MiB", points.Select(point => (double?)(point.UsedMemoryBytes / 1_048_576.0))));
-        }
-    }
-
-    private async Task RefreshAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(RefreshSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(disposed.Token))
-            {
-                await InvokeAsync(async () =>
-                {
-                    await LoadAsync();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The page was closed.
         }
     }
 

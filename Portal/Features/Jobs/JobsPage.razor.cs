@@ -78,7 +78,7 @@ public sealed partial class JobsPage : IDisposable
     protected override async Task OnInitializedAsync()
     {
         await LoadAsync();
-        _ = RefreshPeriodicallyAsync();
+        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(RefreshSeconds), RefreshAsync, disposed.Token);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -89,25 +89,11 @@ public sealed partial class JobsPage : IDisposable
         }
     }
 
-    private async Task RefreshPeriodicallyAsync()
+    private Task RefreshAsync() => InvokeAsync(async () =>
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(RefreshSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(disposed.Token))
-            {
-                await InvokeAsync(async () =>
-                {
-                    await LoadAsync();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The page was closed.
-        }
-    }
+        await LoadAsync();
+        StateHasChanged();
+    });
 
     private async Task LoadAsync()
     {
