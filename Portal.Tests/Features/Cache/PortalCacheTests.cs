@@ -148,6 +148,27 @@ public sealed class PortalCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Overview_CategorySizes_CountWhatRedisAndPostgresHold()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var portal = Start(redis.ConnectionString);
+        var value = new string('v', 1000);
+        await CacheOf(portal).GetOrCreateAsync("test-persist", new { id = 1 }, _ => ValueTask.FromResult(value));
+        var multiplexer = portal.Services.GetRequiredService<IConnectionMultiplexer>();
+        await Eventually.HoldsAsync(() => multiplexer.GetDatabase().KeyExistsAsync("portal:" + PortalCache.KeyFor("test-persist", new { id = 1 })),
+            TimeSpan.FromSeconds(5), "the value reached Redis");
+
+        var panel = (await portal.Services.GetRequiredService<CacheOverview>().GetCategoriesAsync()).Single(category => category.Name == "test-persist");
+
+        // PostgreSQL: the JSON of the value ("vvv…", quotes included) plus the key, computed here independently.
+        var key = PortalCache.KeyFor("test-persist", new { id = 1 });
+        Assert.Equal(new TierSize(1, value.Length + 2 + key.Length), panel.Database);
+        Assert.Equal(1, panel.Redis!.Entries);
+        Assert.True(panel.Redis.Bytes > value.Length, $"Redis holds {panel.Redis.Bytes} bytes");
+        Assert.Null((await portal.Services.GetRequiredService<CacheOverview>().GetCategoriesAsync()).Single(category => category.Name == "test-short").Database);
+    }
+
+    [Fact]
     public async Task Cleanup_DeletesExactlyTheExpiredRowsInBatches()
     {
         await using var portal = Start();

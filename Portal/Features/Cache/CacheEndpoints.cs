@@ -8,12 +8,12 @@ public static class CacheEndpoints
         string? EvictionPolicy, long? EvictedKeys, long? ExpiredKeys, long? OpsPerSecond, long? ConnectedClients, IReadOnlyDictionary<string, long>? KeysPerDatabase, double? UptimeSeconds);
 
     public sealed record CategoryResponse(string Name, int TtlSeconds, bool Persisted, long Requests, long MemoryHits, long RedisHits, long DatabaseHits,
-        long Computed, double HitRatio, double ComputeMsSaved, string Level);
+        long Computed, double HitRatio, double ComputeMsSaved, string Level, long? RedisEntries, long? RedisBytes, long? DatabaseEntries, long? DatabaseBytes);
 
     /// <summary><c>GET /api/v1/cache</c> (Viewer): Redis statistics and the portal's cache by category.</summary>
     public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/v1/cache", async (CacheOverview overview) =>
+        endpoints.MapGet("/api/v1/cache", async (CacheOverview overview, CancellationToken cancellationToken) =>
         {
             var redis = await overview.GetRedisAsync();
             var stats = redis.Statistics;
@@ -24,11 +24,12 @@ public static class CacheEndpoints
                     new RedisResponse(redis.Name, redis.Error, stats?.HitRatio, stats?.UsedMemoryBytes, stats?.PeakMemoryBytes, stats?.MaxMemoryBytes,
                         stats?.EvictionPolicy, stats?.EvictedKeys, stats?.ExpiredKeys, stats?.OpsPerSecond, stats?.ConnectedClients, stats?.KeysPerDatabase, stats?.Uptime.TotalSeconds),
                 },
-                categories = overview.GetCategories().Select(category => new CategoryResponse(
+                categories = (await overview.GetCategoriesAsync(cancellationToken)).Select(category => new CategoryResponse(
                     category.Name, category.Options.TtlSeconds, category.Options.Persist, category.Statistics.Requests, category.Statistics.MemoryHits,
                     category.Statistics.RedisHits, category.Statistics.DatabaseHits, category.Statistics.Computed,
                     category.Statistics.HitRatio, Math.Round(category.Statistics.ComputeMsSaved, 1),
-                    HitRatioLevels.LevelOf(category.Statistics.Requests == 0 ? null : category.Statistics.HitRatio))),
+                    HitRatioLevels.LevelOf(category.Statistics.Requests == 0 ? null : category.Statistics.HitRatio),
+                    category.Redis?.Entries, category.Redis?.Bytes, category.Database?.Entries, category.Database?.Bytes)),
             };
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
         return endpoints;

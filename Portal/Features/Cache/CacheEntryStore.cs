@@ -41,6 +41,18 @@ public sealed class CacheEntryStore(NpgsqlDataSource dataSource, IOptions<CacheO
         }
     }
 
+    /// <summary>Live (unexpired) rows and their bytes, per category.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Entries, long Bytes)>> SizesAsync(CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT category AS "Category", count(*) AS "Entries", coalesce(sum(octet_length(value) + octet_length(key)), 0) AS "Bytes"
+            FROM cache_entries WHERE expires_at > now() GROUP BY category
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<(string Category, long Entries, long Bytes)>(new CommandDefinition(sql, cancellationToken: cancellationToken)))
+            .ToDictionary(row => row.Category, row => (row.Entries, row.Bytes), StringComparer.OrdinalIgnoreCase);
+    }
+
     public async Task DeleteCategoryAsync(string category, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

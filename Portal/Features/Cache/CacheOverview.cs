@@ -8,11 +8,18 @@ namespace Portal.Features.Cache;
 /// <summary>The Redis server as the Cache page shows it: its statistics, or why they could not be read.</summary>
 public sealed record RedisPanel(string Name, RedisStatistics? Statistics, string? Error);
 
-/// <summary>One category of the portal's cache: its configuration and its counts since this process started.</summary>
-public sealed record CategoryPanel(string Name, CacheCategoryOptions Options, CacheCategoryStatistics Statistics);
+/// <summary>What a tier holds of a category now: entries and bytes (null when the tier could not be read).</summary>
+public sealed record TierSize(long Entries, long Bytes);
+
+/// <summary>
+/// One category of the portal's cache: its configuration, its counts since this process started, and what Redis and
+/// PostgreSQL hold of it now.
+/// </summary>
+public sealed record CategoryPanel(string Name, CacheCategoryOptions Options, CacheCategoryStatistics Statistics, TierSize? Redis, TierSize? Database);
 
 /// <summary>The Cache page's and <c>GET /api/v1/cache</c>'s data, and the audited flush.</summary>
-public sealed class CacheOverview(IConnectionMultiplexer redis, CacheStatistics statistics, IOptions<CacheOptions> options, PortalCache cache, AuditLog audit)
+public sealed class CacheOverview(
+    IConnectionMultiplexer redis, CacheStatistics statistics, IOptions<CacheOptions> options, PortalCache cache, CacheEntryStore persisted, AuditLog audit)
 {
     public const string BundledRedis = "portal";
 
@@ -32,12 +39,58 @@ public sealed class CacheOverview(IConnectionMultiplexer redis, CacheStatistics 
         }
     }
 
-    public IReadOnlyList<CategoryPanel> GetCategories()
+    /// <summary>Keys counted per category in Redis; the scan stops here (the page says "at least").</summary>
+    public const int RedisScanLimit = 10_000;
+
+    public async Task<IReadOnlyList<CategoryPanel>> GetCategoriesAsync(CancellationToken cancellationToken = default)
     {
         var counted = statistics.Snapshot().ToDictionary(entry => entry.Category, StringComparer.OrdinalIgnoreCase);
-        return options.Value.Categories.OrderBy(pair => pair.Key, StringComparer.Ordinal)
-            .Select(pair => new CategoryPanel(pair.Key, pair.Value, counted.GetValueOrDefault(pair.Key) ?? new CacheCategoryStatistics(pair.Key, 0, 0, 0, 0, 0, 0, 0)))
-            .ToList();
+        IReadOnlyDictionary<string, (long Entries, long Bytes)>? database;
+        try
+        {
+            database = await persisted.SizesAsync(cancellationToken);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            database = null;
+        }
+
+        var panels = new List<CategoryPanel>();
+        foreach (var (name, settings) in options.Value.Categories.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            var stats = counted.GetValueOrDefault(name) ?? new CacheCategoryStatistics(name, 0, 0, 0, 0, 0, 0, 0);
+            var inDatabase = database is null ? null : database.TryGetValue(name, out var size) ? new TierSize(size.Entries, size.Bytes) : new TierSize(0, 0);
+            panels.Add(new CategoryPanel(name, settings, stats, await RedisSizeAsync(name), settings.Persist ? inDatabase : null));
+        }
+        return panels;
+    }
+
+    // HybridCache writes "portal:{category}:{hash}" (the RedisCache instance name is "portal:").
+    private async Task<TierSize?> RedisSizeAsync(string category)
+    {
+        if (!redis.IsConnected)
+        {
+            return null;
+        }
+        try
+        {
+            var server = redis.GetServer(redis.GetEndPoints().First());
+            long entries = 0, bytes = 0;
+            await foreach (var key in server.KeysAsync(pattern: $"portal:{category}:*", pageSize: 500))
+            {
+                entries++;
+                bytes += (long?)await redis.GetDatabase().ExecuteAsync("MEMORY", "USAGE", key) ?? 0;
+                if (entries >= RedisScanLimit)
+                {
+                    break;
+                }
+            }
+            return new TierSize(entries, bytes);
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
     }
 
     /// <returns>False for an unknown category.</returns>

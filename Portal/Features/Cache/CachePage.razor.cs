@@ -51,7 +51,7 @@ public sealed partial class CachePage : IAsyncDisposable
     private async Task LoadAsync()
     {
         redis = await Overview.GetRedisAsync();
-        categories = Overview.GetCategories();
+        categories = await Overview.GetCategoriesAsync(disposed.Token);
         trend = await Samples.GetTrendAsync(CacheOverview.BundledRedis, trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1), disposed.Token);
         drawPending = true;
     }
@@ -90,6 +90,10 @@ public sealed partial class CachePage : IAsyncDisposable
         message = $"{category} flushed from memory, Redis and PostgreSQL.";
         await LoadAsync();
     }
+
+    private static string TierSizeText(TierSize? size, int limit) => size is null
+        ? "unavailable"
+        : $"{(size.Entries >= limit ? "≥ " : "")}{size.Entries:N0} · {Bytes(size.Bytes)}";
 
     public static string Bytes(long bytes) => bytes switch
     {
