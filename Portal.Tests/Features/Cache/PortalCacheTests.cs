@@ -169,6 +169,68 @@ public sealed class PortalCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Statistics_MemoryTier_CountsEntriesBytesAndExpiriesPerCategory()
+    {
+        await using var portal = Start();
+        var cache = CacheOf(portal);
+        var value = new string('v', 1000);
+        await cache.GetOrCreateAsync("test-short", new { id = 1 }, _ => ValueTask.FromResult(value));
+        await cache.GetOrCreateAsync("test-short", new { id = 2 }, _ => ValueTask.FromResult("ab"));
+
+        // Bytes are the serialized size: HybridCache writes strings as their UTF-8 bytes.
+        await Eventually.HoldsAsync(() => Task.FromResult(StatisticsOf(portal, "test-short").Memory == new TierSize(2, value.Length + "ab".Length)),
+            TimeSpan.FromSeconds(5), $"the memory tier holds both entries: {StatisticsOf(portal, "test-short").Memory}");
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await cache.GetOrCreateAsync("test-short", new { id = 1 }, _ => ValueTask.FromResult("new"));
+        await Eventually.HoldsAsync(() => Task.FromResult(StatisticsOf(portal, "test-short").MemoryExpired >= 1),
+            TimeSpan.FromSeconds(5), "the expired entry is counted");
+        var statistics = StatisticsOf(portal, "test-short");
+        Assert.Equal(0, statistics.MemoryEvicted);
+        Assert.Contains(statistics.Memory, new[] { new TierSize(1, 3), new TierSize(2, 3 + 2) }); // "new"; "ab" until the scan finds it expired
+    }
+
+    [Fact]
+    public async Task Statistics_MemoryTierFull_CountsEvictionsAndStaysWithinItsLimit()
+    {
+        var settings = PortalSettings.For(database);
+        settings["Cache:Categories:test-long:TtlSeconds"] = "300";
+        settings["Cache:MemoryLimitBytes"] = "3000";
+        await using var portal = new PortalApp(settings).Start();
+        var value = new string('v', 1000);
+
+        for (var id = 0; id < 6; id++)
+        {
+            await CacheOf(portal).GetOrCreateAsync("test-long", new { id }, _ => ValueTask.FromResult(value));
+        }
+
+        await Eventually.HoldsAsync(() => Task.FromResult(StatisticsOf(portal, "test-long").MemoryEvicted >= 3),
+            TimeSpan.FromSeconds(5), $"evictions counted: {StatisticsOf(portal, "test-long").MemoryEvicted}");
+        var statistics = StatisticsOf(portal, "test-long");
+        Assert.InRange(statistics.Memory.Bytes, 0, 3000);
+        Assert.Equal(6 - statistics.MemoryEvicted, statistics.Memory.Entries);
+    }
+
+    [Fact]
+    public async Task Api_Categories_CarryEveryTiersCountsAndSizes()
+    {
+        await using var portal = Start();
+        await CacheOf(portal).GetOrCreateAsync("test-persist", new { id = 1 }, _ => ValueTask.FromResult("abcd"));
+        await CacheOf(portal).GetOrCreateAsync("test-persist", new { id = 1 }, _ => ValueTask.FromResult("never"));
+        using var client = await portal.SignedInClientAsync(Portal.Features.Auth.PortalRoles.Viewer);
+
+        using var body = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache"));
+
+        var category = body.RootElement.GetProperty("categories").EnumerateArray().Single(item => item.GetProperty("name").GetString() == "test-persist");
+        var key = PortalCache.KeyFor("test-persist", new { id = 1 });
+        Assert.Equal((2, 1, 1), (category.GetProperty("requests").GetInt64(), category.GetProperty("memoryHits").GetInt64(), category.GetProperty("computed").GetInt64()));
+        Assert.Equal((1, 4), (category.GetProperty("memoryEntries").GetInt64(), category.GetProperty("memoryBytes").GetInt64()));
+        Assert.Equal((1, "\"abcd\"".Length + key.Length), (category.GetProperty("databaseEntries").GetInt64(), category.GetProperty("databaseBytes").GetInt64()));
+        Assert.Equal(0.5, category.GetProperty("hitRatio").GetDouble());
+        Assert.Equal("critical", category.GetProperty("level").GetString());
+    }
+
+    [Fact]
     public async Task Cleanup_DeletesExactlyTheExpiredRowsInBatches()
     {
         await using var portal = Start();

@@ -8,7 +8,8 @@ public static class CacheEndpoints
         string? EvictionPolicy, long? EvictedKeys, long? ExpiredKeys, long? OpsPerSecond, long? ConnectedClients, IReadOnlyDictionary<string, long>? KeysPerDatabase, double? UptimeSeconds);
 
     public sealed record CategoryResponse(string Name, int TtlSeconds, bool Persisted, long Requests, long MemoryHits, long RedisHits, long DatabaseHits,
-        long Computed, double HitRatio, double ComputeMsSaved, string Level, long? RedisEntries, long? RedisBytes, long? DatabaseEntries, long? DatabaseBytes);
+        long Computed, double HitRatio, double ComputeMsSaved, string Level, long MemoryEntries, long MemoryBytes, long MemoryEvicted, long MemoryExpired,
+        long? RedisEntries, long? RedisBytes, long? DatabaseEntries, long? DatabaseBytes);
 
     /// <summary><c>GET /api/v1/cache</c> (Viewer): Redis statistics and the portal's cache by category.</summary>
     public static IEndpointRouteBuilder MapCacheApi(this IEndpointRouteBuilder endpoints)
@@ -29,6 +30,7 @@ public static class CacheEndpoints
                     category.Statistics.RedisHits, category.Statistics.DatabaseHits, category.Statistics.Computed,
                     category.Statistics.HitRatio, Math.Round(category.Statistics.ComputeMsSaved, 1),
                     HitRatioLevels.LevelOf(category.Statistics.Requests == 0 ? null : category.Statistics.HitRatio),
+                    category.Statistics.Memory.Entries, category.Statistics.Memory.Bytes, category.Statistics.MemoryEvicted, category.Statistics.MemoryExpired,
                     category.Redis?.Entries, category.Redis?.Bytes, category.Database?.Entries, category.Database?.Bytes)),
             };
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));

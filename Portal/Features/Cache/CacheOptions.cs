@@ -31,6 +31,9 @@ public sealed class CacheOptions
         [Reports] = new() { TtlSeconds = 86_400, Persist = true },
     };
 
+    /// <summary>Bytes the in-process memory tier may hold (serialized size); past it, entries are evicted. 256 MiB.</summary>
+    public long MemoryLimitBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Rows the cleanup job deletes per statement (short statements, no long locks).</summary>
     public int CleanupBatchSize { get; set; } = 5_000;
 }

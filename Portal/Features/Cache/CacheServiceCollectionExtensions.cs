@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Portal.Data;
 using StackExchange.Redis;
@@ -34,6 +35,8 @@ public static class CacheServiceCollectionExtensions
             ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
         })));
         services.AddSingleton<IDistributedCache, RedisTier>();
+        services.AddSingleton<IMemoryCache, MemoryTier>(); // replaces AddMemoryCache's, which HybridCache would use
+
         services.AddHybridCache().AddSerializerFactory<CacheSerializer>();
         services.AddSingleton<CacheEntryStore>();
         services.AddSingleton<PortalCache>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 using Prometheus;
 
 namespace Portal.Features.Cache;
@@ -16,6 +17,15 @@ public enum CacheTier
 public sealed record CacheCategoryStatistics(
     string Category, long Requests, long MemoryHits, long RedisHits, long DatabaseHits, long Computed, double ComputeMs, long RedisSkipped)
 {
+    /// <summary>What the memory tier holds of this category now.</summary>
+    public TierSize Memory { get; init; } = new(0, 0);
+
+    /// <summary>Memory entries dropped for room (the memory tier's size limit).</summary>
+    public long MemoryEvicted { get; init; }
+
+    /// <summary>Memory entries dropped at the end of their TTL.</summary>
+    public long MemoryExpired { get; init; }
+
     public long Hits => Requests - Computed;
 
     public double HitRatio => Requests == 0 ? 0 : (double)Hits / Requests;
@@ -33,8 +43,21 @@ public sealed class CacheStatistics
     private static readonly Counter ComputeSeconds = Metrics.CreateCounter(
         "portal_cache_compute_seconds_total", "Time spent computing results the cache did not have.", "category");
 
+    private static readonly Gauge MemoryEntries = Metrics.CreateGauge(
+        "portal_cache_memory_entries", "Entries the memory tier holds now.", "category");
+
+    private static readonly Gauge MemoryBytes = Metrics.CreateGauge(
+        "portal_cache_memory_bytes", "Bytes of the entries the memory tier holds now (their serialized size).", "category");
+
+    private static readonly Counter MemoryRemovals = Metrics.CreateCounter(
+        "portal_cache_memory_removals_total", "Entries that left the memory tier, by reason (capacity is an eviction).", "category", "reason");
+
     private sealed class Counts
     {
+        public long MemoryEntries;
+        public long MemoryBytes;
+        public long MemoryEvicted;
+        public long MemoryExpired;
         public long Requests;
         public long Memory;
         public long Redis;
@@ -72,10 +95,36 @@ public sealed class CacheStatistics
     /// <summary>A Redis read or write not attempted because Redis is down (the tier is circuit-broken).</summary>
     public void RedisSkipped(string category) => Interlocked.Increment(ref For(category).RedisSkipped);
 
+    public void MemoryStored(string category, long bytes)
+    {
+        var entry = For(category);
+        MemoryEntries.WithLabels(category).Set(Interlocked.Increment(ref entry.MemoryEntries));
+        MemoryBytes.WithLabels(category).Set(Interlocked.Add(ref entry.MemoryBytes, bytes));
+    }
+
+    public void MemoryRemoved(string category, long bytes, EvictionReason reason)
+    {
+        var entry = For(category);
+        MemoryEntries.WithLabels(category).Set(Interlocked.Decrement(ref entry.MemoryEntries));
+        MemoryBytes.WithLabels(category).Set(Interlocked.Add(ref entry.MemoryBytes, -bytes));
+        _ = reason switch
+        {
+            EvictionReason.Capacity => Interlocked.Increment(ref entry.MemoryEvicted),
+            EvictionReason.Expired or EvictionReason.TokenExpired => Interlocked.Increment(ref entry.MemoryExpired),
+            _ => 0,
+        };
+        MemoryRemovals.WithLabels(category, reason.ToString().ToLowerInvariant()).Inc();
+    }
+
     public IReadOnlyList<CacheCategoryStatistics> Snapshot() => counts
         .OrderBy(pair => pair.Key, StringComparer.Ordinal)
         .Select(pair => new CacheCategoryStatistics(pair.Key, pair.Value.Requests,
             pair.Value.Requests - pair.Value.Redis - pair.Value.Database - pair.Value.Computed,
-            pair.Value.Redis, pair.Value.Database, pair.Value.Computed, TimeSpan.FromTicks(pair.Value.ComputeTicks).TotalMilliseconds, pair.Value.RedisSkipped))
+            pair.Value.Redis, pair.Value.Database, pair.Value.Computed, TimeSpan.FromTicks(pair.Value.ComputeTicks).TotalMilliseconds, pair.Value.RedisSkipped)
+        {
+            Memory = new TierSize(Interlocked.Read(ref pair.Value.MemoryEntries), Interlocked.Read(ref pair.Value.MemoryBytes)),
+            MemoryEvicted = Interlocked.Read(ref pair.Value.MemoryEvicted),
+            MemoryExpired = Interlocked.Read(ref pair.Value.MemoryExpired),
+        })
         .ToList();
 }
