@@ -1,3 +1,4 @@
+using Portal.Features.Queries;
 using Hangfire.Common;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -48,6 +49,7 @@ public static class JobsApplication
         builder.Services.AddHealthChecks();
 
         builder.Services.AddPortalCache(builder.Configuration);
+        builder.Services.AddQueryStatistics(builder.Configuration);
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

@@ -1,3 +1,4 @@
+using Portal.Features.Queries;
 using MudBlazor.Services;
 using Portal.Components;
 using Portal.Data;
@@ -27,6 +28,7 @@ public static class PortalApplication
         builder.Services.AddPortalAuth(builder.Configuration);
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddPrometheusClient(builder.Configuration);
+        builder.Services.AddQueryStatistics(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;
@@ -58,6 +60,7 @@ public static class PortalApplication
         app.MapJobsApi();
         app.MapPrometheusApi();
         app.MapCacheApi();
+        app.MapQueriesApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

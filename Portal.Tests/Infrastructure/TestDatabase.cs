@@ -15,6 +15,8 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    public string Name => name;
+
     public static async Task<TestDatabase> CreateAsync()
     {
         var name = "test_" + Guid.NewGuid().ToString("N")[..12];

@@ -14,6 +14,7 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
         ["6h"] = TimeSpan.FromHours(6),
         ["24h"] = TimeSpan.FromDays(1),
         ["7d"] = TimeSpan.FromDays(7),
+        ["30d"] = TimeSpan.FromDays(30),
     };
 
     public const string Custom = "custom";

@@ -55,6 +55,8 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/prometheus/query", PortalRoles.Developer, "/api/v1/prometheus/query?query=up"),
         Api("/api/v1/prometheus/query_range", PortalRoles.Developer, "/api/v1/prometheus/query_range?query=up&start=1700000000&end=1700000600&step=60"),
         Api("/api/v1/cache", PortalRoles.Viewer),
+        Api("/api/v1/targets", PortalRoles.Developer),
+        Api("/api/v1/queries", PortalRoles.Developer),
         Api("/api/v1/jobs", PortalRoles.Viewer),
         Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),
         ApiPost("/api/v1/jobs/{id}/run", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/run", 202),

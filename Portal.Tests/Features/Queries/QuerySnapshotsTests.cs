@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Queries;
+
+/// <summary>Snapshots of the real pg_stat_statements of the test cluster; the target is the test's own database.</summary>
+public sealed class QuerySnapshotsTests : IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private PortalApp portal = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        portal = new PortalApp(PortalSettings.For(database)).Start();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.ExecuteAsync("""
+            CREATE TABLE lookups (id int, code text);
+            INSERT INTO lookups SELECT i, 'code-' || i FROM generate_series(1, 20000) i;
+            ANALYZE lookups;
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await portal.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    private Task<QuerySnapshot> SnapshotAsync() => portal.Services.GetRequiredService<QuerySnapshots>().TakeAsync(QueryOptions.PortalTarget);
+
+    private async Task RunAsync(string sql, int times, Func<int, object?>? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        for (var i = 0; i < times; i++)
+        {
+            await connection.ExecuteAsync(sql, parameters?.Invoke(i));
+        }
+    }
+
+    private async Task<JsonElement[]> TopAsync(string sort, string window = "1h")
+    {
+        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+        var response = await client.GetAsync($"/api/v1/queries?target=portal&window={window}&sort={sort}&limit=1000&database={database.Name}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("queries").EnumerateArray().Select(row => row.Clone()).ToArray();
+    }
+
+    private static JsonElement Single(JsonElement[] rows, string fragment) =>
+        Assert.Single(rows, row => row.GetProperty("query").GetString()!.Contains(fragment, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task KnownWorkload_RankedAsItImplies_WithExactCallCounts()
+    {
+        var baseline = await SnapshotAsync();
+        await RunAsync("SELECT id FROM lookups WHERE code = @code", 1000, i => new { code = $"code-{i + 1}" });
+        await RunAsync("SELECT count(*), sum(g) FROM generate_series(1, 3000000) g", 10);
+        var second = await SnapshotAsync();
+
+        Assert.True(baseline.Baseline);
+        Assert.False(second.Baseline);
+        var byCalls = await TopAsync("calls");
+        var lookup = Single(byCalls, "FROM lookups WHERE code");
+        var aggregate = Single(byCalls, "generate_series(");
+        Assert.Equal(1000, lookup.GetProperty("calls").GetInt64());
+        Assert.Equal(10, aggregate.GetProperty("calls").GetInt64());
+        Assert.Equal(1000, lookup.GetProperty("rows").GetInt64()); // one row per lookup
+        Assert.Contains("FROM lookups WHERE code", byCalls[0].GetProperty("query").GetString());
+
+        var byMean = await TopAsync("meanTime");
+        Assert.Contains("generate_series(", byMean[0].GetProperty("query").GetString());
+        Assert.True(aggregate.GetProperty("meanTimeMs").GetDouble() > lookup.GetProperty("meanTimeMs").GetDouble());
+
+        // The share of all time and the mean, recomputed from the rows themselves.
+        var all = byCalls.Sum(row => row.GetProperty("totalTimeMs").GetDouble());
+        foreach (var row in byCalls)
+        {
+            Assert.Equal(100 * row.GetProperty("totalTimeMs").GetDouble() / all, row.GetProperty("sharePercent").GetDouble(), 6);
+            Assert.Equal(row.GetProperty("totalTimeMs").GetDouble() / row.GetProperty("calls").GetInt64(), row.GetProperty("meanTimeMs").GetDouble(), 6);
+        }
+        // A statement that did not move is not stored again.
+        var third = await SnapshotAsync();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("""
+            SELECT count(*) FROM query_totals t JOIN query_statements s ON s.id = t.statement_id WHERE s.query LIKE '%FROM lookups WHERE code%'
+            """));
+        Assert.True(third.Moved < third.Statements, $"{third.Moved} of {third.Statements} moved");
+    }
+
+    [Fact]
+    public async Task StatsReset_BetweenSnapshots_NoNegativeDeltasAndANewBaseline()
+    {
+        await SnapshotAsync();
+        await RunAsync("SELECT id FROM lookups WHERE id = @id", 5, i => new { id = i });
+        await SnapshotAsync();
+        await RunAsync("SELECT pg_stat_statements_reset()", 1);
+        await RunAsync("SELECT id FROM lookups WHERE id = @id", 3, i => new { id = i });
+
+        var afterReset = await SnapshotAsync();
+
+        Assert.True(afterReset.ResetDetected);
+        var rows = await TopAsync("calls");
+        Assert.All(rows, row => Assert.True(row.GetProperty("calls").GetInt64() > 0 && row.GetProperty("totalTimeMs").GetDouble() >= 0, row.ToString()));
+        Assert.Equal(8, Single(rows, "FROM lookups WHERE id").GetProperty("calls").GetInt64()); // 5 before, 3 after the reset
+    }
+
+    [Fact]
+    public async Task StatementEvictedAndReAdded_CountsOnlyTheNewCalls()
+    {
+        await SnapshotAsync();
+        await RunAsync("SELECT id FROM lookups WHERE id < @id", 6, i => new { id = i });
+        await SnapshotAsync();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            // Resetting one entry is what eviction does to it; pg_stat_statements_info.stats_reset does not move.
+            await connection.ExecuteAsync("""
+                SELECT pg_stat_statements_reset(0, 0, queryid) FROM pg_stat_statements WHERE query LIKE 'SELECT id FROM lookups WHERE id < $1%'
+                """);
+        }
+        await RunAsync("SELECT id FROM lookups WHERE id < @id", 2, i => new { id = i });
+
+        var snapshot = await SnapshotAsync();
+
+        Assert.False(snapshot.ResetDetected);
+        Assert.Equal(8, Single(await TopAsync("calls"), "FROM lookups WHERE id <").GetProperty("calls").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("window=2h", "window")]
+    [InlineData("window=custom&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "window")]
+    [InlineData("sort=cost", "sort")]
+    [InlineData("sort=1", "sort")]
+    [InlineData("limit=0", "limit")]
+    [InlineData("offset=-1", "offset")]
+    public async Task Api_BadParameter_400NamingIt(string parameters, string named)
+    {
+        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+
+        var response = await client.GetAsync($"/api/v1/queries?target=portal&{parameters}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith(named, body.RootElement.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Api_UnknownTarget_404()
+    {
+        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+
+        var response = await client.GetAsync("/api/v1/queries?target=nowhere");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Targets_ThePortalsDatabase_IsReadyAndItsPasswordNeverShown()
+    {
+        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+
+        var text = await client.GetStringAsync("/api/v1/targets");
+
+        using var body = JsonDocument.Parse(text);
+        var target = Assert.Single(body.RootElement.EnumerateArray());
+        Assert.Equal(("portal", database.Name, true), (target.GetProperty("name").GetString(), target.GetProperty("database").GetString(), target.GetProperty("ready").GetBoolean()));
+        var password = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password;
+        if (!string.IsNullOrEmpty(password))
+        {
+            Assert.DoesNotContain(password, text);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Portal.Components;
+using Portal.Features.Auth;
+
+namespace Portal.Features.Queries;
+
+/// <summary><c>/api/v1/targets</c> and <c>/api/v1/queries</c> (Developer): the monitored databases and their statements by window.</summary>
+public static class QueriesEndpoints
+{
+    public sealed record ProblemResponse(string What, string Fix, bool Blocker);
+
+    public sealed record TargetResponse(string Name, string Host, int Port, string Database, string? Description, bool Ready, string? Version, IReadOnlyList<ProblemResponse> Problems);
+
+    public sealed record TopQueriesResponse(string Target, DateTimeOffset From, DateTimeOffset To, int TotalCount, double AllTimeMs, IReadOnlyList<QueryRow> Queries);
+
+    public static IEndpointRouteBuilder MapQueriesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
+
+        api.MapGet("/targets", async (QueryTargets targets, TargetCheck check, CancellationToken cancellationToken) =>
+        {
+            var statuses = await Task.WhenAll(targets.All.Select(target => check.RunAsync(target, cancellationToken)));
+            return statuses.Select(status => new TargetResponse(status.Target.Name, status.Target.Host, status.Target.Port, status.Target.Database,
+                status.Target.Description, status.Ready, status.Version, status.Problems.Select(problem => new ProblemResponse(problem.What, problem.Fix, problem.Blocker)).ToList()));
+        });
+
+        api.MapGet("/queries", async (HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var query = request.Query;
+            var target = targets.Find(query["target"]);
+            if (target is null)
+            {
+                return Results.Problem(title: "Unknown target", detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
+            }
+            if (ParseWindow(query, time.GetUtcNow()) is not { } window)
+            {
+                return Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+            }
+            if (!TryParseSort(query["sort"], out var sort))
+            {
+                return Invalid($"sort must be one of {string.Join(", ", Enum.GetNames<QuerySort>().Select(name => char.ToLowerInvariant(name[0]) + name[1..]))}.");
+            }
+            if (!TryParseInt(query["limit"], 50, 1, 1_000, out var limit))
+            {
+                return Invalid("limit must be a whole number from 1 to 1000.");
+            }
+            if (!TryParseInt(query["offset"], 0, 0, int.MaxValue, out var offset))
+            {
+                return Invalid("offset must be a whole number, 0 or more.");
+            }
+
+            var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
+            var top = await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, sort, query["order"] != "asc", offset, limit,
+                NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true"), cancellationToken);
+            return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Rows));
+        });
+        return endpoints;
+    }
+
+    public static TimeRange? ParseWindow(IQueryCollection query, DateTimeOffset now)
+    {
+        var key = NullIfEmpty(query["window"]) ?? "24h";
+        if (key != TimeRange.Custom && !TimeRange.Presets.ContainsKey(key))
+        {
+            return null;
+        }
+        var range = TimeRange.Parse(key, query["from"], query["to"], now, fallback: key == TimeRange.Custom ? "24h" : key);
+        return range.Key == key ? range : null;
+    }
+
+    public static bool TryParseSort(string? value, out QuerySort sort)
+    {
+        sort = QuerySort.TotalTime;
+        return string.IsNullOrEmpty(value) || (!char.IsDigit(value[0]) && Enum.TryParse(value, ignoreCase: true, out sort) && Enum.IsDefined(sort));
+    }
+
+    private static bool TryParseInt(string? value, int fallback, int min, int max, out int result)
+    {
+        result = fallback;
+        return string.IsNullOrEmpty(value) || (int.TryParse(value, out result) && result >= min && result <= max);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static IResult Invalid(string detail) =>
+        Results.Problem(title: "Invalid query parameter", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Portal.Features.Queries;
+
+public static class QueriesServiceCollectionExtensions
+{
+    /// <summary>Monitored databases, their snapshots (written by the worker) and the reads the pages and API make.</summary>
+    public static IServiceCollection AddQueryStatistics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<QueryOptions>()
+            .Bind(configuration.GetSection(QueryOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<QueryTargets>();
+        services.AddSingleton<TargetCheck>();
+        services.AddSingleton<QuerySnapshots>();
+        services.AddSingleton<QueryStatistics>();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+}

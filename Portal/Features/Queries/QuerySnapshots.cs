@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Dapper;
+using Npgsql;
+using Microsoft.Extensions.Options;
+using NpgsqlTypes;
+
+namespace Portal.Features.Queries;
+
+/// <summary>What one snapshot of a target did.</summary>
+public sealed record QuerySnapshot(string Target, DateTimeOffset TakenAt, int Statements, int Moved, bool ResetDetected, bool Baseline, double DurationMs);
+
+/// <summary>
+/// Snapshots of pg_stat_statements. The target's statistics are never reset: each snapshot differences the target's
+/// cumulative counters against what the previous one saw, and stores the running totals of the statements that moved.
+/// A reset (pg_stat_statements_info.stats_reset changed, or a statement's counters went down because it was evicted
+/// and re-added) never gives negative deltas: the counters since then all accrued after the previous snapshot, so they
+/// are that interval's activity, and they become the new baseline.
+/// </summary>
+public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal, TimeProvider time, IOptions<QueryOptions> options)
+{
+    private sealed class TargetRow
+    {
+        public long QueryId { get; init; }
+        public long UserId { get; init; }
+        public long DbId { get; init; }
+        public bool Toplevel { get; init; }
+        public string UserName { get; init; } = "";
+        public string DatabaseName { get; init; } = "";
+        public string Query { get; init; } = "";
+        public double[] Counters { get; init; } = [];
+        public double MinTimeMs { get; init; }
+        public double MaxTimeMs { get; init; }
+        public double StddevTimeMs { get; init; }
+
+        public (long, long, long, bool) Key => (QueryId, UserId, DbId, Toplevel);
+    }
+
+    private sealed class KnownRow
+    {
+        public long QueryId { get; init; }
+        public long UserId { get; init; }
+        public long DbId { get; init; }
+        public bool Toplevel { get; init; }
+        public double[] Seen { get; init; } = [];
+        public double[] Running { get; init; } = [];
+    }
+
+    private sealed class PreviousSnapshot
+    {
+        public DateTimeOffset? StatsReset { get; init; }
+    }
+
+    private sealed record Staged(TargetRow Row, double[] Running, bool Moved);
+
+    public async Task<QuerySnapshot> TakeAsync(string target, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (statsReset, rows) = await ReadTargetAsync(target, cancellationToken);
+        var takenAt = time.GetUtcNow();
+
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var previous = await connection.QuerySingleOrDefaultAsync<PreviousSnapshot>(new CommandDefinition(
+            "SELECT stats_reset AS \"StatsReset\" FROM query_snapshots WHERE target = @target ORDER BY taken_at DESC LIMIT 1",
+            new { target }, transaction, cancellationToken: cancellationToken));
+        var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition("""
+            SELECT query_id AS "QueryId", user_id AS "UserId", db_id AS "DbId", toplevel AS "Toplevel", seen AS "Seen", running AS "Running"
+            FROM query_statements WHERE target = @target
+            """, new { target }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(row => (row.QueryId, row.UserId, row.DbId, row.Toplevel));
+
+        var baseline = previous is null;
+        var resetDetected = previous is { StatsReset: { } before } && statsReset is { } now && now > before;
+        var staged = new List<Staged>();
+        foreach (var row in rows)
+        {
+            var was = known.GetValueOrDefault(row.Key);
+            if (baseline)
+            {
+                staged.Add(new Staged(row, QueryCounters.Zero(), Moved: false));
+                continue;
+            }
+            var counted = resetDetected || was is null || row.Counters.Zip(was.Seen).Any(pair => pair.First < pair.Second);
+            var delta = counted ? row.Counters : QueryCounters.Subtract(row.Counters, was!.Seen);
+            var moved = delta.Any(value => value > 0);
+            if (moved || counted)
+            {
+                staged.Add(new Staged(row, QueryCounters.Add(was?.Running ?? QueryCounters.Zero(), delta), moved));
+            }
+        }
+
+        await StageAsync(connection, staged, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(ApplySql, new { target, takenAt }, transaction, cancellationToken: cancellationToken));
+        var snapshot = new QuerySnapshot(target, takenAt, rows.Count, staged.Count(entry => entry.Moved), resetDetected, baseline,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO query_snapshots (target, taken_at, stats_reset, statements, moved, reset_detected, baseline, duration_ms)
+            VALUES (@Target, @TakenAt, @statsReset, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
+            """, new { snapshot.Target, snapshot.TakenAt, statsReset, snapshot.Statements, snapshot.Moved, snapshot.ResetDetected, snapshot.Baseline, snapshot.DurationMs },
+            transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return snapshot;
+    }
+
+    private async Task<(DateTimeOffset? StatsReset, IReadOnlyList<TargetRow> Rows)> ReadTargetAsync(string target, CancellationToken cancellationToken)
+    {
+        await using var connection = await targets.OpenAsync(target, cancellationToken);
+        var version = connection.PostgreSqlVersion;
+        var counters = string.Join(", ", QueryCounters.OnTarget(version.Major * 10000 + version.Minor));
+        var sql = $"""
+            SELECT s.queryid AS "QueryId", s.userid::bigint AS "UserId", s.dbid::bigint AS "DbId", s.toplevel AS "Toplevel",
+                   coalesce(r.rolname, s.userid::text) AS "UserName", coalesce(d.datname, s.dbid::text) AS "DatabaseName", s.query AS "Query",
+                   ARRAY[{counters}]::float8[] AS "Counters",
+                   s.min_exec_time AS "MinTimeMs", s.max_exec_time AS "MaxTimeMs", s.stddev_exec_time AS "StddevTimeMs"
+            FROM pg_stat_statements s
+            LEFT JOIN pg_roles r ON r.oid = s.userid
+            LEFT JOIN pg_database d ON d.oid = s.dbid
+            WHERE s.queryid IS NOT NULL
+            """;
+        var statsReset = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition("SELECT stats_reset FROM pg_stat_statements_info", cancellationToken: cancellationToken));
+        var rows = (await connection.QueryAsync<TargetRow>(new CommandDefinition(sql, cancellationToken: cancellationToken))).AsList();
+        return (statsReset, rows);
+    }
+
+    // Binary COPY: a snapshot of thousands of statements is one round trip, not thousands.
+    private static async Task StageAsync(NpgsqlConnection connection, IReadOnlyList<Staged> staged, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("""
+            CREATE TEMP TABLE staged_statements (
+                query_id bigint, user_id bigint, db_id bigint, toplevel boolean, user_name text, database_name text, query text,
+                seen float8[], running float8[], moved boolean, min_time_ms float8, max_time_ms float8, stddev_time_ms float8
+            ) ON COMMIT DROP
+            """, cancellationToken: cancellationToken));
+        await using var writer = await connection.BeginBinaryImportAsync("""
+            COPY staged_statements (query_id, user_id, db_id, toplevel, user_name, database_name, query, seen, running, moved, min_time_ms, max_time_ms, stddev_time_ms)
+            FROM STDIN (FORMAT BINARY)
+            """, cancellationToken);
+        foreach (var (row, running, moved) in staged)
+        {
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(row.QueryId, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(row.UserId, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(row.DbId, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(row.Toplevel, NpgsqlDbType.Boolean, cancellationToken);
+            await writer.WriteAsync(row.UserName, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(row.DatabaseName, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(row.Query, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(row.Counters, NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken);
+            await writer.WriteAsync(running, NpgsqlDbType.Array | NpgsqlDbType.Double, cancellationToken);
+            await writer.WriteAsync(moved, NpgsqlDbType.Boolean, cancellationToken);
+            await writer.WriteAsync(row.MinTimeMs, NpgsqlDbType.Double, cancellationToken);
+            await writer.WriteAsync(row.MaxTimeMs, NpgsqlDbType.Double, cancellationToken);
+            await writer.WriteAsync(row.StddevTimeMs, NpgsqlDbType.Double, cancellationToken);
+        }
+        await writer.CompleteAsync(cancellationToken);
+    }
+
+    private static readonly string ApplySql = $"""
+        INSERT INTO query_statements AS s (target, query_id, user_id, db_id, toplevel, user_name, database_name, query, first_seen, last_moved, seen, running)
+        SELECT @target, query_id, user_id, db_id, toplevel, user_name, database_name, query, @takenAt, CASE WHEN moved THEN @takenAt END, seen, running
+        FROM staged_statements
+        ON CONFLICT (target, query_id, user_id, db_id, toplevel) DO UPDATE
+        SET user_name = excluded.user_name, database_name = excluded.database_name, query = excluded.query,
+            seen = excluded.seen, running = excluded.running, last_moved = coalesce(excluded.last_moved, s.last_moved);
+
+        INSERT INTO query_totals (statement_id, taken_at, {string.Join(", ", QueryCounters.Names)}, min_time_ms, max_time_ms, stddev_time_ms)
+        SELECT s.id, @takenAt, {string.Join(", ", QueryCounters.Names.Select((_, index) => $"st.running[{index + 1}]"))}, st.min_time_ms, st.max_time_ms, st.stddev_time_ms
+        FROM staged_statements st
+        JOIN query_statements s ON s.target = @target AND s.query_id = st.query_id AND s.user_id = st.user_id AND s.db_id = st.db_id AND s.toplevel = st.toplevel
+        WHERE st.moved;
+        """;
+
+    /// <summary>
+    /// The nightly retention: 5-minute rows older than <see cref="QueryOptions.RawRetentionDays"/> are thinned to the last
+    /// row of each UTC day (running totals: a day's last row is its daily rollup); rows older than
+    /// <see cref="QueryOptions.DailyRetentionDays"/> go, but for each statement's last one, which later windows start from.
+    /// Idempotent: a rerun deletes nothing more.
+    /// </summary>
+    public async Task<(int Thinned, int Expired)> ApplyRetentionAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var rawCutoff = now - TimeSpan.FromDays(options.Value.RawRetentionDays);
+        var dailyCutoff = now - TimeSpan.FromDays(options.Value.DailyRetentionDays);
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var thinned = await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM query_totals t
+            WHERE t.taken_at < @rawCutoff
+              AND EXISTS (SELECT 1 FROM query_totals later
+                          WHERE later.statement_id = t.statement_id AND later.taken_at > t.taken_at AND later.taken_at < @rawCutoff
+                            AND date_trunc('day', later.taken_at, 'UTC') = date_trunc('day', t.taken_at, 'UTC'))
+            """, new { rawCutoff }, cancellationToken: cancellationToken, commandTimeout: 600));
+        var expired = await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM query_totals t
+            WHERE t.taken_at < @dailyCutoff
+              AND EXISTS (SELECT 1 FROM query_totals later WHERE later.statement_id = t.statement_id AND later.taken_at > t.taken_at AND later.taken_at < @dailyCutoff);
+            DELETE FROM query_snapshots WHERE taken_at < @dailyCutoff;
+            """, new { dailyCutoff }, cancellationToken: cancellationToken, commandTimeout: 600));
+        return (thinned, expired);
+    }
+}

@@ -1,0 +1,162 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Portal.Features.Cache;
+
+namespace Portal.Features.Queries;
+
+public enum QuerySort
+{
+    TotalTime,
+    MeanTime,
+    Calls,
+    Rows,
+    SharedBlocksRead,
+    TempBlocks,
+}
+
+/// <summary>What a top list is asked for. The window is resolved against the target's snapshots (see <see cref="QueryStatistics.ResolveAsync"/>).</summary>
+public sealed record TopQueriesRequest(
+    string Target, DateTimeOffset From, DateTimeOffset To, QuerySort Sort = QuerySort.TotalTime, bool Descending = true, int Offset = 0, int Limit = 50,
+    string? Database = null, string? User = null, string? Search = null, bool FlaggedOnly = false);
+
+/// <summary>One statement's activity in a window: deltas of its counters, never the target's totals since its last reset.</summary>
+public sealed record QueryRow
+{
+    public long StatementId { get; init; }
+    public long QueryId { get; init; }
+    public string Query { get; init; } = "";
+    public string DatabaseName { get; init; } = "";
+    public string UserName { get; init; } = "";
+    public long Calls { get; init; }
+    public double TotalTimeMs { get; init; }
+    public double SharePercent { get; init; }
+    public double MeanTimeMs { get; init; }
+    public long Rows { get; init; }
+    public double RowsPerCall { get; init; }
+    public double? SharedBlksHitRatio { get; init; }
+    public long SharedBlksRead { get; init; }
+    public long TempBlks { get; init; }
+    public double? PreviousMeanTimeMs { get; init; }
+    public bool IsNew { get; init; }
+    public bool IsSlow { get; init; }
+    public bool IsRegressed { get; init; }
+    public bool IsNPlusOneSuspect { get; init; }
+}
+
+/// <summary>A page of the top list, with what the whole window adds up to.</summary>
+public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, double AllTimeMs, DateTimeOffset From, DateTimeOffset To, DateTimeOffset? FirstSnapshot);
+
+/// <summary>Reads of the snapshots: top lists over any window, from the difference of two running-total rows per statement.</summary>
+public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, IOptions<QueryOptions> options)
+{
+    /// <summary>
+    /// Ends a window at the target's last snapshot at or before <paramref name="to"/> (nothing is known after it), so a
+    /// preset window gives the same — cacheable — answer until the next snapshot.
+    /// </summary>
+    public async Task<(DateTimeOffset From, DateTimeOffset To)> ResolveAsync(string target, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var last = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition(
+            "SELECT max(taken_at) FROM query_snapshots WHERE target = @target AND taken_at <= @to", new { target, to }, cancellationToken: cancellationToken));
+        return last is { } end && end > from ? (end - (to - from), end) : (from, to);
+    }
+
+    public async Task<TopQueries> TopAsync(TopQueriesRequest request, CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value;
+        var parameters = new
+        {
+            request.Target, request.From, request.To, Span = request.To - request.From,
+            request.Database, request.User, Search = string.IsNullOrWhiteSpace(request.Search) ? null : $"%{EscapeLike(request.Search.Trim())}%",
+            request.FlaggedOnly, request.Offset, request.Limit,
+            settings.SlowMeanMs, settings.SlowMinCalls, Regression = 1 + settings.RegressionPercent / 100,
+            settings.NPlusOneMaxMeanMs, settings.NPlusOneMinCallsPerMinute,
+        };
+        var result = await cache.GetOrCreateAsync(CacheOptions.QueryStatistics, new { top = parameters, request.Sort, request.Descending }, async token =>
+        {
+            await using var connection = await portal.OpenConnectionAsync(token);
+            var sql = TopSql.Replace("{order}", OrderBy(request.Sort, request.Descending), StringComparison.Ordinal);
+            var page = (await connection.QueryAsync<QueryRow, Summary, (QueryRow Row, Summary Summary)>(
+                new CommandDefinition(sql, parameters, cancellationToken: token), (row, summary) => (row, summary), splitOn: "Count")).AsList();
+            var firstSnapshot = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition(
+                "SELECT min(taken_at) FROM query_snapshots WHERE target = @Target", parameters, cancellationToken: token));
+            return new TopQueries(page.Select(entry => entry.Row).ToList(), page.FirstOrDefault().Summary?.Count ?? 0,
+                page.FirstOrDefault().Summary?.AllTimeMs ?? 0, request.From, request.To, firstSnapshot);
+        }, cancellationToken);
+        return result.Value;
+    }
+
+    private sealed record Summary(int Count, double AllTimeMs);
+
+    private static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
+
+    // Column names come from this switch, never from the request.
+    private static string OrderBy(QuerySort sort, bool descending)
+    {
+        var column = sort switch
+        {
+            QuerySort.MeanTime => "\"MeanTimeMs\"",
+            QuerySort.Calls => "\"Calls\"",
+            QuerySort.Rows => "\"Rows\"",
+            QuerySort.SharedBlocksRead => "\"SharedBlksRead\"",
+            QuerySort.TempBlocks => "\"TempBlks\"",
+            _ => "\"TotalTimeMs\"",
+        };
+        return $"{column} {(descending ? "DESC" : "ASC")}, \"StatementId\"";
+    }
+
+    // Each statement's window is the difference of its last running-total row at or before each end (none: zero).
+    // Only statements that moved after the window's start can have activity in it.
+    private const string WindowSql = """
+        WITH windowed AS (
+            SELECT s.id, s.query_id, s.query, s.database_name, s.user_name, s.first_seen,
+                   e.calls - coalesce(b.calls, 0) AS calls,
+                   e.total_time_ms - coalesce(b.total_time_ms, 0) AS total_time_ms,
+                   e.rows - coalesce(b.rows, 0) AS rows,
+                   e.shared_blks_hit - coalesce(b.shared_blks_hit, 0) AS shared_blks_hit,
+                   e.shared_blks_read - coalesce(b.shared_blks_read, 0) AS shared_blks_read,
+                   e.temp_blks_read + e.temp_blks_written - coalesce(b.temp_blks_read + b.temp_blks_written, 0) AS temp_blks,
+                   b.calls - coalesce(p.calls, 0) AS previous_calls,
+                   b.total_time_ms - coalesce(p.total_time_ms, 0) AS previous_time_ms
+            FROM query_statements s
+            CROSS JOIN LATERAL (SELECT * FROM query_totals t WHERE t.statement_id = s.id AND t.taken_at <= @To ORDER BY t.taken_at DESC LIMIT 1) e
+            LEFT JOIN LATERAL (SELECT * FROM query_totals t WHERE t.statement_id = s.id AND t.taken_at <= @From ORDER BY t.taken_at DESC LIMIT 1) b ON true
+            LEFT JOIN LATERAL (SELECT calls, total_time_ms FROM query_totals t WHERE t.statement_id = s.id AND t.taken_at <= @From - @Span ORDER BY t.taken_at DESC LIMIT 1) p ON true
+            WHERE s.target = @Target AND s.last_moved > @From
+              AND (@Database::text IS NULL OR s.database_name = @Database)
+              AND (@User::text IS NULL OR s.user_name = @User)
+              AND (@Search::text IS NULL OR s.query ILIKE @Search)
+        ),
+        baseline AS (SELECT min(taken_at) AS at FROM query_snapshots WHERE target = @Target),
+        flagged AS (
+            SELECT w.*, w.total_time_ms / w.calls AS mean_time_ms,
+                   CASE WHEN w.previous_calls > 0 THEN w.previous_time_ms / w.previous_calls END AS previous_mean_ms,
+                   w.first_seen > greatest(@From, (SELECT at FROM baseline)) AS is_new
+            FROM windowed w
+            WHERE w.calls > 0
+        ),
+        rows AS (
+            SELECT id AS "StatementId", query_id AS "QueryId", query AS "Query", database_name AS "DatabaseName", user_name AS "UserName",
+                   calls::bigint AS "Calls", total_time_ms AS "TotalTimeMs",
+                   100 * total_time_ms / nullif(sum(total_time_ms) OVER (), 0) AS "SharePercent", -- of every statement's time, flagged or not
+                   mean_time_ms AS "MeanTimeMs", rows::bigint AS "Rows", rows / calls AS "RowsPerCall",
+                   shared_blks_hit / nullif(shared_blks_hit + shared_blks_read, 0) AS "SharedBlksHitRatio",
+                   shared_blks_read::bigint AS "SharedBlksRead", temp_blks::bigint AS "TempBlks",
+                   previous_mean_ms AS "PreviousMeanTimeMs", is_new AS "IsNew",
+                   mean_time_ms >= @SlowMeanMs AND calls >= @SlowMinCalls AS "IsSlow",
+                   coalesce(mean_time_ms >= previous_mean_ms * @Regression, false) AS "IsRegressed",
+                   mean_time_ms <= @NPlusOneMaxMeanMs AND rows / calls <= 1.5
+                       AND calls / greatest(extract(epoch FROM @Span) / 60, 1) >= @NPlusOneMinCallsPerMinute AS "IsNPlusOneSuspect"
+            FROM flagged
+        )
+        """;
+
+    private const string TopSql = WindowSql + """
+        SELECT *, count(*) OVER ()::int AS "Count", sum("TotalTimeMs") OVER () AS "AllTimeMs"
+        FROM rows
+        WHERE NOT @FlaggedOnly OR "IsSlow" OR "IsRegressed" OR "IsNPlusOneSuspect"
+        ORDER BY {order}
+        OFFSET @Offset LIMIT @Limit
+        """;
+}

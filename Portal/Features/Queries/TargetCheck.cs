@@ -1,0 +1,71 @@
+using Dapper;
+using Npgsql;
+
+namespace Portal.Features.Queries;
+
+/// <summary>Something a target lacks, and exactly what to do about it. A blocker stops snapshots; a hint does not.</summary>
+public sealed record TargetProblem(string What, string Fix, bool Blocker);
+
+/// <summary>What the portal found when it connected to a target.</summary>
+public sealed record TargetStatus(QueryTarget Target, string? Version, int VersionNumber, IReadOnlyList<TargetProblem> Problems)
+{
+    public bool Ready => Problems.All(problem => !problem.Blocker);
+}
+
+/// <summary>Checks a target: reachable, PostgreSQL 14+, pg_stat_statements loaded and created, rights to read every user's statements.</summary>
+public sealed class TargetCheck(QueryTargets targets)
+{
+    public const int MinimumVersion = 140000;
+
+    private sealed record Facts(string Version, int VersionNumber, string Database, string Username, bool Preloaded, bool Created, bool ReadsAllStats, bool IoTiming);
+
+    private const string Sql = """
+        SELECT current_setting('server_version') AS "Version",
+               current_setting('server_version_num')::int AS "VersionNumber",
+               current_database() AS "Database", current_user AS "Username",
+               'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS "Preloaded",
+               EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS "Created",
+               pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS "ReadsAllStats",
+               current_setting('track_io_timing')::bool AS "IoTiming"
+        """;
+
+    public async Task<TargetStatus> RunAsync(QueryTarget target, CancellationToken cancellationToken = default)
+    {
+        Facts facts;
+        try
+        {
+            await using var connection = await targets.OpenAsync(target.Name, cancellationToken);
+            facts = await connection.QuerySingleAsync<Facts>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return new TargetStatus(target, null, 0, [new TargetProblem($"Cannot connect to {target.Host}:{target.Port}/{target.Database}: {ex.Message}",
+                "Check that the server is up and that the connection string's host, port, database and credentials are right.", true)]);
+        }
+
+        var problems = new List<TargetProblem>();
+        if (facts.VersionNumber < MinimumVersion)
+        {
+            problems.Add(new($"PostgreSQL {facts.Version} is too old.", "Upgrade to PostgreSQL 14 or newer (pg_stat_statements' toplevel column and pg_stat_statements_info are needed).", true));
+        }
+        if (!facts.Preloaded)
+        {
+            problems.Add(new("pg_stat_statements is not loaded.", "Add pg_stat_statements to shared_preload_libraries in postgresql.conf and restart PostgreSQL.", true));
+        }
+        if (!facts.Created)
+        {
+            problems.Add(new($"The pg_stat_statements extension is not created in database {facts.Database}.",
+                $"As a superuser, connected to {facts.Database}: CREATE EXTENSION pg_stat_statements;", true));
+        }
+        if (!facts.ReadsAllStats)
+        {
+            problems.Add(new($"Role {facts.Username} sees only its own statements (others show as <insufficient privilege>).",
+                $"As a superuser: GRANT pg_monitor TO {facts.Username};", false));
+        }
+        if (!facts.IoTiming)
+        {
+            problems.Add(new("track_io_timing is off: block read and write times are zero.", "Set track_io_timing = on in postgresql.conf and reload.", false));
+        }
+        return new TargetStatus(target, facts.Version, facts.VersionNumber, problems);
+    }
+}
