@@ -26,7 +26,7 @@ public sealed class CatalogueSync(
         foreach (var definition in definitions)
         {
             var id = definition.Id;
-            Expression<Func<JobRunner, Task>> run = definition.Retries
+            Expression<Func<ICatalogueJobRunner, Task>> run = definition.Retries
                 ? runner => runner.RunAsync(id, null, CancellationToken.None)
                 : runner => runner.RunOnceAsync(id, null, CancellationToken.None);
             recurringJobs.AddOrUpdate(id, definition.Queue, run, CronOf(definition), new RecurringJobOptions { TimeZone = definition.TimeZone });

@@ -1,4 +1,3 @@
-using Hangfire;
 using Hangfire.Server;
 using Dapper;
 using Npgsql;
@@ -17,15 +16,13 @@ public sealed class JobTimedOutException(TimeSpan timeout) : Exception($"The job
 /// itself, enforces its time-out, hands it its progress reporter, and returns its summary line.
 /// </summary>
 public sealed class JobRunner(IServiceProvider services, IEnumerable<JobDefinition> catalogue, JobRunStore runs, NpgsqlDataSource dataSource)
+    : ICatalogueJobRunner
 {
     public const string RunIdItem = "portal:run-id";
 
-    [JobDisplayName("{0}")]
     public Task<string?> RunAsync(string jobId, PerformContext? context, CancellationToken cancellationToken) =>
         RunCoreAsync(jobId, context, cancellationToken);
 
-    [JobDisplayName("{0}")]
-    [AutomaticRetry(Attempts = 0)]
     public Task<string?> RunOnceAsync(string jobId, PerformContext? context, CancellationToken cancellationToken) =>
         RunCoreAsync(jobId, context, cancellationToken);
 

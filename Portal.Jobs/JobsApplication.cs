@@ -56,7 +56,7 @@ public static class JobsApplication
             builder.Services.AddSingleton(definition);
         }
         builder.Services.AddSingleton<JobRunRecorder>();
-        builder.Services.AddTransient<JobRunner>();
+        builder.Services.AddTransient<ICatalogueJobRunner, JobRunner>();
         builder.Services.AddHostedService<WorkerRegistration>();
         builder.Services.AddHostedService<CatalogueSync>();
         return builder;

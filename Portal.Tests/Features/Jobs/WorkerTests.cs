@@ -25,7 +25,7 @@ public sealed class WorkerTests : IAsyncLifetime
         await using (var first = await WorkerHost.StartAsync(settings))
         {
             first.Services.GetRequiredService<IRecurringJobManager>()
-                .AddOrUpdate<JobRunner>("retired-job", runner => runner.RunAsync("retired-job", null, CancellationToken.None), Cron.Yearly());
+                .AddOrUpdate<ICatalogueJobRunner>("retired-job", runner => runner.RunAsync("retired-job", null, CancellationToken.None), Cron.Yearly());
         }
 
         await using var worker = await WorkerHost.StartAsync(settings);
@@ -33,6 +33,8 @@ public sealed class WorkerTests : IAsyncLifetime
         using (var connection = worker.Services.GetRequiredService<JobStorage>().GetConnection())
         {
             Assert.Equal(Catalogue.Jobs.Select(job => job.Id).Order(), connection.GetRecurringJobs().Select(job => job.Id).Order());
+            // The web process triggers these ("Run now") without the worker's assembly: the invoked type must be the portal's.
+            Assert.All(connection.GetRecurringJobs(), job => Assert.Equal(typeof(ICatalogueJobRunner).Assembly, job.Job.Type.Assembly));
         }
 
         await using var data = new NpgsqlConnection(database.ConnectionString);

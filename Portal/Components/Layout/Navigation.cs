@@ -18,7 +18,7 @@ public static class Navigation
         new("Scorecards", "/scorecards", Icons.Material.Outlined.Verified,
             "SLA scorecards per service: objectives, error budgets and burn rates from Prometheus, query statistics, Web Vitals and cache statistics.", Built: false),
         new("Queries", "/queries", Icons.Material.Outlined.Storage,
-            "Slow-query drill-down on pg_stat_statements snapshots, EXPLAIN, index and table health, live activity.", Built: false),
+            "Slow-query drill-down on pg_stat_statements snapshots, EXPLAIN, index and table health, live activity.", Built: true),
         new("Web Vitals", "/vitals", Icons.Material.Outlined.Speed,
             "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device.", Built: false),
         new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,

@@ -15,6 +15,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<TargetCheck>();
         services.AddSingleton<QuerySnapshots>();
         services.AddSingleton<QueryStatistics>();
+        services.AddSingleton<QueryExplain>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

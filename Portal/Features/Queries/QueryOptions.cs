@@ -50,6 +50,9 @@ public sealed class QueryOptions
     [Range(100, 600_000)]
     public int ExplainAnalyzeTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>A sequential scan of a table with at least this many rows is highlighted in plans and counted in index advice.</summary>
+    public long LargeTableRows { get; set; } = 10_000;
+
     /// <summary>Live activity: queries running longer than this are listed as long-running.</summary>
     public int LongRunningSeconds { get; set; } = 5;
 }

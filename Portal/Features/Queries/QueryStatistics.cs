@@ -18,7 +18,7 @@ public enum QuerySort
 /// <summary>What a top list is asked for. The window is resolved against the target's snapshots (see <see cref="QueryStatistics.ResolveAsync"/>).</summary>
 public sealed record TopQueriesRequest(
     string Target, DateTimeOffset From, DateTimeOffset To, QuerySort Sort = QuerySort.TotalTime, bool Descending = true, int Offset = 0, int Limit = 50,
-    string? Database = null, string? User = null, string? Search = null, bool FlaggedOnly = false);
+    string? Database = null, string? User = null, string? Search = null, bool FlaggedOnly = false, long? QueryId = null);
 
 /// <summary>One statement's activity in a window: deltas of its counters, never the target's totals since its last reset.</summary>
 public sealed record QueryRow
@@ -47,6 +47,22 @@ public sealed record QueryRow
 /// <summary>A page of the top list, with what the whole window adds up to.</summary>
 public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, double AllTimeMs, DateTimeOffset From, DateTimeOffset To, DateTimeOffset? FirstSnapshot);
 
+/// <summary>What the portal has of a target: its snapshots so far, and the databases and users its statements ran in.</summary>
+public sealed record TargetCoverage(int Snapshots, DateTimeOffset? First, DateTimeOffset? Last, IReadOnlyList<string> Databases, IReadOnlyList<string> Users);
+
+/// <summary>One snapshot interval of a statement: its calls and time then (zero when it did not run).</summary>
+public sealed record QueryInterval
+{
+    public DateTimeOffset At { get; init; }
+    public double Seconds { get; init; }
+    public long Calls { get; init; }
+    public double TimeMs { get; init; }
+
+    public double CallsPerSecond => Seconds > 0 ? Calls / Seconds : 0;
+
+    public double? MeanTimeMs => Calls > 0 ? TimeMs / Calls : null;
+}
+
 /// <summary>Reads of the snapshots: top lists over any window, from the difference of two running-total rows per statement.</summary>
 public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, IOptions<QueryOptions> options)
 {
@@ -62,6 +78,18 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return last is { } end && end > from ? (end - (to - from), end) : (from, to);
     }
 
+    public async Task<TargetCoverage> CoverageAsync(string target, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var snapshots = await connection.QuerySingleAsync<SnapshotSpan>(new CommandDefinition(
+            "SELECT count(*) AS \"Count\", min(taken_at) AS \"First\", max(taken_at) AS \"Last\" FROM query_snapshots WHERE target = @target", new { target }, cancellationToken: cancellationToken));
+        var databases = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT database_name FROM query_statements WHERE target = @target ORDER BY 1", new { target }, cancellationToken: cancellationToken));
+        var users = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT user_name FROM query_statements WHERE target = @target ORDER BY 1", new { target }, cancellationToken: cancellationToken));
+        return new TargetCoverage((int)snapshots.Count, snapshots.First, snapshots.Last, databases.AsList(), users.AsList());
+    }
+
     public async Task<TopQueries> TopAsync(TopQueriesRequest request, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
@@ -69,7 +97,7 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         {
             request.Target, request.From, request.To, Span = request.To - request.From,
             request.Database, request.User, Search = string.IsNullOrWhiteSpace(request.Search) ? null : $"%{EscapeLike(request.Search.Trim())}%",
-            request.FlaggedOnly, request.Offset, request.Limit,
+            request.FlaggedOnly, request.Offset, request.Limit, request.QueryId,
             settings.SlowMeanMs, settings.SlowMinCalls, Regression = 1 + settings.RegressionPercent / 100,
             settings.NPlusOneMaxMeanMs, settings.NPlusOneMinCallsPerMinute,
         };
@@ -87,7 +115,69 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return result.Value;
     }
 
+    /// <summary>The text of a query id on a target (null when the portal never saw it).</summary>
+    public async Task<string?> TextAsync(string target, long queryId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT query FROM query_statements WHERE target = @target AND query_id = @queryId ORDER BY last_moved DESC NULLS LAST LIMIT 1",
+            new { target, queryId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Every counter's delta over the window for a query id (all its users and databases), and the extremes the target reports now.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> CountersAsync(string target, long queryId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var sums = string.Join(", ", QueryCounters.Names.Select(name => $"coalesce(sum(e.{name} - coalesce(b.{name}, 0)), 0) AS {name}"));
+        var sql = $"""
+            SELECT {sums}, coalesce(min(e.min_time_ms), 0) AS min_time_ms, coalesce(max(e.max_time_ms), 0) AS max_time_ms
+            FROM query_statements s
+            CROSS JOIN LATERAL (SELECT * FROM query_totals t WHERE t.statement_id = s.id AND t.taken_at <= @to ORDER BY t.taken_at DESC LIMIT 1) e
+            LEFT JOIN LATERAL (SELECT * FROM query_totals t WHERE t.statement_id = s.id AND t.taken_at <= @from ORDER BY t.taken_at DESC LIMIT 1) b ON true
+            WHERE s.target = @target AND s.query_id = @queryId
+            """;
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var row = (IDictionary<string, object>)await connection.QuerySingleAsync(new CommandDefinition(sql, new { target, queryId, from, to }, cancellationToken: cancellationToken));
+        return row.ToDictionary(pair => pair.Key, pair => Convert.ToDouble(pair.Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The query id's activity per snapshot interval of the window. A statement stores a row only when it moved, so
+    /// the difference of two consecutive rows all happened in the interval ending at the later one.
+    /// </summary>
+    public async Task<IReadOnlyList<QueryInterval>> SeriesAsync(string target, long queryId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            WITH snaps AS (
+                SELECT taken_at, extract(epoch FROM taken_at - lag(taken_at) OVER (ORDER BY taken_at))::float8 AS seconds
+                FROM query_snapshots WHERE target = @target AND taken_at <= @to AND taken_at > @from - interval '1 day'
+            ),
+            deltas AS (
+                SELECT t.taken_at,
+                       t.calls - coalesce(lag(t.calls) OVER w, 0) AS calls,
+                       t.total_time_ms - coalesce(lag(t.total_time_ms) OVER w, 0) AS time_ms
+                FROM query_totals t JOIN query_statements s ON s.id = t.statement_id
+                WHERE s.target = @target AND s.query_id = @queryId AND t.taken_at <= @to
+                WINDOW w AS (PARTITION BY t.statement_id ORDER BY t.taken_at)
+            )
+            SELECT sn.taken_at AS "At", coalesce(sn.seconds, 0) AS "Seconds",
+                   coalesce(sum(d.calls), 0)::bigint AS "Calls", coalesce(sum(d.time_ms), 0) AS "TimeMs"
+            FROM snaps sn LEFT JOIN deltas d ON d.taken_at = sn.taken_at
+            WHERE sn.taken_at > @from
+            GROUP BY sn.taken_at, sn.seconds
+            ORDER BY sn.taken_at
+            """;
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<QueryInterval>(new CommandDefinition(sql, new { target, queryId, from, to }, cancellationToken: cancellationToken))).AsList();
+    }
+
     private sealed record Summary(int Count, double AllTimeMs);
+
+    private sealed class SnapshotSpan
+    {
+        public long Count { get; init; }
+        public DateTimeOffset? First { get; init; }
+        public DateTimeOffset? Last { get; init; }
+    }
 
     private static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
 
@@ -127,6 +217,7 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
               AND (@Database::text IS NULL OR s.database_name = @Database)
               AND (@User::text IS NULL OR s.user_name = @User)
               AND (@Search::text IS NULL OR s.query ILIKE @Search)
+              AND (@QueryId::bigint IS NULL OR s.query_id = @QueryId)
         ),
         baseline AS (SELECT min(taken_at) AS at FROM query_snapshots WHERE target = @Target),
         flagged AS (

@@ -1,0 +1,67 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.Tests.Browser;
+
+public sealed class QueriesBrowserTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private PortalApp portal = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        portal = new PortalApp(PortalSettings.For(database)).Start();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.ExecuteAsync("""
+            CREATE TABLE demo_orders (id int, customer_id int, total numeric);
+            INSERT INTO demo_orders SELECT i, i % 5000, i % 100 FROM generate_series(1, 50000) i;
+            ANALYZE demo_orders;
+            """);
+        var snapshots = portal.Services.GetRequiredService<QuerySnapshots>();
+        await snapshots.TakeAsync(QueryOptions.PortalTarget);
+        for (var customer = 0; customer < 50; customer++)
+        {
+            await connection.ExecuteAsync("SELECT id, total FROM demo_orders WHERE customer_id = @customer", new { customer });
+        }
+        await snapshots.TakeAsync(QueryOptions.PortalTarget);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await portal.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TopList_ToDetail_ExplainShowsThePlanWithTheSequentialScan()
+    {
+        var page = await chromium.OpenAsync(portal, PortalRoles.Developer, $"/queries?range=1h&database={database.Name}");
+
+        var statement = page.GetByTestId("statement").Filter(new() { HasText = "FROM demo_orders WHERE customer_id" });
+        await Expect(statement).ToHaveCountAsync(1);
+        await Chromium.ScreenshotAsync(page, "queries");
+        await statement.ClickAsync();
+
+        await Expect(page.GetByTestId("sql")).ToContainTextAsync("WHERE customer_id = $1");
+        await Expect(page.Locator("[data-summary=Calls]")).ToHaveTextAsync("50");
+        await Chromium.ScreenshotAsync(page, "query-detail-before");
+        await page.GetByLabel("$1 (integer)").FillAsync("42");
+        await page.GetByTestId("run-explain").ClickAsync();
+
+        await Expect(page.Locator("[data-testid=plan] [data-node='Seq Scan']")).ToContainTextAsync("sequential scan of 50,000 rows");
+        await Expect(page.GetByTestId("explain-timing")).ToContainTextAsync("EXPLAIN · planning");
+
+        await page.GetByLabel("ANALYZE — runs the statement", new() { Exact = false }).CheckAsync();
+        await page.GetByTestId("run-explain").ClickAsync();
+        await Expect(page.GetByTestId("explain-timing")).ToContainTextAsync("execution");
+        await Expect(page.Locator("[data-testid=plan] [data-node='Seq Scan']")).ToContainTextAsync("10 rows × 1 loops");
+        await Chromium.ScreenshotAsync(page, "query-detail");
+    }
+}
