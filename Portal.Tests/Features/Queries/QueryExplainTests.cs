@@ -1,0 +1,139 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Queries;
+
+/// <summary>EXPLAIN on a real target: reads may be analyzed, nothing else ever runs, and nothing changes.</summary>
+public sealed class QueryExplainTests : IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private PortalApp portal = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
+        portal = new PortalApp(settings).Start();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.ExecuteAsync("""
+            CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
+            INSERT INTO accounts SELECT i, 100 FROM generate_series(1, 20000) i;
+            ANALYZE accounts;
+            CREATE FUNCTION drain() RETURNS int LANGUAGE sql AS 'DELETE FROM accounts RETURNING 1';
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await portal.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    private QueryExplain Explain => portal.Services.GetRequiredService<QueryExplain>();
+
+    private async Task<(long Rows, decimal Balance)> AccountsAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        return await connection.QuerySingleAsync<(long, decimal)>("SELECT count(*), coalesce(sum(balance), 0) FROM accounts");
+    }
+
+    [Theory]
+    [InlineData("SELECT 1", StatementKind.Read)]
+    [InlineData("  /* hint */ (SELECT 1)", StatementKind.Read)]
+    [InlineData("WITH x AS (SELECT 1) SELECT * FROM x", StatementKind.Read)]
+    [InlineData("WITH x AS (SELECT 'delete') SELECT * FROM x", StatementKind.Read)]
+    [InlineData("WITH d AS (DELETE FROM accounts RETURNING *) SELECT count(*) FROM d", StatementKind.Write)]
+    [InlineData("update accounts set balance = 0", StatementKind.Write)]
+    [InlineData("DELETE FROM accounts", StatementKind.Write)]
+    [InlineData("DROP TABLE accounts", StatementKind.Other)]
+    [InlineData("CREATE INDEX ON accounts (balance)", StatementKind.Other)]
+    [InlineData("VACUUM accounts", StatementKind.Other)]
+    public void Classify_TheFirstKeywordAndDataModifyingParts(string sql, StatementKind kind) => Assert.Equal(kind, QueryExplain.Classify(sql));
+
+    [Theory]
+    [InlineData("DELETE FROM accounts WHERE id > $1")]
+    [InlineData("UPDATE accounts SET balance = 0 WHERE id > $1")]
+    [InlineData("WITH d AS (DELETE FROM accounts WHERE id > $1 RETURNING *) SELECT count(*) FROM d")]
+    public async Task ExplainAnalyze_AWrite_IsRefusedAndChangesNothing(string sql)
+    {
+        var before = await AccountsAsync();
+
+        var result = await Explain.ExplainAsync(QueryOptions.PortalTarget, sql, ["0"], analyze: true);
+
+        Assert.StartsWith("EXPLAIN ANALYZE runs the statement", result.Refusal);
+        Assert.Null(result.Plan);
+        Assert.Equal(before, await AccountsAsync());
+    }
+
+    [Theory]
+    [InlineData("DROP TABLE accounts")]
+    [InlineData("TRUNCATE accounts")]
+    [InlineData("ALTER TABLE accounts ADD COLUMN x int")]
+    public async Task Explain_Ddl_IsRefusedAndChangesNothing(string sql)
+    {
+        var before = await AccountsAsync();
+
+        var plain = await Explain.ExplainAsync(QueryOptions.PortalTarget, sql, [], analyze: false);
+        var analyzed = await Explain.ExplainAsync(QueryOptions.PortalTarget, sql, [], analyze: true);
+        var (types, refusal) = await Explain.ParametersAsync(QueryOptions.PortalTarget, sql);
+
+        Assert.Equal(QueryExplain.NotExplainable, plain.Refusal);
+        Assert.Equal(QueryExplain.NotExplainable, analyzed.Refusal);
+        Assert.Equal(QueryExplain.NotExplainable, refusal);
+        Assert.Empty(types);
+        Assert.Equal(before, await AccountsAsync());
+    }
+
+    [Fact]
+    public async Task ExplainAnalyze_AReadThatWritesThroughAFunction_TheReadOnlyTransactionStopsIt()
+    {
+        var before = await AccountsAsync();
+
+        var result = await Explain.ExplainAsync(QueryOptions.PortalTarget, "SELECT drain()", [], analyze: true);
+
+        Assert.Contains("read-only transaction", result.Refusal);
+        Assert.Equal(before, await AccountsAsync());
+    }
+
+    [Fact]
+    public async Task Explain_AWriteWithoutAnalyze_ShowsItsPlanAndChangesNothing()
+    {
+        var before = await AccountsAsync();
+
+        var result = await Explain.ExplainAsync(QueryOptions.PortalTarget, "UPDATE accounts SET balance = 0 WHERE balance > $1", ["10"], analyze: false);
+
+        Assert.Null(result.Refusal);
+        Assert.Equal("ModifyTable", result.Plan!.NodeType);
+        var scan = Assert.Single(result.Plan.Children);
+        Assert.Equal(("Seq Scan", "accounts", true), (scan.NodeType, scan.Relation, scan.LargeSequentialScan));
+        Assert.Null(result.ExecutionMs);
+        Assert.Equal(before, await AccountsAsync());
+    }
+
+    [Fact]
+    public async Task ExplainAnalyze_ARead_RunsItWithTheBoundValues()
+    {
+        var (types, refusal) = await Explain.ParametersAsync(QueryOptions.PortalTarget, "SELECT balance FROM accounts WHERE id = $1 AND balance > $2");
+
+        var result = await Explain.ExplainAsync(QueryOptions.PortalTarget, "SELECT balance FROM accounts WHERE id = $1 AND balance > $2", ["42", "1.5"], analyze: true);
+
+        Assert.Null(refusal);
+        Assert.Equal(["integer", "numeric"], types);
+        Assert.Null(result.Refusal);
+        Assert.Equal(("Index Scan", "accounts_pkey", 1.0), (result.Plan!.NodeType, result.Plan.Index, result.Plan.ActualRows));
+        Assert.NotNull(result.ExecutionMs);
+        Assert.False(result.Plan.LargeSequentialScan);
+    }
+
+    [Fact]
+    public async Task ExplainAnalyze_PastItsTimeOut_IsStoppedWithAReason()
+    {
+        var result = await Explain.ExplainAsync(QueryOptions.PortalTarget, "SELECT pg_sleep(5)", [], analyze: true);
+
+        Assert.StartsWith("Stopped after 500 ms (the time-out)", result.Refusal);
+    }
+}
