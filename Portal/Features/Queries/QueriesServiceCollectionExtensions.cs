@@ -16,6 +16,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<QuerySnapshots>();
         services.AddSingleton<QueryStatistics>();
         services.AddSingleton<QueryExplain>();
+        services.AddSingleton<IndexHealth>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }
