@@ -17,6 +17,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<QueryStatistics>();
         services.AddSingleton<QueryExplain>();
         services.AddSingleton<IndexHealth>();
+        services.AddSingleton<LiveActivity>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

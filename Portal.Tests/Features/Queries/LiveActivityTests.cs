@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Queries;
+
+/// <summary>Real sessions on the target: a lock held in an open transaction, the sessions waiting for it, and a cancel.</summary>
+public sealed class LiveActivityTests : IAsyncLifetime
+{
+    private TestDatabase database = null!;
+    private PortalApp portal = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Queries:LongRunningSeconds"] = "1";
+        portal = new PortalApp(settings).Start();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100);");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await portal.DisposeAsync();
+        await database.DisposeAsync();
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string application)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = application, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    [Fact]
+    public async Task BlockedTransactions_AppearAsATreeUnderTheirBlocker_AndAnAdminCancelsOne()
+    {
+        await using var holder = await OpenAsync("holder");
+        await using var transaction = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("UPDATE accounts SET balance = balance - 1 WHERE id = 1", transaction: transaction);
+        await using var first = await OpenAsync("first-waiter");
+        await using var second = await OpenAsync("second-waiter");
+        var firstWaits = first.ExecuteAsync("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+        var secondWaits = second.ExecuteAsync("UPDATE accounts SET balance = balance + 2 WHERE id = 1");
+        var activity = portal.Services.GetRequiredService<LiveActivity>();
+
+        ActivityReport report = null!;
+        await Eventually.HoldsAsync(async () => (report = await activity.ReadAsync(QueryOptions.PortalTarget))
+                .BlockingTrees.Any(root => root.Pid == holder.ProcessID && root.Blocking.Count + root.Blocking.Sum(waiter => waiter.Blocking.Count) == 2),
+            TimeSpan.FromSeconds(10), "both waiters are in the holder's tree");
+
+        var root = Assert.Single(report.BlockingTrees);
+        Assert.Equal(("holder", "idle in transaction"), (root.Application, root.State));
+        var waiters = Flatten(root.Blocking).Select(session => session.Pid).Order();
+        Assert.Equal(new[] { first.ProcessID, second.ProcessID }.Order(), waiters);
+
+        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], "test"));
+        var outcome = await activity.CancelAsync(admin, QueryOptions.PortalTarget, first.ProcessID, "UPDATE accounts …");
+
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        var cancelled = await Assert.ThrowsAsync<PostgresException>(() => firstWaits);
+        Assert.Equal(PostgresErrorCodes.QueryCanceled, cancelled.SqlState);
+        await using var data = new NpgsqlConnection(database.ConnectionString);
+        Assert.Equal(1, await data.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE actor = 'admin' AND action = 'query.cancel' AND subject = @subject AND after->>'cancelled' = 'true'",
+            new { subject = $"portal:{first.ProcessID}" }));
+
+        await transaction.RollbackAsync();
+        await secondWaits;
+    }
+
+    [Fact]
+    public async Task LongRunningQuery_IsListedWithItsText()
+    {
+        await using var sleeper = await OpenAsync("sleeper");
+        var sleeping = sleeper.ExecuteAsync("SELECT pg_sleep(20) /* long-running */");
+        var activity = portal.Services.GetRequiredService<LiveActivity>();
+
+        await Eventually.HoldsAsync(async () => (await activity.ReadAsync(QueryOptions.PortalTarget)).LongRunning
+                .Any(session => session.Pid == sleeper.ProcessID && session.Query!.Contains("long-running") && session.RunningSeconds >= 1),
+            TimeSpan.FromSeconds(10), "the sleeping query is long-running after a second");
+
+        Assert.Equal(CancelOutcome.Cancelled, await activity.CancelAsync(new ClaimsPrincipal(), QueryOptions.PortalTarget, sleeper.ProcessID, null));
+        await Assert.ThrowsAsync<PostgresException>(() => sleeping);
+    }
+
+    [Fact]
+    public void BlockingTrees_AChain_NestsEachWaiterUnderWhatItWaitsFor()
+    {
+        var sessions = new[]
+        {
+            new Session { Pid = 1 },
+            new Session { Pid = 2, BlockedBy = [1] },
+            new Session { Pid = 3, BlockedBy = [2] },
+            new Session { Pid = 4 },
+        };
+
+        var root = Assert.Single(LiveActivity.BlockingTrees(sessions));
+
+        Assert.Equal(1, root.Pid);
+        Assert.Equal(2, Assert.Single(root.Blocking).Pid);
+        Assert.Equal(3, Assert.Single(root.Blocking[0].Blocking).Pid);
+    }
+
+    private static IEnumerable<Session> Flatten(IEnumerable<Session> sessions) => sessions.SelectMany(session => Flatten(session.Blocking).Prepend(session));
+}
