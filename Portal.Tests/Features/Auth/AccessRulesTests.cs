@@ -25,8 +25,9 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
     private static Rule Page(string route, string role, string? url = null) => new(route, url ?? route, HttpMethod.Get, false,
         [302, Allowed(role, PortalRoles.Viewer), Allowed(role, PortalRoles.Developer), Allowed(role, PortalRoles.Admin), 302]);
 
-    private static Rule Api(string route, string role, string? url = null) => new(route, url ?? route, HttpMethod.Get, true,
-        [401, Allowed(role, PortalRoles.Viewer), Allowed(role, PortalRoles.Developer), Allowed(role, PortalRoles.Admin), 401]);
+    /// <param name="success">What an allowed caller gets (a 404 for an id that does not exist still proves the caller got through).</param>
+    private static Rule Api(string route, string role, string? url = null, int success = 200) => new(route, url ?? route, HttpMethod.Get, true,
+        [401, .. new[] { PortalRoles.Viewer, PortalRoles.Developer, PortalRoles.Admin }.Select(caller => Allowed(role, caller) == 200 ? success : 403), 401]);
 
     private static Rule ApiPost(string route, string role, string url, int success) => new(route, url, HttpMethod.Post, true,
         [401, Allowed(role, PortalRoles.Viewer) == 200 ? success : 403, Allowed(role, PortalRoles.Developer) == 200 ? success : 403, success, 401]);
@@ -40,6 +41,10 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Page("/", PortalRoles.Viewer),
         Page("/scorecards", PortalRoles.Viewer),
         Page("/queries", PortalRoles.Developer),
+        Page("/queries/health", PortalRoles.Developer),
+        Page("/queries/activity", PortalRoles.Developer),
+        Page("/queries/{QueryId:long}", PortalRoles.Developer, "/queries/42"),
+        Page("/admin/targets", PortalRoles.Admin),
         Page("/vitals", PortalRoles.Viewer),
         Page("/prometheus", PortalRoles.Developer),
         Page("/cache", PortalRoles.Viewer),
@@ -57,6 +62,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/cache", PortalRoles.Viewer),
         Api("/api/v1/targets", PortalRoles.Developer),
         Api("/api/v1/queries", PortalRoles.Developer),
+        Api("/api/v1/queries/{queryId:long}", PortalRoles.Developer, "/api/v1/queries/42", 404),
         Api("/api/v1/jobs", PortalRoles.Viewer),
         Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),
         ApiPost("/api/v1/jobs/{id}/run", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/run", 202),

@@ -86,6 +86,20 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
             Assert.Equal(100 * row.GetProperty("totalTimeMs").GetDouble() / all, row.GetProperty("sharePercent").GetDouble(), 6);
             Assert.Equal(row.GetProperty("totalTimeMs").GetDouble() / row.GetProperty("calls").GetInt64(), row.GetProperty("meanTimeMs").GetDouble(), 6);
         }
+        // The statement's detail: the same counts, and its intervals add up to them.
+        using (var client = await portal.SignedInClientAsync(PortalRoles.Developer))
+        {
+            var queryId = lookup.GetProperty("queryId").GetInt64();
+            using var detail = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/queries/{queryId}?target=portal&window=1h"));
+            var root = detail.RootElement;
+            Assert.Equal(1000, root.GetProperty("calls").GetInt64());
+            Assert.Equal(1000, root.GetProperty("counters").GetProperty("calls").GetDouble());
+            Assert.Equal(1000, root.GetProperty("intervals").EnumerateArray().Sum(interval => interval.GetProperty("calls").GetInt64()));
+            Assert.Equal(root.GetProperty("totalTimeMs").GetDouble(), root.GetProperty("intervals").EnumerateArray().Sum(interval => interval.GetProperty("timeMs").GetDouble()), 6);
+            Assert.Equal(root.GetProperty("totalTimeMs").GetDouble() / 1000, root.GetProperty("meanTimeMs").GetDouble(), 9);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/queries/12345?target=portal")).StatusCode);
+        }
+
         // A statement that did not move is not stored again.
         var third = await SnapshotAsync();
         await using var connection = new NpgsqlConnection(database.ConnectionString);

@@ -37,6 +37,8 @@ public static class Navigation
     [
         new("Users", "/admin/users", Icons.Material.Outlined.People,
             "Who may sign in, with which role.", Built: true),
+        new("Query targets", "/admin/targets", Icons.Material.Outlined.Dns,
+            "The databases whose pg_stat_statements are snapshotted, and what each lacks.", Built: true),
         new("Audit log", "/admin/audit", Icons.Material.Outlined.ManageSearch,
             "Every administrative action: who, when, what, before and after.", Built: true),
     ];

@@ -10,6 +10,10 @@ public static class QueriesEndpoints
 
     public sealed record TargetResponse(string Name, string Host, int Port, string Database, string? Description, bool Ready, string? Version, IReadOnlyList<ProblemResponse> Problems);
 
+    public sealed record QueryDetailResponse(
+        string Target, long QueryId, string Query, DateTimeOffset From, DateTimeOffset To, long Calls, double TotalTimeMs, double? MeanTimeMs, long Rows,
+        double? SharedBlksHitRatio, IReadOnlyDictionary<string, double> Counters, IReadOnlyList<QueryRow> Statements, IReadOnlyList<QueryInterval> Intervals);
+
     public sealed record TopQueriesResponse(string Target, DateTimeOffset From, DateTimeOffset To, int TotalCount, double AllTimeMs, IReadOnlyList<QueryRow> Queries);
 
     public static IEndpointRouteBuilder MapQueriesApi(this IEndpointRouteBuilder endpoints)
@@ -52,6 +56,32 @@ public static class QueriesEndpoints
             var top = await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, sort, query["order"] != "asc", offset, limit,
                 NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true"), cancellationToken);
             return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Rows));
+        });
+        api.MapGet("/queries/{queryId:long}", async (long queryId, HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var query = request.Query;
+            var target = targets.Find(query["target"]);
+            if (target is null)
+            {
+                return Results.Problem(title: "Unknown target", detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
+            }
+            if (ParseWindow(query, time.GetUtcNow()) is not { } window)
+            {
+                return Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+            }
+            if (await statistics.TextAsync(target.Name, queryId, cancellationToken) is not { } text)
+            {
+                return Results.Problem(title: "Unknown statement", detail: $"query id {queryId} has not been seen on target {target.Name}.", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
+            var rows = (await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, Limit: 1_000, QueryId: queryId), cancellationToken)).Rows;
+            var counters = await statistics.CountersAsync(target.Name, queryId, from, to, cancellationToken);
+            var intervals = await statistics.SeriesAsync(target.Name, queryId, from, to, cancellationToken);
+            var (calls, totalTime) = (rows.Sum(row => row.Calls), rows.Sum(row => row.TotalTimeMs));
+            var (hit, read) = (counters["shared_blks_hit"], counters["shared_blks_read"]);
+            return Results.Ok(new QueryDetailResponse(target.Name, queryId, text, from, to, calls, totalTime, calls == 0 ? null : totalTime / calls,
+                rows.Sum(row => row.Rows), hit + read == 0 ? null : hit / (hit + read), counters, rows, intervals));
         });
         return endpoints;
     }
