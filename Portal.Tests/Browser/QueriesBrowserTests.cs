@@ -64,4 +64,30 @@ public sealed class QueriesBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await Expect(page.Locator("[data-testid=plan] [data-node='Seq Scan']")).ToContainTextAsync("10 rows × 1 loops");
         await Chromium.ScreenshotAsync(page, "query-detail");
     }
+
+    [Fact]
+    public async Task HealthActivityAndTargets_ShowTheirFindings()
+    {
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.ExecuteAsync("CREATE INDEX demo_orders_total ON demo_orders (total); CREATE INDEX demo_orders_total_again ON demo_orders (total);");
+        }
+        var page = await chromium.OpenAsync(portal, PortalRoles.Admin, "/queries/health");
+
+        await Expect(page.GetByTestId("duplicate-indexes")).ToContainTextAsync("public.demo_orders_total");
+        await Expect(page.GetByTestId("unused-indexes")).ToContainTextAsync("DROP INDEX CONCURRENTLY public.demo_orders_total_again;");
+        await Chromium.ScreenshotAsync(page, "queries-health");
+
+        await page.GotoAsync(new Uri(portal.BaseAddress, "/queries/activity").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("connections")).ToContainTextAsync("connections:");
+        await Chromium.ScreenshotAsync(page, "queries-activity");
+
+        await page.GotoAsync(new Uri(portal.BaseAddress, "/admin/targets").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        await Expect(page.Locator("[data-target=portal]")).ToContainTextAsync(database.Name);
+        await Expect(page.Locator("[data-target=portal]")).ToContainTextAsync("2 snapshots");
+        Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(database.ConnectionString).Password ?? "no password", await page.ContentAsync());
+        await Chromium.ScreenshotAsync(page, "query-targets");
+    }
 }

@@ -25,6 +25,8 @@ public sealed partial class IndexHealthPage
     private IndexHealthReport? report;
     private string? error;
 
+    private string SinceText => report?.StatisticsSince is { } since ? $" (counted since {since.UtcDateTime:yyyy-MM-dd HH:mm} UTC)" : "";
+
     private string TargetName => Targets.Find(Target)?.Name ?? QueryOptions.PortalTarget;
 
     protected override async Task OnParametersSetAsync()
