@@ -9,22 +9,16 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
-public sealed class QueriesBrowserTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
+public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
-
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync(NpgsqlConnection connection)
     {
-        database = await TestDatabase.CreateAsync();
-        portal = new PortalApp(PortalSettings.For(database)).Start();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.ExecuteAsync("""
             CREATE TABLE demo_orders (id int, customer_id int, total numeric);
             INSERT INTO demo_orders SELECT i, i % 5000, i % 100 FROM generate_series(1, 50000) i;
             ANALYZE demo_orders;
             """);
-        var snapshots = portal.Services.GetRequiredService<QuerySnapshots>();
+        var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
         for (var customer = 0; customer < 50; customer++)
         {
@@ -33,16 +27,10 @@ public sealed class QueriesBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
     }
 
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
     [Fact]
     public async Task TopList_ToDetail_ExplainShowsThePlanWithTheSequentialScan()
     {
-        var page = await chromium.OpenAsync(portal, PortalRoles.Developer, $"/queries?range=1h&database={database.Name}");
+        var page = await chromium.OpenAsync(App, PortalRoles.Developer, $"/queries?range=1h&database={Database.Name}");
 
         var statement = page.GetByTestId("statement").Filter(new() { HasText = "FROM demo_orders WHERE customer_id" });
         await Expect(statement).ToHaveCountAsync(1);
@@ -68,26 +56,26 @@ public sealed class QueriesBrowserTests(Chromium chromium) : IClassFixture<Chrom
     [Fact]
     public async Task HealthActivityAndTargets_ShowTheirFindings()
     {
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
             await connection.ExecuteAsync("CREATE INDEX demo_orders_total ON demo_orders (total); CREATE INDEX demo_orders_total_again ON demo_orders (total);");
         }
-        var page = await chromium.OpenAsync(portal, PortalRoles.Admin, "/queries/health");
+        var page = await chromium.OpenAsync(App, PortalRoles.Admin, "/queries/health");
 
         await Expect(page.GetByTestId("duplicate-indexes")).ToContainTextAsync("public.demo_orders_total");
         await Expect(page.GetByTestId("unused-indexes")).ToContainTextAsync("DROP INDEX CONCURRENTLY public.demo_orders_total_again;");
         await Chromium.ScreenshotAsync(page, "queries-health");
 
-        await page.GotoAsync(new Uri(portal.BaseAddress, "/queries/activity").ToString());
+        await page.GotoAsync(new Uri(App.BaseAddress, "/queries/activity").ToString());
         await Chromium.WaitForCircuitAsync(page);
         await Expect(page.GetByTestId("connections")).ToContainTextAsync("connections:");
         await Chromium.ScreenshotAsync(page, "queries-activity");
 
-        await page.GotoAsync(new Uri(portal.BaseAddress, "/admin/targets").ToString());
+        await page.GotoAsync(new Uri(App.BaseAddress, "/admin/targets").ToString());
         await Chromium.WaitForCircuitAsync(page);
-        await Expect(page.Locator("[data-target=portal]")).ToContainTextAsync(database.Name);
+        await Expect(page.Locator("[data-target=portal]")).ToContainTextAsync(Database.Name);
         await Expect(page.Locator("[data-target=portal]")).ToContainTextAsync("2 snapshots");
-        Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(database.ConnectionString).Password ?? "no password", await page.ContentAsync());
+        Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(Database.ConnectionString).Password ?? "no password", await page.ContentAsync());
         await Chromium.ScreenshotAsync(page, "query-targets");
     }
 }

@@ -7,18 +7,12 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Index and table advice on a fixture schema whose answers are known.</summary>
-public sealed class IndexHealthTests : IAsyncLifetime
+public sealed class IndexHealthTests : PortalOnFreshDatabase
 {
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LargeTableRows"] = "10000";
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync(NpgsqlConnection connection)
     {
-        database = await TestDatabase.CreateAsync();
-        var settings = PortalSettings.For(database);
-        settings["Queries:LargeTableRows"] = "10000";
-        portal = new PortalApp(settings).Start();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.ExecuteAsync("""
             CREATE SCHEMA shop;
             SET search_path = shop;
@@ -45,18 +39,12 @@ public sealed class IndexHealthTests : IAsyncLifetime
         Assert.Equal(PostgresErrorCodes.UniqueViolation, failed.SqlState);
     }
 
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
     [Fact]
     public async Task Report_FixtureSchema_FindsWhatItHolds()
     {
-        var snapshots = portal.Services.GetRequiredService<QuerySnapshots>();
+        var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         for (var i = 0; i < 20; i++)
         {
@@ -66,7 +54,7 @@ public sealed class IndexHealthTests : IAsyncLifetime
         await connection.ExecuteAsync("SELECT id FROM shop.events WHERE kind = 'a' AND at > now() - interval '1 day'");
         await connection.ExecuteAsync("SELECT pg_stat_force_next_flush()");
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
-        var health = portal.Services.GetRequiredService<IndexHealth>();
+        var health = App.Services.GetRequiredService<IndexHealth>();
 
         IndexHealthReport report = null!;
         await Eventually.HoldsAsync(async () => (report = await health.ReadAsync(QueryOptions.PortalTarget)).MissingIndexes.Any(table => table.Table == "shop.orders"),

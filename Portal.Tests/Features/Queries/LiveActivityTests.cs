@@ -8,30 +8,16 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Real sessions on the target: a lock held in an open transaction, the sessions waiting for it, and a cancel.</summary>
-public sealed class LiveActivityTests : IAsyncLifetime
+public sealed class LiveActivityTests : PortalOnFreshDatabase
 {
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LongRunningSeconds"] = "1";
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        var settings = PortalSettings.For(database);
-        settings["Queries:LongRunningSeconds"] = "1";
-        portal = new PortalApp(settings).Start();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100);");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-    }
+    protected override Task SeedAsync(NpgsqlConnection connection) =>
+        connection.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100);");
 
     private async Task<NpgsqlConnection> OpenAsync(string application)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = application, Pooling = false }.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { ApplicationName = application, Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }
@@ -46,7 +32,7 @@ public sealed class LiveActivityTests : IAsyncLifetime
         await using var second = await OpenAsync("second-waiter");
         var firstWaits = first.ExecuteAsync("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
         var secondWaits = second.ExecuteAsync("UPDATE accounts SET balance = balance + 2 WHERE id = 1");
-        var activity = portal.Services.GetRequiredService<LiveActivity>();
+        var activity = App.Services.GetRequiredService<LiveActivity>();
 
         ActivityReport report = null!;
         await Eventually.HoldsAsync(async () => (report = await activity.ReadAsync(QueryOptions.PortalTarget))
@@ -64,7 +50,7 @@ public sealed class LiveActivityTests : IAsyncLifetime
         Assert.Equal(CancelOutcome.Cancelled, outcome);
         var cancelled = await Assert.ThrowsAsync<PostgresException>(() => firstWaits);
         Assert.Equal(PostgresErrorCodes.QueryCanceled, cancelled.SqlState);
-        await using var data = new NpgsqlConnection(database.ConnectionString);
+        await using var data = new NpgsqlConnection(Database.ConnectionString);
         Assert.Equal(1, await data.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM audit_log WHERE actor = 'admin' AND action = 'query.cancel' AND subject = @subject AND after->>'cancelled' = 'true'",
             new { subject = $"portal:{first.ProcessID}" }));
@@ -78,7 +64,7 @@ public sealed class LiveActivityTests : IAsyncLifetime
     {
         await using var sleeper = await OpenAsync("sleeper");
         var sleeping = sleeper.ExecuteAsync("SELECT pg_sleep(20) /* long-running */");
-        var activity = portal.Services.GetRequiredService<LiveActivity>();
+        var activity = App.Services.GetRequiredService<LiveActivity>();
 
         await Eventually.HoldsAsync(async () => (await activity.ReadAsync(QueryOptions.PortalTarget)).LongRunning
                 .Any(session => session.Pid == sleeper.ProcessID && session.Query!.Contains("long-running") && session.RunningSeconds >= 1),

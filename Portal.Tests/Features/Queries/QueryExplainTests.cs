@@ -7,37 +7,22 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>EXPLAIN on a real target: reads may be analyzed, nothing else ever runs, and nothing changes.</summary>
-public sealed class QueryExplainTests : IAsyncLifetime
+public sealed class QueryExplainTests : PortalOnFreshDatabase
 {
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        var settings = PortalSettings.For(database);
-        settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
-        portal = new PortalApp(settings).Start();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.ExecuteAsync("""
-            CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
-            INSERT INTO accounts SELECT i, 100 FROM generate_series(1, 20000) i;
-            ANALYZE accounts;
-            CREATE FUNCTION drain() RETURNS int LANGUAGE sql AS 'DELETE FROM accounts RETURNING 1';
-            """);
-    }
+    protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
+        CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
+        INSERT INTO accounts SELECT i, 100 FROM generate_series(1, 20000) i;
+        ANALYZE accounts;
+        CREATE FUNCTION drain() RETURNS int LANGUAGE sql AS 'DELETE FROM accounts RETURNING 1';
+        """);
 
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private QueryExplain Explain => portal.Services.GetRequiredService<QueryExplain>();
+    private QueryExplain Explain => App.Services.GetRequiredService<QueryExplain>();
 
     private async Task<(long Rows, decimal Balance)> AccountsAsync()
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         return await connection.QuerySingleAsync<(long, decimal)>("SELECT count(*), coalesce(sum(balance), 0) FROM accounts");
     }
 

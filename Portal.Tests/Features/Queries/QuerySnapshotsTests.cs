@@ -9,35 +9,20 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Queries;
 
-/// <summary>Snapshots of the real pg_stat_statements of the test cluster; the target is the test's own database.</summary>
-public sealed class QuerySnapshotsTests : IAsyncLifetime
+/// <summary>Snapshots of the real pg_stat_statements of the test cluster; the target is the test's own Database.</summary>
+public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
 {
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
+    protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
+        CREATE TABLE lookups (id int, code text);
+        INSERT INTO lookups SELECT i, 'code-' || i FROM generate_series(1, 20000) i;
+        ANALYZE lookups;
+        """);
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        portal = new PortalApp(PortalSettings.For(database)).Start();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.ExecuteAsync("""
-            CREATE TABLE lookups (id int, code text);
-            INSERT INTO lookups SELECT i, 'code-' || i FROM generate_series(1, 20000) i;
-            ANALYZE lookups;
-            """);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private Task<QuerySnapshot> SnapshotAsync() => portal.Services.GetRequiredService<QuerySnapshots>().TakeAsync(QueryOptions.PortalTarget);
+    private Task<QuerySnapshot> SnapshotAsync() => App.Services.GetRequiredService<QuerySnapshots>().TakeAsync(QueryOptions.PortalTarget);
 
     private async Task RunAsync(string sql, int times, Func<int, object?>? parameters = null)
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         for (var i = 0; i < times; i++)
         {
@@ -47,8 +32,8 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
 
     private async Task<JsonElement[]> TopAsync(string sort, string window = "1h")
     {
-        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
-        var response = await client.GetAsync($"/api/v1/queries?target=portal&window={window}&sort={sort}&limit=1000&database={database.Name}");
+        using var client = await App.SignedInClientAsync(PortalRoles.Developer);
+        var response = await client.GetAsync($"/api/v1/queries?target=portal&window={window}&sort={sort}&limit=1000&database={Database.Name}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("queries").EnumerateArray().Select(row => row.Clone()).ToArray();
@@ -87,7 +72,7 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
             Assert.Equal(row.GetProperty("totalTimeMs").GetDouble() / row.GetProperty("calls").GetInt64(), row.GetProperty("meanTimeMs").GetDouble(), 6);
         }
         // The statement's detail: the same counts, and its intervals add up to them.
-        using (var client = await portal.SignedInClientAsync(PortalRoles.Developer))
+        using (var client = await App.SignedInClientAsync(PortalRoles.Developer))
         {
             var queryId = lookup.GetProperty("queryId").GetInt64();
             using var detail = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/queries/{queryId}?target=portal&window=1h"));
@@ -102,7 +87,7 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
 
         // A statement that did not move is not stored again.
         var third = await SnapshotAsync();
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("""
             SELECT count(*) FROM query_totals t JOIN query_statements s ON s.id = t.statement_id WHERE s.query LIKE '%FROM lookups WHERE code%'
             """));
@@ -132,7 +117,7 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
         await SnapshotAsync();
         await RunAsync("SELECT id FROM lookups WHERE id < @id", 6, i => new { id = i });
         await SnapshotAsync();
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
             // Resetting one entry is what eviction does to it; pg_stat_statements_info.stats_reset does not move.
             await connection.ExecuteAsync("""
@@ -156,7 +141,7 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
     [InlineData("offset=-1", "offset")]
     public async Task Api_BadParameter_400NamingIt(string parameters, string named)
     {
-        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+        using var client = await App.SignedInClientAsync(PortalRoles.Developer);
 
         var response = await client.GetAsync($"/api/v1/queries?target=portal&{parameters}");
 
@@ -168,7 +153,7 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
     [Fact]
     public async Task Api_UnknownTarget_404()
     {
-        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+        using var client = await App.SignedInClientAsync(PortalRoles.Developer);
 
         var response = await client.GetAsync("/api/v1/queries?target=nowhere");
 
@@ -178,14 +163,14 @@ public sealed class QuerySnapshotsTests : IAsyncLifetime
     [Fact]
     public async Task Targets_ThePortalsDatabase_IsReadyAndItsPasswordNeverShown()
     {
-        using var client = await portal.SignedInClientAsync(PortalRoles.Developer);
+        using var client = await App.SignedInClientAsync(PortalRoles.Developer);
 
         var text = await client.GetStringAsync("/api/v1/targets");
 
         using var body = JsonDocument.Parse(text);
         var target = Assert.Single(body.RootElement.EnumerateArray());
-        Assert.Equal(("portal", database.Name, true), (target.GetProperty("name").GetString(), target.GetProperty("database").GetString(), target.GetProperty("ready").GetBoolean()));
-        var password = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password;
+        Assert.Equal(("portal", Database.Name, true), (target.GetProperty("name").GetString(), target.GetProperty("database").GetString(), target.GetProperty("ready").GetBoolean()));
+        var password = new NpgsqlConnectionStringBuilder(Database.ConnectionString).Password;
         if (!string.IsNullOrEmpty(password))
         {
             Assert.DoesNotContain(password, text);

@@ -30,14 +30,10 @@ public static class QueriesEndpoints
         api.MapGet("/queries", async (HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var query = request.Query;
-            var target = targets.Find(query["target"]);
-            if (target is null)
+            var (target, window, problem) = TargetAndWindow(query, targets, time);
+            if (problem is not null)
             {
-                return Results.Problem(title: "Unknown target", detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
-            }
-            if (ParseWindow(query, time.GetUtcNow()) is not { } window)
-            {
-                return Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+                return problem;
             }
             if (!TryParseSort(query["sort"], out var sort))
             {
@@ -60,14 +56,10 @@ public static class QueriesEndpoints
         api.MapGet("/queries/{queryId:long}", async (long queryId, HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var query = request.Query;
-            var target = targets.Find(query["target"]);
-            if (target is null)
+            var (target, window, problem) = TargetAndWindow(query, targets, time);
+            if (problem is not null)
             {
-                return Results.Problem(title: "Unknown target", detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
-            }
-            if (ParseWindow(query, time.GetUtcNow()) is not { } window)
-            {
-                return Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+                return problem;
             }
             if (await statistics.TextAsync(target.Name, queryId, cancellationToken) is not { } text)
             {
@@ -84,6 +76,19 @@ public static class QueriesEndpoints
                 rows.Sum(row => row.Rows), hit + read == 0 ? null : hit / (hit + read), counters, rows, intervals));
         });
         return endpoints;
+    }
+
+    /// <summary>The <c>target</c> and <c>window</c> every query read takes, or the problem with them (404 unknown target, 400 bad window).</summary>
+    private static (QueryTarget Target, TimeRange Window, IResult? Problem) TargetAndWindow(IQueryCollection query, QueryTargets targets, TimeProvider time)
+    {
+        if (targets.Find(query["target"]) is not { } target)
+        {
+            return (null!, null!, Results.Problem(title: "Unknown target",
+                detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound));
+        }
+        return ParseWindow(query, time.GetUtcNow()) is { } window
+            ? (target, window, null)
+            : (target, null!, Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to)."));
     }
 
     public static TimeRange? ParseWindow(IQueryCollection query, DateTimeOffset now)
