@@ -45,7 +45,7 @@ public static class Catalogue
             "Reads pg_stat_statements on every target and stores what moved since the last snapshot (the target's statistics are never reset).",
             "*/5 * * * *", typeof(QuerySnapshotsJob), Timeout: TimeSpan.FromMinutes(2), Freshness: TimeSpan.FromMinutes(15)),
         new("nightly-aggregation", "Nightly aggregation",
-            "Folds query statistics older than Queries:RawRetentionDays into daily rows and deletes what is past Queries:DailyRetentionDays.",
+            "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals, folds query statistics older than Queries:RawRetentionDays into daily rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),
         new("job-history-cleanup", "Job history clean-up",
             "Deletes job runs older than Jobs:HistoryRetentionDays (Hangfire itself keeps succeeded jobs only a day).",

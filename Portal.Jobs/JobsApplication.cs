@@ -1,3 +1,4 @@
+using Portal.Features.Vitals;
 using Portal.Features.Queries;
 using Hangfire.Common;
 using Hangfire;
@@ -50,6 +51,7 @@ public static class JobsApplication
 
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddQueryStatistics(builder.Configuration);
+        builder.Services.AddWebVitals(builder.Configuration);
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

@@ -1,13 +1,28 @@
 using Portal.Features.Queries;
+using Portal.Features.Vitals;
 
 namespace Portal.Jobs;
 
-/// <summary>The nightly aggregation (02:00 UTC): query statistics thinned to daily rows past their raw retention.</summary>
-public sealed class NightlyAggregationJob(QuerySnapshots snapshots) : IPortalJob
+/// <summary>
+/// The nightly aggregation (02:00 UTC): Web Vitals' partitions kept a week ahead and past the retention dropped, the
+/// last two days rolled up (idempotent: a rerun rewrites the same rows), query statistics folded into daily rows.
+/// </summary>
+public sealed class NightlyAggregationJob(QuerySnapshots snapshots, VitalsStore vitals, TimeProvider time) : IPortalJob
 {
     public async Task<string?> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
+        await context.Progress.ReportAsync(0, "Web Vitals partitions", cancellationToken);
+        await vitals.MaintainPartitionsAsync(cancellationToken);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var rollups = 0;
+        foreach (var day in new[] { today.AddDays(-2), today.AddDays(-1) })
+        {
+            await context.Progress.ReportAsync(30, $"Web Vitals rollup of {day:yyyy-MM-dd}", cancellationToken);
+            rollups += await vitals.RollUpAsync(day, cancellationToken);
+        }
+        await context.Progress.ReportAsync(70, "query statistics", cancellationToken);
         var (thinned, expired) = await snapshots.ApplyRetentionAsync(cancellationToken);
-        return $"query statistics: {thinned:N0} 5-minute rows folded into daily rows, {expired:N0} expired rows deleted";
+        return $"Web Vitals: {rollups:N0} daily rows for {today.AddDays(-2):yyyy-MM-dd} and {today.AddDays(-1):yyyy-MM-dd}; " +
+               $"query statistics: {thinned:N0} 5-minute rows folded into daily rows, {expired:N0} expired rows deleted";
     }
 }

@@ -1,3 +1,4 @@
+using Portal.Features.Vitals;
 using Portal.Features.Queries;
 using MudBlazor.Services;
 using Portal.Components;
@@ -29,6 +30,8 @@ public static class PortalApplication
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddQueryStatistics(builder.Configuration);
+        builder.Services.AddWebVitals(builder.Configuration);
+        builder.Services.AddWebVitalsIngestion();
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;
@@ -51,6 +54,15 @@ public static class PortalApplication
         app.UseAuthorization();
         app.UseAntiforgery();
 
+        // Other sites' pages load the Web Vitals snippet as a module script, which browsers fetch with CORS.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Value is { } path && (path.StartsWith("/vitals.", StringComparison.Ordinal) || path.StartsWith("/lib/web-vitals/", StringComparison.Ordinal)))
+            {
+                context.Response.Headers.AccessControlAllowOrigin = "*";
+            }
+            return next();
+        });
         app.MapStaticAssets().AllowAnonymous();
         app.MapDependencyHealth();
         app.MapMetrics().AllowAnonymous();
@@ -61,6 +73,7 @@ public static class PortalApplication
         app.MapPrometheusApi();
         app.MapCacheApi();
         app.MapQueriesApi();
+        app.MapVitalsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

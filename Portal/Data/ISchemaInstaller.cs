@@ -3,7 +3,7 @@ using Npgsql;
 namespace Portal.Data;
 
 /// <summary>
-/// A schema owned by a library rather than by our migrations (Hangfire's). Installed by the migrator while it
+/// Schema maintained in code rather than by our migrations (Hangfire's, the day partitions of Web Vitals). Installed by the migrator while it
 /// holds the migration lock, so processes starting together never race on it.
 /// </summary>
 public interface ISchemaInstaller

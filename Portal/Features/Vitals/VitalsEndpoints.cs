@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Portal.Features.Auth;
+
+namespace Portal.Features.Vitals;
+
+/// <summary>
+/// <c>POST /api/v1/vitals</c>: anonymous (browsers of the apps send it), identified by the app's public key, answered
+/// 202 only once the events are committed. And the read API: <c>/api/v1/vitals/apps</c>, <c>/api/v1/vitals/summary</c>.
+/// </summary>
+public static class VitalsEndpoints
+{
+    public const string Path = "/api/v1/vitals";
+
+    public static IEndpointRouteBuilder MapVitalsApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost(Path, IngestAsync).AllowAnonymous().DisableAntiforgery();
+        endpoints.MapMethods(Path, [HttpMethods.Options], PreflightAsync).AllowAnonymous();
+
+        endpoints.MapGet($"{Path}/apps", async (VitalsApps apps, CancellationToken cancellationToken) => await apps.ListAsync(cancellationToken))
+            .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+        return endpoints;
+    }
+
+    private static async Task<IResult> IngestAsync(HttpContext context, VitalsApps apps, VitalsWriter writer, VitalsRateLimits limits, TimeProvider time)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.MediaType is not ("application/json" or "text/plain"))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Content-Type: application/json, or text/plain (what sendBeacon sends).");
+        }
+        if (request.ContentLength > VitalsPayload.MaxBytes)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: {request.ContentLength:N0} bytes; at most {VitalsPayload.MaxBytes:N0}.");
+        }
+        var body = await ReadBodyAsync(request, context.RequestAborted);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: more than {VitalsPayload.MaxBytes:N0} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not JSON ({ex.Message})");
+        }
+        using (document)
+        {
+            var (parsed, shapeError, tooMany) = VitalsPayload.Read(document);
+            if (parsed is null)
+            {
+                return Problem(tooMany ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, tooMany ? "Too large" : "Invalid event", shapeError!);
+            }
+            var key = request.Headers["X-Portal-Key"].FirstOrDefault() ?? parsed.Key;
+            if (string.IsNullOrEmpty(key) || await apps.ByKeyAsync(key, context.RequestAborted) is not { } app)
+            {
+                return Problem(StatusCodes.Status401Unauthorized, "Unknown app key",
+                    string.IsNullOrEmpty(key) ? "key: missing (X-Portal-Key header or \"key\" field)" : "key: no app has this key (was it rotated?)");
+            }
+            var origin = request.Headers.Origin.FirstOrDefault();
+            if (!app.Allows(origin, OwnOrigin(request)))
+            {
+                return Problem(StatusCodes.Status403Forbidden, "Origin not allowed", $"origin: {origin} may not send for app {app.Id}; an admin can allow it on the Apps page.");
+            }
+            AllowOrigin(context, origin);
+            if (limits.Check(key, context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; send again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+            }
+            var (events, error) = VitalsPayload.Validate(app.Id, parsed.Events, time.GetUtcNow(), batch: document.RootElement.TryGetProperty("events", out _));
+            if (events is null)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid event", error!);
+            }
+            if (events.Count == 0)
+            {
+                return Results.Json(new { accepted = 0 }, statusCode: StatusCodes.Status202Accepted);
+            }
+            if (!writer.TryEnqueue(events, out var committed))
+            {
+                return Unavailable(context, "The portal is writing as fast as it can and its queue is full; send again shortly.");
+            }
+            try
+            {
+                await committed;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                return Unavailable(context, "The events could not be stored (the database is unavailable); nothing of them was kept. Send them again shortly.");
+            }
+            return Results.Json(new { accepted = events.Count }, statusCode: StatusCodes.Status202Accepted);
+        }
+    }
+
+    // A preflight carries no key: it is answered for origins some app allows; the POST then checks the app's own list.
+    private static async Task<IResult> PreflightAsync(HttpContext context, VitalsApps apps)
+    {
+        var origin = context.Request.Headers.Origin.FirstOrDefault();
+        if (string.IsNullOrEmpty(origin) || !await apps.AnyAllowsAsync(origin, OwnOrigin(context.Request), context.RequestAborted))
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+        AllowOrigin(context, origin);
+        context.Response.Headers.AccessControlAllowMethods = "POST";
+        context.Response.Headers.AccessControlAllowHeaders = "Content-Type, X-Portal-Key";
+        context.Response.Headers.AccessControlMaxAge = "86400";
+        return Results.NoContent();
+    }
+
+    private static void AllowOrigin(HttpContext context, string? origin)
+    {
+        if (!string.IsNullOrEmpty(origin))
+        {
+            context.Response.Headers.AccessControlAllowOrigin = origin;
+            context.Response.Headers.Vary = "Origin";
+        }
+    }
+
+    private static string OwnOrigin(HttpRequest request) => $"{request.Scheme}://{request.Host}";
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(VitalsPayload.MaxBytes + 1);
+        try
+        {
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length, VitalsPayload.MaxBytes + 1 - length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > VitalsPayload.MaxBytes)
+                {
+                    return null;
+                }
+            }
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static IResult Unavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return Problem(StatusCodes.Status503ServiceUnavailable, "Try again", detail);
+    }
+
+    private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
+}

@@ -1,0 +1,185 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Portal.Data;
+
+namespace Portal.Features.Vitals;
+
+/// <summary>One metric over a window: how many samples, the p75 and the share of each rating.</summary>
+public sealed record MetricSummary
+{
+    public string Name { get; init; } = "";
+    public long Count { get; init; }
+    public double P75 { get; init; }
+    public double GoodShare { get; init; }
+    public double NeedsImprovementShare { get; init; }
+    public double PoorShare { get; init; }
+}
+
+/// <summary>A page's p75 per metric over a window, with its sample counts.</summary>
+public sealed record PageSummary(string Page, long Samples, IReadOnlyDictionary<string, (double P75, long Count)> Metrics);
+
+/// <summary>A day of a metric's trend.</summary>
+public sealed record TrendPoint
+{
+    public DateTime Day { get; init; }
+    public string Metric { get; init; } = "";
+    public double P75 { get; init; }
+    public long Count { get; init; }
+}
+
+/// <summary>
+/// Raw events (partitioned by UTC day) and their daily rollups. A window within the last day is computed from raw
+/// events, exactly; a longer one from the rollups of its whole days, where a p75 is the sample-weighted mean of the
+/// days' p75s (exact per day; shares and counts exact).
+/// </summary>
+public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOptions> options, TimeProvider time) : ISchemaInstaller
+{
+    /// <summary>The rollups' "all pages" and "all devices" rows.</summary>
+    public const string All = "*";
+
+    // Partitions from yesterday to a week ahead; rows a missing day left in the default partition move into its new
+    // partition; partitions past the retention are dropped. Under a lock: the web process and the job may overlap.
+    private string PartitionsSql => $$"""
+        DO $$
+        DECLARE
+            today date := (now() AT TIME ZONE 'UTC')::date;
+            d date;
+            part text;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtext('portal:vitals-partitions'));
+            CREATE TEMP TABLE IF NOT EXISTS vitals_moved (LIKE vitals_events) ON COMMIT DROP;
+            FOR d IN SELECT generate_series(today - 1, today + 7, interval '1 day')::date LOOP
+                part := 'vitals_events_' || to_char(d, 'YYYYMMDD');
+                IF to_regclass(part) IS NULL THEN
+                    WITH moved AS (
+                        DELETE FROM vitals_events_default
+                        WHERE received_at >= d::timestamp AT TIME ZONE 'UTC' AND received_at < (d + 1)::timestamp AT TIME ZONE 'UTC'
+                        RETURNING *)
+                    INSERT INTO vitals_moved SELECT * FROM moved;
+                    EXECUTE format('CREATE TABLE %I PARTITION OF vitals_events FOR VALUES FROM (%L) TO (%L)',
+                        part, d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
+                    INSERT INTO vitals_events SELECT * FROM vitals_moved;
+                    DELETE FROM vitals_moved;
+                END IF;
+            END LOOP;
+            FOR part IN
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = 'vitals_events'::regclass AND c.relname ~ '^vitals_events_[0-9]{8}$'
+                  AND to_date(right(c.relname, 8), 'YYYYMMDD') < today - {{options.Value.RetentionDays}}
+            LOOP
+                EXECUTE format('DROP TABLE %I', part);
+            END LOOP;
+            DELETE FROM vitals_events_default WHERE received_at < (today - {{options.Value.RetentionDays}})::timestamp AT TIME ZONE 'UTC';
+        END $$;
+        """;
+
+    /// <summary>At start-up, under the migration lock: today's partitions exist before the first event arrives.</summary>
+    public void Install(NpgsqlConnection connection) => connection.Execute(PartitionsSql);
+
+    public async Task MaintainPartitionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(PartitionsSql, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rolls up one UTC day, replacing what was there: rerunning a day gives the same rows.</summary>
+    public async Task<int> RollUpAsync(DateOnly day, CancellationToken cancellationToken = default)
+    {
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM vitals_daily WHERE day = @day", new { day = day.ToDateTime(TimeOnly.MinValue) }, transaction, cancellationToken: cancellationToken));
+        var rows = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO vitals_daily (app, day, page, metric, device, count, p50, p75, p95, good, needs_improvement, poor)
+            SELECT app, @day, coalesce(page, '*'), metric, coalesce(device, '*'), count(*),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY value),
+                   percentile_cont(0.75) WITHIN GROUP (ORDER BY value),
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY value),
+                   count(*) FILTER (WHERE rating = 'good'), count(*) FILTER (WHERE rating = 'needs-improvement'), count(*) FILTER (WHERE rating = 'poor')
+            FROM vitals_events
+            WHERE received_at >= @from AND received_at < @to
+            GROUP BY GROUPING SETS ((app, metric, page, device), (app, metric, page), (app, metric, device), (app, metric))
+            """, new { day = day.ToDateTime(TimeOnly.MinValue), from, to = from.AddDays(1) }, transaction, cancellationToken: cancellationToken, commandTimeout: 600));
+        await transaction.CommitAsync(cancellationToken);
+        return rows;
+    }
+
+    /// <summary>Whether a window is computed from raw events (within the last day) or from rollups.</summary>
+    public bool IsLive(DateTimeOffset from, DateTimeOffset to) => to - from <= TimeSpan.FromDays(1) && from >= time.GetUtcNow().AddDays(-2);
+
+    public async Task<IReadOnlyList<MetricSummary>> SummaryAsync(string app, DateTimeOffset from, DateTimeOffset to, string? page = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var sql = IsLive(from, to)
+            ? """
+              SELECT metric AS "Name", count(*) AS "Count", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75",
+                     count(*) FILTER (WHERE rating = 'good')::float8 / count(*) AS "GoodShare",
+                     count(*) FILTER (WHERE rating = 'needs-improvement')::float8 / count(*) AS "NeedsImprovementShare",
+                     count(*) FILTER (WHERE rating = 'poor')::float8 / count(*) AS "PoorShare"
+              FROM vitals_events
+              WHERE app = @app AND received_at >= @from AND received_at < @to AND (@page::text IS NULL OR page = @page)
+              GROUP BY metric
+              """
+            : """
+              SELECT metric AS "Name", sum(count)::bigint AS "Count", sum(count * p75) / sum(count) AS "P75",
+                     sum(good)::float8 / sum(count) AS "GoodShare", sum(needs_improvement)::float8 / sum(count) AS "NeedsImprovementShare",
+                     sum(poor)::float8 / sum(count) AS "PoorShare"
+              FROM vitals_daily
+              WHERE app = @app AND day >= @fromDay AND day < @toDay AND page = coalesce(@page, '*') AND device = '*'
+              GROUP BY metric
+              """;
+        var rows = (await connection.QueryAsync<MetricSummary>(new CommandDefinition(sql, Window(app, from, to, page), cancellationToken: cancellationToken)))
+            .ToDictionary(row => row.Name);
+        return VitalsMetric.All.Select(metric => rows.GetValueOrDefault(metric.Name) ?? new MetricSummary { Name = metric.Name }).ToList();
+    }
+
+    /// <summary>Each page's p75 per metric and its samples over the window, busiest first.</summary>
+    public async Task<IReadOnlyList<PageSummary>> PagesAsync(string app, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var sql = IsLive(from, to)
+            ? """
+              SELECT page AS "Page", metric AS "Metric", count(*) AS "Count", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75"
+              FROM vitals_events WHERE app = @app AND received_at >= @from AND received_at < @to
+              GROUP BY page, metric
+              """
+            : """
+              SELECT page AS "Page", metric AS "Metric", sum(count)::bigint AS "Count", sum(count * p75) / sum(count) AS "P75"
+              FROM vitals_daily WHERE app = @app AND day >= @fromDay AND day < @toDay AND page <> '*' AND device = '*'
+              GROUP BY page, metric
+              """;
+        var rows = await connection.QueryAsync<(string Page, string Metric, long Count, double P75)>(new CommandDefinition(sql, Window(app, from, to, null), cancellationToken: cancellationToken));
+        return rows.GroupBy(row => row.Page)
+            .Select(group => new PageSummary(group.Key, group.Sum(row => row.Count), group.ToDictionary(row => row.Metric, row => (row.P75, row.Count))))
+            .OrderByDescending(page => page.Samples)
+            .ToList();
+    }
+
+    /// <summary>Daily p75 of each metric for the last <paramref name="days"/> days, today's from raw events.</summary>
+    public async Task<IReadOnlyList<TrendPoint>> TrendAsync(string app, int days, CancellationToken cancellationToken = default)
+    {
+        var today = Day(time.GetUtcNow());
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<TrendPoint>(new CommandDefinition("""
+            SELECT day AS "Day", metric AS "Metric", p75 AS "P75", count AS "Count"
+            FROM vitals_daily WHERE app = @app AND day >= @first AND day < @today AND page = '*' AND device = '*'
+            UNION ALL
+            SELECT @today, metric, percentile_cont(0.75) WITHIN GROUP (ORDER BY value), count(*)
+            FROM vitals_events WHERE app = @app AND received_at >= @todayStart
+            GROUP BY metric
+            ORDER BY 1
+            """, new { app, today, todayStart = new DateTimeOffset(today, TimeSpan.Zero), first = today.AddDays(1 - days) }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    // Rollup days of a window: every UTC day it touches (today has no rollup yet, so it adds nothing).
+    private static object Window(string app, DateTimeOffset from, DateTimeOffset to, string? page) => new
+    {
+        app, from, to, page,
+        fromDay = Day(from),
+        toDay = Day(to) == to.UtcDateTime ? Day(to) : Day(to).AddDays(1),
+    };
+
+    /// <summary>The UTC day of an instant, as a PostgreSQL <c>date</c>-comparable value (no time zone attached).</summary>
+    public static DateTime Day(DateTimeOffset instant) => DateTime.SpecifyKind(instant.UtcDateTime.Date, DateTimeKind.Unspecified);
+}
