@@ -13,6 +13,9 @@ public static class VitalsPayload
     public const int MaxPageLength = 512;
     private static readonly string[] Devices = ["mobile", "tablet", "desktop"];
 
+    // Attribution is shown to people (CSS selectors): stored as written, "main > img", not "main \u003E img".
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public sealed record Parsed(string? Key, IReadOnlyList<JsonElement> Events);
 
     /// <summary>The key and the raw events, or the problem with the body's shape.</summary>
@@ -77,7 +80,7 @@ public static class VitalsPayload
                 return (null, $"{prefix}device: “{device}”; one of {string.Join(", ", Devices)}");
             }
             var attribution = item.TryGetProperty("attribution", out var attributionElement) && attributionElement.ValueKind is JsonValueKind.Object or JsonValueKind.String
-                ? attributionElement.ValueKind == JsonValueKind.String ? attributionElement.GetString() : attributionElement.GetRawText()
+                ? attributionElement.ValueKind == JsonValueKind.String ? attributionElement.GetString() : JsonSerializer.Serialize(attributionElement, Readable)
                 : null;
             if (attribution?.Length > 2_048)
             {
