@@ -63,6 +63,10 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/targets", PortalRoles.Developer),
         Api("/api/v1/queries", PortalRoles.Developer),
         Api("/api/v1/queries/{queryId:long}", PortalRoles.Developer, "/api/v1/queries/42", 404),
+        // Web Vitals ingestion is anonymous (app pages send it, identified by their key); a form post is refused by its type.
+        new("/api/v1/vitals", "/api/v1/vitals", HttpMethod.Post, true, [415, 415, 415, 415, 415]),
+        Api("/api/v1/vitals/apps", PortalRoles.Admin),
+        Api("/api/v1/vitals/summary", PortalRoles.Viewer),
         Api("/api/v1/jobs", PortalRoles.Viewer),
         Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),
         ApiPost("/api/v1/jobs/{id}/run", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/run", 202),

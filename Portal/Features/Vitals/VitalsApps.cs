@@ -54,7 +54,15 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
     {
         if (Environment.TickCount64 - Interlocked.Read(ref loadedAt) > MaxAge.TotalMilliseconds)
         {
-            await ReloadAsync(cancellationToken);
+            try
+            {
+                await ReloadAsync(cancellationToken);
+            }
+            catch (NpgsqlException) when (byKey.Count > 0)
+            {
+                // The database is away: the apps known a moment ago still are (their events wait in the writer's queue).
+                Interlocked.Exchange(ref loadedAt, Environment.TickCount64);
+            }
         }
         return byKey.GetValueOrDefault(key);
     }

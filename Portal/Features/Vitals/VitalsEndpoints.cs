@@ -20,6 +20,28 @@ public static class VitalsEndpoints
 
         endpoints.MapGet($"{Path}/apps", async (VitalsApps apps, CancellationToken cancellationToken) => await apps.ListAsync(cancellationToken))
             .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+
+        endpoints.MapGet($"{Path}/summary", async (HttpRequest request, VitalsApps apps, VitalsStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var query = request.Query;
+            var app = query["app"].FirstOrDefault() ?? VitalsApps.PortalApp;
+            if (await apps.FindAsync(app, cancellationToken) is null)
+            {
+                return Problem(StatusCodes.Status404NotFound, "Unknown app", $"app: no app “{app}”; GET /api/v1/vitals/apps lists them.");
+            }
+            if (Portal.Features.Queries.QueriesEndpoints.ParseWindow(query, time.GetUtcNow()) is not { } window)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid query parameter",
+                    $"window must be one of {string.Join(", ", Portal.Components.TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+            }
+            var page = query["page"].FirstOrDefault() is { Length: > 0 } given ? given : null;
+            var metrics = await store.SummaryAsync(app, window.From, window.To, page, cancellationToken);
+            return Results.Ok(new
+            {
+                app, window = window.Key, from = window.From, to = window.To, page, source = store.IsLive(window.From, window.To) ? "raw" : "daily",
+                metrics,
+            });
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
         return endpoints;
     }
 
@@ -57,7 +79,16 @@ public static class VitalsEndpoints
                 return Problem(tooMany ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, tooMany ? "Too large" : "Invalid event", shapeError!);
             }
             var key = request.Headers["X-Portal-Key"].FirstOrDefault() ?? parsed.Key;
-            if (string.IsNullOrEmpty(key) || await apps.ByKeyAsync(key, context.RequestAborted) is not { } app)
+            VitalsApp? app;
+            try
+            {
+                app = string.IsNullOrEmpty(key) ? null : await apps.ByKeyAsync(key, context.RequestAborted);
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                return Unavailable(context, "The portal cannot read its apps right now (the database is unavailable); send again shortly.");
+            }
+            if (app is null)
             {
                 return Problem(StatusCodes.Status401Unauthorized, "Unknown app key",
                     string.IsNullOrEmpty(key) ? "key: missing (X-Portal-Key header or \"key\" field)" : "key: no app has this key (was it rotated?)");
@@ -68,7 +99,7 @@ public static class VitalsEndpoints
                 return Problem(StatusCodes.Status403Forbidden, "Origin not allowed", $"origin: {origin} may not send for app {app.Id}; an admin can allow it on the Apps page.");
             }
             AllowOrigin(context, origin);
-            if (limits.Check(key, context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } retryAfter)
+            if (limits.Check(app.PublicKey, context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } retryAfter)
             {
                 context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; send again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Vitals;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Vitals;
+
+/// <summary>Nothing accepted is lost: batches keep coming while the portal's database refuses connections for a while.</summary>
+public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
+{
+    private const int EventsPerBatch = 20;
+
+    [Fact]
+    public async Task DatabaseUnavailableMidStream_Every202IsStoredOnce_NothingElseIsKept()
+    {
+        var key = await App.Services.GetRequiredService<VitalsApps>().PortalKeyAsync();
+        var outcomes = new ConcurrentDictionary<string, (HttpStatusCode Status, DateTimeOffset At)>();
+        using var stop = new CancellationTokenSource();
+        var senders = Enumerable.Range(0, 4).Select(sender => Task.Run(async () =>
+        {
+            using var client = App.CreateHttpClient();
+            for (var batch = 0; !stop.IsCancellationRequested; batch++)
+            {
+                var id = $"s{sender}-b{batch}";
+                var events = Enumerable.Range(0, EventsPerBatch).Select(index => new { name = "LCP", value = 1000.0 + index, id = $"{id}-e{index}", page = "/", device = "desktop" });
+                using var response = await client.PostAsync("/api/v1/vitals", new StringContent(JsonSerializer.Serialize(new { key, events }), Encoding.UTF8, "text/plain"));
+                outcomes[id] = (response.StatusCode, DateTimeOffset.UtcNow);
+            }
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var outageStarted = DateTimeOffset.UtcNow;
+        await SetConnectionsAsync(allowed: false);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await SetConnectionsAsync(allowed: true);
+        var outageEnded = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stop.CancelAsync();
+        await Task.WhenAll(senders);
+
+        // Not from the pool: the outage ended the pooled connections of this process.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        var stored = (await connection.QueryAsync<(string Id, long Count)>("SELECT event_id, count(*) FROM vitals_events GROUP BY event_id"))
+            .ToDictionary(row => row.Id, row => row.Count);
+        var accepted = outcomes.Where(outcome => outcome.Value.Status == HttpStatusCode.Accepted).Select(outcome => outcome.Key).ToList();
+        var refused = outcomes.Where(outcome => outcome.Value.Status != HttpStatusCode.Accepted).ToList();
+
+        Assert.All(refused, outcome => Assert.Equal(HttpStatusCode.ServiceUnavailable, outcome.Value.Status));
+        Assert.NotEmpty(refused); // the outage was felt…
+        Assert.Contains(outcomes.Values, outcome => outcome.Status == HttpStatusCode.Accepted && outcome.At > outageEnded); // …and recovered from without a restart
+        Assert.Contains(outcomes.Values, outcome => outcome.Status == HttpStatusCode.Accepted && outcome.At < outageStarted);
+        foreach (var batch in accepted)
+        {
+            for (var index = 0; index < EventsPerBatch; index++)
+            {
+                Assert.Equal(1, stored.GetValueOrDefault($"{batch}-e{index}"));
+            }
+        }
+        foreach (var (batch, _) in refused)
+        {
+            Assert.Equal(0, stored.GetValueOrDefault($"{batch}-e0"));
+        }
+        Assert.Equal(accepted.Count * EventsPerBatch, stored.Values.Sum());
+    }
+
+    // An outage as the portal sees it: the database refuses new connections and its open ones are ended.
+    private async Task SetConnectionsAsync(bool allowed)
+    {
+        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+        await admin.OpenAsync();
+        var name = new NpgsqlConnectionStringBuilder(Database.ConnectionString).Database;
+        await admin.ExecuteAsync($"ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {(allowed ? "true" : "false")}");
+        if (!allowed)
+        {
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", new { name });
+        }
+    }
+}
