@@ -8,7 +8,9 @@ const script = document.querySelector("script[data-portal-key]");
 const settings = script?.dataset ?? {};
 const endpoint = new URL("/api/v1/vitals", import.meta.url).href;
 const sampled = Math.random() < Number(settings.sampleRate ?? "1");
-const queue = [];
+// The latest value of each metric instance, by its id: INP and CLS are reported as they change, and only the value
+// the page ends with is sent (their own end-of-page report does not always come in time when a page is left).
+const pending = new Map();
 
 const page = () =>
   settings.route || document.querySelector('meta[name="portal-route"]')?.content || location.pathname;
@@ -27,7 +29,7 @@ function attribution(metric) {
 }
 
 function record(metric) {
-  queue.push({
+  pending.set(metric.id, {
     name: metric.name,
     value: metric.value,
     delta: metric.delta,
@@ -40,12 +42,16 @@ function record(metric) {
     release: settings.release,
     attribution: attribution(metric),
   });
+  // web-vitals reports some metrics from its own hidden-page listeners, which may run after ours: send those at once.
+  if (document.visibilityState === "hidden") queueMicrotask(flush);
 }
 
 // Batches of at most 100, as the portal takes them. sendBeacon survives the page going away; fetch(keepalive) where it is refused.
 function flush() {
-  while (queue.length > 0) {
-    const body = JSON.stringify({ key: settings.portalKey, events: queue.splice(0, 100) });
+  const events = [...pending.values()];
+  pending.clear();
+  for (let start = 0; start < events.length; start += 100) {
+    const body = JSON.stringify({ key: settings.portalKey, events: events.slice(start, start + 100) });
     if (!navigator.sendBeacon?.(endpoint, body)) {
       fetch(endpoint, { method: "POST", body, keepalive: true, headers: { "Content-Type": "text/plain" } }).catch(() => {});
     }
@@ -53,7 +59,8 @@ function flush() {
 }
 
 if (sampled && settings.portalKey) {
-  for (const on of [onCLS, onFCP, onINP, onLCP, onTTFB]) on(record);
+  for (const on of [onFCP, onLCP, onTTFB]) on(record);
+  for (const on of [onCLS, onINP]) on(record, { reportAllChanges: true });
   addEventListener("visibilitychange", () => document.visibilityState === "hidden" && flush());
   addEventListener("pagehide", flush);
 }

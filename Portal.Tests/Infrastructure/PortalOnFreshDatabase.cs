@@ -31,7 +31,7 @@ public abstract class PortalOnFreshDatabase : IAsyncLifetime
         await SeedAsync(connection);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await App.DisposeAsync();
         await Database.DisposeAsync();

@@ -45,6 +45,8 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Page("/queries/activity", PortalRoles.Developer),
         Page("/queries/{QueryId:long}", PortalRoles.Developer, "/queries/42"),
         Page("/admin/targets", PortalRoles.Admin),
+        Page("/admin/vitals-apps", PortalRoles.Admin),
+        Page("/vitals/page", PortalRoles.Viewer),
         Page("/vitals", PortalRoles.Viewer),
         Page("/prometheus", PortalRoles.Developer),
         Page("/cache", PortalRoles.Viewer),

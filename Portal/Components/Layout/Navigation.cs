@@ -20,7 +20,7 @@ public static class Navigation
         new("Queries", "/queries", Icons.Material.Outlined.Storage,
             "Slow-query drill-down on pg_stat_statements snapshots, EXPLAIN, index and table health, live activity.", Built: true),
         new("Web Vitals", "/vitals", Icons.Material.Outlined.Speed,
-            "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device.", Built: false),
+            "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device.", Built: true),
         new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,
             "A PromQL explorer with charts, tables and shareable links.", Built: true),
         new("Cache", "/cache", Icons.Material.Outlined.Memory,
@@ -39,6 +39,8 @@ public static class Navigation
             "Who may sign in, with which role.", Built: true),
         new("Query targets", "/admin/targets", Icons.Material.Outlined.Dns,
             "The databases whose pg_stat_statements are snapshotted, and what each lacks.", Built: true),
+        new("Web Vitals apps", "/admin/vitals-apps", Icons.Material.Outlined.Web,
+            "The front-end apps that send Web Vitals: keys, allowed origins, sample rates.", Built: true),
         new("Audit log", "/admin/audit", Icons.Material.Outlined.ManageSearch,
             "Every administrative action: who, when, what, before and after.", Built: true),
     ];

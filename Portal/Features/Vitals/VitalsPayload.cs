@@ -80,7 +80,7 @@ public static class VitalsPayload
                 return (null, $"{prefix}device: “{device}”; one of {string.Join(", ", Devices)}");
             }
             var attribution = item.TryGetProperty("attribution", out var attributionElement) && attributionElement.ValueKind is JsonValueKind.Object or JsonValueKind.String
-                ? attributionElement.ValueKind == JsonValueKind.String ? attributionElement.GetString() : JsonSerializer.Serialize(attributionElement, Readable)
+                ? JsonSerializer.Serialize(attributionElement.ValueKind == JsonValueKind.String ? new { target = attributionElement.GetString() } : (object)attributionElement, Readable)
                 : null;
             if (attribution?.Length > 2_048)
             {

@@ -19,6 +19,22 @@ public sealed record MetricSummary
 /// <summary>A page's p75 per metric over a window, with its sample counts.</summary>
 public sealed record PageSummary(string Page, long Samples, IReadOnlyDictionary<string, (double P75, long Count)> Metrics);
 
+/// <summary>A bar of a histogram: values from <see cref="From"/> up to <see cref="To"/>.</summary>
+public sealed record HistogramBar(double From, double To, long Count);
+
+/// <summary>A group's p75 and samples (a device class, a release, an attribution target).</summary>
+public sealed record GroupP75
+{
+    public string Group { get; init; } = "";
+    public double P75 { get; init; }
+    public long Count { get; init; }
+    public DateTimeOffset? FirstSeen { get; init; }
+}
+
+/// <summary>One page and metric over a window, from raw events.</summary>
+public sealed record PageDetail(
+    IReadOnlyList<HistogramBar> Histogram, IReadOnlyList<GroupP75> Targets, IReadOnlyList<GroupP75> Devices, IReadOnlyList<GroupP75> Releases);
+
 /// <summary>A day of a metric's trend.</summary>
 public sealed record TrendPoint
 {
@@ -173,6 +189,43 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
     }
 
     // Rollup days of a window: every UTC day it touches (today has no rollup yet, so it adds nothing).
+    public const int HistogramBars = 20;
+
+    /// <summary>
+    /// A page's distribution (20 bars up to its 99th percentile, the rest in the last), its most frequent attribution
+    /// targets, and its p75 by device class and by release (newest first).
+    /// </summary>
+    public async Task<PageDetail> PageDetailAsync(string app, string page, string metric, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var window = new { app, page, metric, from, to, bars = HistogramBars };
+        const string scope = "app = @app AND page = @page AND metric = @metric AND received_at >= @from AND received_at < @to";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var top = await connection.QuerySingleAsync<double?>(new CommandDefinition(
+            $"SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY value) FROM vitals_events WHERE {scope}", window, cancellationToken: cancellationToken));
+        var histogram = new List<HistogramBar>();
+        if (top is > 0 and var upper)
+        {
+            var width = upper / HistogramBars;
+            var counts = (await connection.QueryAsync<(int Bar, long Count)>(new CommandDefinition($"""
+                SELECT least(floor(value / @width)::int, @bars - 1), count(*) FROM vitals_events WHERE {scope} GROUP BY 1
+                """, new { app, page, metric, from, to, bars = HistogramBars, width }, cancellationToken: cancellationToken))).ToDictionary(row => row.Bar, row => row.Count);
+            histogram.AddRange(Enumerable.Range(0, HistogramBars).Select(bar => new HistogramBar(bar * width, (bar + 1) * width, counts.GetValueOrDefault(bar))));
+        }
+        var targets = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
+            SELECT coalesce(attribution::jsonb ->> 'target', '(unknown)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count"
+            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY count(*) DESC LIMIT 10
+            """, window, cancellationToken: cancellationToken));
+        var devices = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
+            SELECT device AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count"
+            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY 1
+            """, window, cancellationToken: cancellationToken));
+        var releases = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
+            SELECT coalesce(release, '(none)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count", min(received_at) AS "FirstSeen"
+            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY min(received_at) DESC LIMIT 6
+            """, window, cancellationToken: cancellationToken));
+        return new PageDetail(histogram, targets.AsList(), devices.AsList(), releases.AsList());
+    }
+
     private static object Window(string app, DateTimeOffset from, DateTimeOffset to, string? page) => new
     {
         app, from, to, page,

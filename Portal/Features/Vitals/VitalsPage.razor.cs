@@ -1,0 +1,137 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using Portal.Components;
+
+namespace Portal.Features.Vitals;
+
+public sealed partial class VitalsPage : IAsyncDisposable
+{
+    public const int TrendDays = 28;
+
+    [Inject]
+    public required VitalsApps Apps { get; init; }
+
+    [Inject]
+    public required VitalsStore Store { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [SupplyParameterFromQuery(Name = "app")]
+    public string? AppId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? RangeKey { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? From { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? To { get; set; }
+
+    private IReadOnlyList<VitalsApp> apps = [];
+    private VitalsApp? app;
+    private IReadOnlyList<MetricSummary> summary = [];
+    private IReadOnlyList<PageSummary> pages = [];
+    private IReadOnlyList<TrendPoint> trend = [];
+    private string trendMetric = "LCP";
+    private string? pageFilter;
+    private ElementReference trendChart;
+    private IJSObjectReference? charts;
+    private bool drawPending;
+
+    private TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
+
+    protected override async Task OnParametersSetAsync()
+    {
+        apps = await Apps.ListAsync();
+        app = apps.FirstOrDefault(candidate => candidate.Id == (AppId ?? VitalsApps.PortalApp));
+        if (app is null)
+        {
+            return;
+        }
+        summary = await Store.SummaryAsync(app.Id, Window.From, Window.To);
+        pages = await Store.PagesAsync(app.Id, Window.From, Window.To);
+        trend = await Store.TrendAsync(app.Id, TrendDays);
+        drawPending = true;
+    }
+
+    private string Snippet =>
+        $"""<script type="module" src="{Navigation.BaseUri}vitals.js" data-portal-key="{app!.PublicKey}" data-sample-rate="{app.SampleRate.ToString(CultureInfo.InvariantCulture)}" data-release="YOUR_RELEASE"></script>""";
+
+    private bool Matches(PageSummary page) => string.IsNullOrWhiteSpace(pageFilter) || page.Page.Contains(pageFilter, StringComparison.OrdinalIgnoreCase);
+
+    private static double P75Of(PageSummary page, string metric) => page.Metrics.TryGetValue(metric, out var value) ? value.P75 : double.NaN;
+
+    private string PageHref(string page) => Navigation.GetUriWithQueryParameters("/vitals/page",
+        new Dictionary<string, object?> { ["app"] = app?.Id, ["path"] = page, ["range"] = Window.ToQuery().Range, ["from"] = Window.ToQuery().From, ["to"] = Window.ToQuery().To });
+
+    public static string RatingClass(string rating) => $"rating-{rating}";
+
+    private static string Percent(double share) => (100 * share).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
+    private Task TrendMetricChanged(string metric)
+    {
+        trendMetric = metric;
+        drawPending = true;
+        return Task.CompletedTask;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (app is null || !drawPending)
+        {
+            return;
+        }
+        charts ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeseries.js");
+        drawPending = false;
+        var metric = VitalsMetric.Find(trendMetric)!;
+        var points = trend.Where(point => point.Metric == trendMetric).OrderBy(point => point.Day).ToList();
+        var today = VitalsStore.Day(Time.GetUtcNow());
+        await charts.InvokeVoidAsync("render", trendChart, new
+        {
+            timestamps = points.Select(point => new DateTimeOffset(point.Day, TimeSpan.Zero).ToUnixTimeSeconds()).ToArray(),
+            unit = metric.Unit, height = 240,
+            from = new DateTimeOffset(today.AddDays(1 - TrendDays), TimeSpan.Zero).ToUnixTimeSeconds(),
+            to = new DateTimeOffset(today, TimeSpan.Zero).ToUnixTimeSeconds(),
+            series = new[]
+            {
+                new { label = $"{metric.Name} p75", values = points.Select(point => (double?)point.P75).ToArray() },
+                new { label = "good", values = points.Select(_ => (double?)metric.Good).ToArray() },
+                new { label = "poor above", values = points.Select(_ => (double?)metric.Poor).ToArray() },
+            },
+        });
+    }
+
+    private Task RangeChanged(TimeRange range)
+    {
+        var (key, from, to) = range.ToQuery();
+        Apply(("range", key), ("from", from), ("to", to));
+        return Task.CompletedTask;
+    }
+
+    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
+        new Dictionary<string, string?> { ["app"] = AppId, ["range"] = RangeKey, ["from"] = From, ["to"] = To }, changes);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (charts is not null)
+        {
+            try
+            {
+                await charts.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The circuit is gone, and the chart with it.
+            }
+        }
+    }
+}
