@@ -9,7 +9,7 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
     [Theory]
     [InlineData("/scorecards", "Scorecards is not built yet")]
     [InlineData("/alerts", "Alerts is not built yet")]
-    [InlineData("/vitals", "Web Vitals is not built yet")]
+    [InlineData("/reports", "Reports is not built yet")]
     [InlineData("/jobs", "Hangfire dashboard")]
     public async Task PlannedArea_Get_SaysPlainlyItIsNotBuilt(string path, string expected)
     {

@@ -1,0 +1,50 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Vitals;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Vitals;
+
+/// <summary>Raw events live in one partition per UTC day, made a week ahead and dropped past the retention.</summary>
+public sealed class VitalsPartitionsTests : PortalOnFreshDatabase
+{
+    private static async Task<string[]> PartitionsAsync(NpgsqlConnection connection) => (await connection.QueryAsync<string>("""
+        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'vitals_events'::regclass ORDER BY 1
+        """)).ToArray();
+
+    private static string Name(DateTime day) => $"vitals_events_{day:yyyyMMdd}";
+
+    [Fact]
+    public async Task Maintenance_MakesAWeekAhead_MovesStrayRowsIn_DropsPastTheRetention()
+    {
+        var today = DateTime.UtcNow.Date;
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        // As start-up left it: yesterday to a week ahead.
+        Assert.Equal(
+            Enumerable.Range(-1, 9).Select(offset => Name(today.AddDays(offset))).Append("vitals_events_default").Order(StringComparer.Ordinal),
+            await PartitionsAsync(connection));
+
+        // A partition past the 30-day retention, and a day whose partition is missing with a row in the default one.
+        var old = today.AddDays(-40);
+        await connection.ExecuteAsync($"CREATE TABLE {Name(old)} PARTITION OF vitals_events FOR VALUES FROM ('{old:yyyy-MM-dd} 00:00+00') TO ('{old.AddDays(1):yyyy-MM-dd} 00:00+00')");
+        await connection.ExecuteAsync($"DROP TABLE {Name(today.AddDays(7))}");
+        await connection.ExecuteAsync("""
+            INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+            VALUES ('portal', @at, 'LCP', 1000, 1000, 'good', 'stray', '/', 'desktop'), ('portal', @old, 'LCP', 1000, 1000, 'good', 'old', '/', 'desktop')
+            """, new { at = new DateTimeOffset(today.AddDays(7).AddHours(3), TimeSpan.Zero), old = new DateTimeOffset(old.AddHours(1), TimeSpan.Zero) });
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM vitals_events_default"));
+
+        var store = App.Services.GetRequiredService<VitalsStore>();
+        await store.MaintainPartitionsAsync();
+        await store.MaintainPartitionsAsync(); // idempotent
+
+        var partitions = await PartitionsAsync(connection);
+        Assert.Contains(Name(today.AddDays(7)), partitions);
+        Assert.DoesNotContain(Name(old), partitions);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM vitals_events_default"));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>($"SELECT count(*) FROM {Name(today.AddDays(7))} WHERE event_id = 'stray'"));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM vitals_events WHERE event_id = 'old'"));
+    }
+}
