@@ -1,0 +1,92 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Features.Vitals;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Vitals;
+
+/// <summary>Apps as an admin manages them: validated, audited, and a rotated key refused at once.</summary>
+public sealed class VitalsAppsTests : PortalOnFreshDatabase
+{
+    private static readonly ClaimsPrincipal Admin = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], "test"));
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Vitals:RequestsPerMinutePerAddress"] = "5";
+
+    private VitalsApps Apps => App.Services.GetRequiredService<VitalsApps>();
+
+    private async Task<HttpStatusCode> SendAsync(string key, string origin = "https://shop.example")
+    {
+        using var client = App.CreateHttpClient();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/vitals")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { key, name = "LCP", value = 900, id = Guid.NewGuid().ToString(), page = "/" }), Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.Add("Origin", origin);
+        return (await client.SendAsync(request)).StatusCode;
+    }
+
+    [Theory]
+    [InlineData("Shop", "shop.example.com", "is not an origin")]
+    [InlineData("Shop", "https://shop.example.com/path", "is not an origin")]
+    [InlineData("Bad Id!", "https://shop.example.com", "The id is")]
+    public async Task Save_InvalidApp_ExplainsAndStoresNothing(string id, string origin, string error)
+    {
+        var message = await Apps.SaveAsync(Admin, new VitalsApp { Id = id == "Shop" ? "shop" : id, Name = "Shop", AllowedOrigins = [origin] }, create: true);
+
+        Assert.Contains(error, message);
+        Assert.Equal(["portal"], (await Apps.ListAsync()).Select(app => app.Id));
+    }
+
+    [Fact]
+    public async Task CreateThenRotate_Audited_TheOldKeyRefusedAtOnce()
+    {
+        Assert.Null(await Apps.SaveAsync(Admin, new VitalsApp { Id = "shop", Name = "Shop", AllowedOrigins = ["https://shop.example"], SampleRate = 0.5 }, create: true));
+        var created = (await Apps.FindAsync("shop"))!;
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(created.PublicKey));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(created.PublicKey, origin: "https://other.example"));
+
+        await Apps.RotateKeyAsync(Admin, "shop");
+
+        var rotated = (await Apps.FindAsync("shop"))!;
+        Assert.NotEqual(created.PublicKey, rotated.PublicKey);
+        Assert.NotNull(rotated.KeyRotatedAt);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(created.PublicKey));
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(rotated.PublicKey));
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(["vitals.app.create", "vitals.app.rotate-key"],
+            await connection.QueryAsync<string>("SELECT action FROM audit_log WHERE actor = 'admin' AND subject = 'shop' ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task PerAddress_PastTheLimit_429EvenAcrossApps()
+    {
+        Assert.Null(await Apps.SaveAsync(Admin, new VitalsApp { Id = "shop", Name = "Shop", AllowedOrigins = ["https://shop.example"] }, create: true));
+        var shop = (await Apps.FindAsync("shop"))!.PublicKey;
+        var portal = (await Apps.PortalKeyAsync())!;
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var key in new[] { shop, portal, shop, portal, shop, portal })
+        {
+            statuses.Add(await SendAsync(key, key == portal ? "" : "https://shop.example"));
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Accepted, 5).Append(HttpStatusCode.TooManyRequests), statuses);
+    }
+
+    [Fact]
+    public async Task AppsApi_AdminOnly_WithKeys()
+    {
+        using var admin = await App.SignedInClientAsync(PortalRoles.Admin);
+
+        using var body = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/vitals/apps"));
+
+        var portal = Assert.Single(body.RootElement.EnumerateArray());
+        Assert.Equal(await Apps.PortalKeyAsync(), portal.GetProperty("publicKey").GetString());
+    }
+}
