@@ -6,7 +6,7 @@ using Portal.Components;
 
 namespace Portal.Features.Queries;
 
-public sealed partial class QueriesPage
+public sealed partial class QueriesPage : RangedPage
 {
     [Inject]
     public required QueryTargets Targets { get; init; }
@@ -20,23 +20,8 @@ public sealed partial class QueriesPage
     [Inject]
     public required IOptions<QueryOptions> Options { get; init; }
 
-    [Inject]
-    public required NavigationManager Navigation { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
-
     [SupplyParameterFromQuery(Name = "target")]
     public string? Target { get; set; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? From { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? To { get; set; }
 
     [SupplyParameterFromQuery(Name = "database")]
     public string? Database { get; set; }
@@ -59,7 +44,6 @@ public sealed partial class QueriesPage
 
     private bool FlaggedOnly => Flagged == "true";
 
-    private TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
 
     protected override async Task OnParametersSetAsync()
     {
@@ -115,15 +99,8 @@ public sealed partial class QueriesPage
         _ => ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms",
     };
 
-    private Task RangeChanged(TimeRange range)
+    protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?>
     {
-        var (key, from, to) = range.ToQuery();
-        Apply(("range", key), ("from", from), ("to", to));
-        return Task.CompletedTask;
-    }
-
-    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(new Dictionary<string, string?>
-    {
-        ["target"] = Target, ["range"] = RangeKey, ["from"] = From, ["to"] = To, ["database"] = Database, ["user"] = User, ["search"] = Search, ["flagged"] = Flagged,
-    }, changes);
+        ["target"] = Target, ["database"] = Database, ["user"] = User, ["search"] = Search, ["flagged"] = Flagged,
+    };
 }

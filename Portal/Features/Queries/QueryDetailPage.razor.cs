@@ -6,7 +6,7 @@ using Portal.Components;
 
 namespace Portal.Features.Queries;
 
-public sealed partial class QueryDetailPage : IAsyncDisposable
+public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
 {
     [Inject]
     public required QueryTargets Targets { get; init; }
@@ -18,28 +18,13 @@ public sealed partial class QueryDetailPage : IAsyncDisposable
     public required QueryExplain Explain { get; init; }
 
     [Inject]
-    public required NavigationManager Navigation { get; init; }
-
-    [Inject]
     public required IJSRuntime JS { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [Parameter]
     public long QueryId { get; set; }
 
     [SupplyParameterFromQuery(Name = "target")]
     public string? Target { get; set; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? From { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? To { get; set; }
 
     private string? statementText;
     private StatementKind kind;
@@ -60,7 +45,6 @@ public sealed partial class QueryDetailPage : IAsyncDisposable
 
     private string TargetName => Targets.Find(Target)?.Name ?? QueryOptions.PortalTarget;
 
-    private TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
 
     private string KindText => kind switch
     {
@@ -146,13 +130,7 @@ public sealed partial class QueryDetailPage : IAsyncDisposable
         }
     }
 
-    private Task RangeChanged(TimeRange range)
-    {
-        var (key, from, to) = range.ToQuery();
-        Navigation.ReplaceQuery(new Dictionary<string, string?> { ["target"] = Target, ["range"] = RangeKey, ["from"] = From, ["to"] = To },
-            ("range", key), ("from", from), ("to", to));
-        return Task.CompletedTask;
-    }
+    protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?> { ["target"] = Target };
 
     public async ValueTask DisposeAsync()
     {

@@ -5,7 +5,7 @@ using Portal.Components;
 
 namespace Portal.Features.Vitals;
 
-public sealed partial class VitalsPage : IAsyncDisposable
+public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
 {
     public const int TrendDays = 28;
 
@@ -16,25 +16,10 @@ public sealed partial class VitalsPage : IAsyncDisposable
     public required VitalsStore Store { get; init; }
 
     [Inject]
-    public required NavigationManager Navigation { get; init; }
-
-    [Inject]
     public required IJSRuntime JS { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [SupplyParameterFromQuery(Name = "app")]
     public string? AppId { get; set; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? RangeKey { get; set; }
-
-    [SupplyParameterFromQuery(Name = "from")]
-    public string? From { get; set; }
-
-    [SupplyParameterFromQuery(Name = "to")]
-    public string? To { get; set; }
 
     private IReadOnlyList<VitalsApp> apps = [];
     private VitalsApp? app;
@@ -47,7 +32,6 @@ public sealed partial class VitalsPage : IAsyncDisposable
     private IJSObjectReference? charts;
     private bool drawPending;
 
-    private TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
 
     protected override async Task OnParametersSetAsync()
     {
@@ -110,15 +94,7 @@ public sealed partial class VitalsPage : IAsyncDisposable
         });
     }
 
-    private Task RangeChanged(TimeRange range)
-    {
-        var (key, from, to) = range.ToQuery();
-        Apply(("range", key), ("from", from), ("to", to));
-        return Task.CompletedTask;
-    }
-
-    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
-        new Dictionary<string, string?> { ["app"] = AppId, ["range"] = RangeKey, ["from"] = From, ["to"] = To }, changes);
+    protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?> { ["app"] = AppId };
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Components;
+
+namespace Portal.Components;
+
+/// <summary>
+/// A page whose address carries a time range (<c>range</c>, <c>from</c>, <c>to</c>) beside its own filters, so that
+/// any view can be linked: the range, and the one way every filter change is written back to the address.
+/// </summary>
+public abstract class RangedPage : ComponentBase
+{
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? RangeKey { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? From { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? To { get; set; }
+
+    protected TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
+
+    /// <summary>The page's own filters as the address holds them (kept when one of them or the range changes).</summary>
+    protected abstract IReadOnlyDictionary<string, string?> Filters { get; }
+
+    protected Task RangeChanged(TimeRange range)
+    {
+        var (key, from, to) = range.ToQuery();
+        Apply(("range", key), ("from", from), ("to", to));
+        return Task.CompletedTask;
+    }
+
+    protected void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
+        new Dictionary<string, string?>(Filters) { ["range"] = RangeKey, ["from"] = From, ["to"] = To }, changes);
+}
