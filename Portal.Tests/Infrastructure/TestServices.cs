@@ -12,6 +12,17 @@ public static class TestServices
 
     public static string PrometheusUrl => Required("PORTAL_TEST_PROMETHEUS");
 
+    /// <summary>Restarts the test cluster (fast shutdown, then start; returns once it accepts connections again).</summary>
+    public static async Task RestartPostgresAsync()
+    {
+        using var restart = System.Diagnostics.Process.Start("bash", [Required("PORTAL_TEST_POSTGRES_RESTART")]);
+        await restart.WaitForExitAsync();
+        if (restart.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Restarting the test PostgreSQL failed with exit code {restart.ExitCode}.");
+        }
+    }
+
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

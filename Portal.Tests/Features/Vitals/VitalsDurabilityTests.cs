@@ -10,13 +10,23 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Vitals;
 
-/// <summary>Nothing accepted is lost: batches keep coming while the portal's database refuses connections for a while.</summary>
+/// <summary>Nothing accepted is lost: batches keep coming while PostgreSQL restarts, or refuses the portal's connections for a while.</summary>
 public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
 {
     private const int EventsPerBatch = 20;
 
     [Fact]
-    public async Task DatabaseUnavailableMidStream_Every202IsStoredOnce_NothingElseIsKept()
+    public Task DatabaseUnavailableMidStream_Every202IsStoredOnce_NothingElseIsKept() => SendThroughAsync(async () =>
+    {
+        await SetConnectionsAsync(allowed: false);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await SetConnectionsAsync(allowed: true);
+    });
+
+    [Fact]
+    public Task PostgresRestartedMidStream_Every202IsStoredOnce_NothingElseIsKept() => SendThroughAsync(TestServices.RestartPostgresAsync);
+
+    private async Task SendThroughAsync(Func<Task> outage)
     {
         var key = await App.Services.GetRequiredService<VitalsApps>().PortalKeyAsync();
         var outcomes = new ConcurrentDictionary<string, (HttpStatusCode Status, DateTimeOffset At)>();
@@ -35,15 +45,14 @@ public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         var outageStarted = DateTimeOffset.UtcNow;
-        await SetConnectionsAsync(allowed: false);
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        await SetConnectionsAsync(allowed: true);
+        await outage();
         var outageEnded = DateTimeOffset.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(3));
         await stop.CancelAsync();
         await Task.WhenAll(senders);
 
         // Not from the pool: the outage ended the pooled connections of this process.
+        NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
         var stored = (await connection.QueryAsync<(string Id, long Count)>("SELECT event_id, count(*) FROM vitals_events GROUP BY event_id"))
             .ToDictionary(row => row.Id, row => row.Count);
