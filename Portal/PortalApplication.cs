@@ -32,6 +32,9 @@ public static class PortalApplication
         builder.Services.AddQueryStatistics(builder.Configuration);
         builder.Services.AddWebVitals(builder.Configuration);
         builder.Services.AddWebVitalsIngestion();
+        builder.Services.AddOptions<Portal.Features.Scorecards.ScorecardOptions>().Bind(builder.Configuration.GetSection(Portal.Features.Scorecards.ScorecardOptions.Section));
+        builder.Services.AddSingleton<Portal.Features.Scorecards.SlaCatalogueSource>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Portal.Features.Scorecards.SlaCatalogueSource>());
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;

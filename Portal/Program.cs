@@ -3,6 +3,11 @@ using Portal;
 using Portal.Data;
 using Portal.Features.Auth;
 
+if (args is ["slas", "check", var catalogue])
+{
+    return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(catalogue, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortal();
 if (args is ["token", ..])

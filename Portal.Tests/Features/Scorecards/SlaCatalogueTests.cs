@@ -1,0 +1,170 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Features.Scorecards;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Scorecards;
+
+/// <summary>The SLA catalogue as code: the default file, errors at their line and column, and reloads that keep the last valid catalogue.</summary>
+public sealed class SlaCatalogueTests : IAsyncLifetime
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("slas-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(folder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static string RepositoryFile(string name)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Portal.sln")))
+            {
+                return Path.Combine(directory.FullName, name);
+            }
+        }
+        throw new FileNotFoundException("the repository root (Portal.sln) was not found above the test's folder");
+    }
+
+    private static string Objective(string sli, string id = "shop-lcp", string extra = "") => $$"""
+        services:
+          - name: shop
+            team: web
+            objectives:
+              - id: {{id}}
+                title: Product pages are quick
+                {{extra}}
+                sli: {{sli}}
+        """;
+
+    [Fact]
+    public void DefaultCatalogue_IsValid_AndHoldsThePortalsSeedObjectives()
+    {
+        var file = RepositoryFile("slas.yaml");
+
+        var (catalogue, errors) = new SlaCatalogueReader(file).Read(File.ReadAllText(file));
+
+        Assert.Empty(errors);
+        var objectives = catalogue!.Objectives.ToDictionary(objective => objective.Id);
+        Assert.Equal(["portal"], catalogue.Services.Select(service => service.Key));
+        Assert.Equal(new Dictionary<string, double> { ["p95"] = 2_000, ["p99"] = 3_000, ["max"] = 5_000 }, objectives["portal-page-latency"].Sli.Targets);
+        Assert.Equal(0.995, objectives["portal-error-rate"].Sli.Objective, 12);
+        Assert.Equal((0.995, "month", (TimeSpan?)null), (objectives["portal-uptime"].Sli.Objective, objectives["portal-uptime"].Window, objectives["portal-uptime"].RollingWindow));
+        Assert.Equal(50, objectives["portal-indexed-lookups"].Sli.Threshold);
+        Assert.Equal(0.8, objectives["portal-cache-hit-ratio"].Sli.Objective, 12);
+        Assert.Equal(new Dictionary<string, double> { ["p95"] = 1_200, ["p99"] = 1_800, ["max"] = 2_500 }, objectives["portal-lcp"].Sli.Targets);
+        Assert.Equal(800, objectives["portal-fcp"].Sli.Targets["p95"]);
+        Assert.Equal(("*", "P1"), (objectives["portal-jobs-fresh"].Sli.Job, objectives["portal-jobs-fresh"].Priority));
+    }
+
+    /// <summary>(YAML, the text the error must point at, the message it starts with.)</summary>
+    public static TheoryData<string, string, string> Errors() => new()
+    {
+        { Objective("{ kind: speed }"), "speed", "objective 'shop-lcp': unknown kind 'speed'" },
+        { Objective("{ kind: vitals, metric: LCP, p75: fast }"), "fast", "objective 'shop-lcp': p75 must be a duration" },
+        { Objective("{ kind: vitals, metric: LCP, p75: 2s, good_share: 120% }"), "120%", "objective 'shop-lcp': good_share 120% is out of range" },
+        { Objective("{ kind: availability, up: 'up', objective: 0% }"), "0%", "objective 'shop-lcp': objective 0% is out of range" },
+        { Objective("{ kind: vitals, metric: FID, p75: 100ms }"), "FID", "objective 'shop-lcp': unknown Web Vitals metric 'FID'" },
+        { Objective("{ kind: cache, hit_ratio_above: 80% }"), "{ kind: cache", "objective 'shop-lcp': a cache SLI names a `category`" },
+        { Objective("{ kind: errors, total: 'x', max_error_rate: 1% }"), "{ kind: errors", "objective 'shop-lcp': `bad` is missing" },
+        { Objective("{ kind: vitals, metric: LCP, p75: 2s }", extra: "window: fortnight"), "fortnight", "objective 'shop-lcp': window 'fortnight'" },
+        { Objective("{ kind: vitals, metric: LCP, p75: 2s }", id: "Shop LCP"), "Shop LCP", "id 'Shop LCP'" },
+        { "services:\n  - name: shop\n    team: web\n    objectives:\n      - id: a\n        title: A\n        sli: { kind: job }\n      - id: b\n        title: B\n        sli: { kind: job }\n      - id: a\n        title: C\n        sli: { kind: job }\n",
+            "a\n        title: C", "duplicate objective id 'a' (first at line 5)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public void Read_InvalidCatalogue_ErrorNamesFileLineAndColumn(string yaml, string at, string message)
+    {
+        // Where the offending text is, counted here from the YAML itself (lines and columns from 1).
+        var before = yaml[..yaml.IndexOf(at, StringComparison.Ordinal)];
+        var (line, column) = (before.Count(character => character == '\n') + 1, before.Length - before.LastIndexOf('\n'));
+
+        var (catalogue, errors) = new SlaCatalogueReader("slas.yaml").Read(yaml);
+
+        Assert.Null(catalogue);
+        Assert.Contains(errors, error => error.ToString().StartsWith($"slas.yaml:{line}:{column}: {message}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_NotYaml_SaysSoWithThePlace()
+    {
+        var (catalogue, errors) = new SlaCatalogueReader("slas.yaml").Read("services: [ { name: shop\n");
+
+        Assert.Null(catalogue);
+        Assert.Matches(@"^slas\.yaml:\d+:\d+: not valid YAML", Assert.Single(errors).ToString());
+    }
+
+    [Fact]
+    public void Read_LatencyOfAMetricPrometheusDoesNotHave_IsAnError()
+    {
+        var yaml = Objective("{ kind: latency, metric: http_request_duration_secs, p95: 2s }");
+
+        var (_, errors) = new SlaCatalogueReader("slas.yaml", new HashSet<string> { "http_request_duration_seconds_bucket" }).Read(yaml);
+        var (valid, none) = new SlaCatalogueReader("slas.yaml", new HashSet<string> { "http_request_duration_secs_bucket" }).Read(yaml);
+
+        Assert.Equal("slas.yaml:8:39: objective 'shop-lcp': Prometheus has no histogram 'http_request_duration_secs' (no 'http_request_duration_secs_bucket' among its metric names)",
+            Assert.Single(errors).ToString());
+        Assert.Empty(none);
+        Assert.NotNull(valid);
+    }
+
+    [Fact]
+    public async Task Check_FromTheShell_ExitCodeAndErrors()
+    {
+        var good = Path.Combine(folder, "good.yaml");
+        var bad = Path.Combine(folder, "bad.yaml");
+        await File.WriteAllTextAsync(good, Objective("{ kind: vitals, metric: LCP, p75: 2.5s }"));
+        await File.WriteAllTextAsync(bad, Objective("{ kind: speed }"));
+        var output = new StringWriter();
+
+        Assert.Equal(0, await SlaCheckCommand.RunAsync(good, output));
+        Assert.Equal(1, await SlaCheckCommand.RunAsync(bad, output));
+
+        Assert.Contains($"{good}: 1 objectives of 1 service, valid.", output.ToString());
+        Assert.Contains($"{bad}:8:22: objective 'shop-lcp': unknown kind 'speed'", output.ToString());
+    }
+
+    [Fact]
+    public async Task Reload_AnInvalidEditKeepsTheLastValidCatalogue_AValidOneReplacesItWithoutRestart()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var file = Path.Combine(folder, "slas.yaml");
+        await File.WriteAllTextAsync(file, Objective("{ kind: vitals, metric: LCP, p75: 2.5s }"));
+        var settings = PortalSettings.For(database);
+        settings["Scorecards:CatalogueFile"] = file;
+        await using var portal = new PortalApp(settings).Start();
+        var source = portal.Services.GetRequiredService<SlaCatalogueSource>();
+        Assert.Equal(2_500, source.Current!.Objectives.Single().Sli.Targets["p75"]);
+
+        await File.WriteAllTextAsync(file, Objective("{ kind: vitals, metric: LCP, p75: soon }"));
+        await Eventually.HoldsAsync(() => Task.FromResult(source.Errors.Count > 0), TimeSpan.FromSeconds(20), "the invalid edit is noticed");
+        Assert.Equal(2_500, source.Current!.Objectives.Single().Sli.Targets["p75"]);
+        Assert.StartsWith($"{file}:8:48: objective 'shop-lcp': p75 must be a duration", source.Errors.Single(error => error.Message.Contains("p75 must")).ToString());
+
+        await File.WriteAllTextAsync(file, Objective("{ kind: vitals, metric: LCP, p75: 2s }"));
+        await Eventually.HoldsAsync(() => Task.FromResult(source.Errors.Count == 0 && source.Current!.Objectives.Single().Sli.Targets["p75"] == 2_000),
+            TimeSpan.FromSeconds(20), "the valid edit is in force");
+    }
+
+    [Fact]
+    public async Task Load_AHistogramTheRealPrometheusDoesNotHave_IsRefusedWithItsPlace()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var file = Path.Combine(folder, "slas.yaml");
+        await File.WriteAllTextAsync(file, Objective("{ kind: latency, metric: no_such_histogram_seconds, p95: 2s }"));
+        var settings = PortalSettings.For(database);
+        settings["Scorecards:CatalogueFile"] = file;
+
+        await using var portal = new PortalApp(settings).Start();
+
+        var source = portal.Services.GetRequiredService<SlaCatalogueSource>();
+        Assert.Null(source.Current);
+        Assert.Equal($"{file}:8:39: objective 'shop-lcp': Prometheus has no histogram 'no_such_histogram_seconds' (no 'no_such_histogram_seconds_bucket' among its metric names)",
+            Assert.Single(source.Errors).ToString());
+    }
+}

@@ -1,0 +1,75 @@
+namespace Portal.Features.Scorecards;
+
+/// <summary>Where a value was written in the catalogue file, for errors a person can find.</summary>
+public sealed record SourceLocation(string File, long Line, long Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>A catalogue error: where, and what is wrong.</summary>
+public sealed record SlaError(SourceLocation Location, string Message)
+{
+    public override string ToString() => $"{Location}: {Message}";
+}
+
+/// <summary>The kinds of SLI, by where their samples come from.</summary>
+public static class SliKinds
+{
+    public const string Latency = "latency";
+    public const string Errors = "errors";
+    public const string Availability = "availability";
+    public const string Query = "query";
+    public const string Vitals = "vitals";
+    public const string Cache = "cache";
+    public const string Job = "job";
+
+    public static readonly IReadOnlyList<string> All = [Latency, Errors, Availability, Query, Vitals, Cache, Job];
+}
+
+/// <summary>
+/// What an SLI measures. Only the fields of its kind are set: Prometheus (metric and matchers, or bad/total/up
+/// expressions), query statistics (target and a statement match), Web Vitals (app, metric, page, device), cache
+/// (category or Redis), job. Durations are in milliseconds; shares are fractions (0.995).
+/// </summary>
+public sealed record SliSpec
+{
+    public required string Kind { get; init; }
+    public string? Metric { get; init; }
+    public IReadOnlyDictionary<string, string> Matchers { get; init; } = new Dictionary<string, string>();
+    public string? Bad { get; init; }
+    public string? Total { get; init; }
+    public string? Up { get; init; }
+    public string? Target { get; init; }
+    public string? Pattern { get; init; }
+    public string? Database { get; init; }
+    public long? QueryId { get; init; }
+    public string? App { get; init; }
+    public string? Page { get; init; }
+    public string? Device { get; init; }
+    public string? Category { get; init; }
+    public string? Redis { get; init; }
+    public string? Job { get; init; }
+
+    /// <summary>Percentile targets (<c>p75</c>, <c>p95</c>, <c>p99</c>, <c>max</c>) or <c>mean</c>, in the SLI's unit.</summary>
+    public IReadOnlyDictionary<string, double> Targets { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The budget form's threshold: "≥ objective of requests faster than this" (latency), "intervals under this" (query).</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>The share that must be good: requests, intervals, uptime, hit ratio, good experiences.</summary>
+    public required double Objective { get; init; }
+}
+
+/// <summary>One objective: who owns it, how important it is, over which window, and its SLI.</summary>
+public sealed record SlaObjective(
+    string Id, string Title, string Service, string Team, string Priority, string Window, SliSpec Sli, SourceLocation Location)
+{
+    /// <summary>A rolling window's length; null for the calendar month.</summary>
+    public TimeSpan? RollingWindow => Window == "month" ? null : TimeSpan.FromDays(int.Parse(Window.TrimEnd('d'), System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>The SLA catalogue as loaded: every objective, by service.</summary>
+public sealed record SlaCatalogue(string File, IReadOnlyList<SlaObjective> Objectives, DateTimeOffset LoadedAt)
+{
+    public IEnumerable<IGrouping<string, SlaObjective>> Services => Objectives.GroupBy(objective => objective.Service);
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Portal.Features.Prometheus;
+
+namespace Portal.Features.Scorecards;
+
+public sealed class ScorecardOptions
+{
+    public const string Section = "Scorecards";
+
+    /// <summary>The SLA catalogue, relative to the content root or absolute.</summary>
+    public string CatalogueFile { get; set; } = "slas.yaml";
+}
+
+/// <summary>
+/// The SLA catalogue in force: loaded at start, reloaded when the file changes. An invalid edit leaves the last valid
+/// catalogue in force and its errors in <see cref="Errors"/> (shown to admins); a valid one clears them.
+/// </summary>
+public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHostEnvironment environment, PrometheusClient prometheus, ILogger<SlaCatalogueSource> logger)
+    : IHostedService, IDisposable
+{
+    private PhysicalFileProvider? files;
+    private IDisposable? watch;
+    private readonly SemaphoreSlim loading = new(1, 1);
+
+    public SlaCatalogue? Current { get; private set; }
+
+    public IReadOnlyList<SlaError> Errors { get; private set; } = [];
+
+    public string Path => System.IO.Path.GetFullPath(options.Value.CatalogueFile, environment.ContentRootPath);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ReloadAsync(cancellationToken);
+        files = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(Path)!) { UsePollingFileWatcher = true, UseActivePolling = true };
+        watch = ChangeToken.OnChange(() => files.Watch(System.IO.Path.GetFileName(Path)), () => _ = ReloadAsync(CancellationToken.None));
+    }
+
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await loading.WaitAsync(cancellationToken);
+        try
+        {
+            if (!File.Exists(Path))
+            {
+                Errors = [new SlaError(new SourceLocation(Path, 1, 1), "the SLA catalogue file does not exist")];
+                logger.LogWarning("SLA catalogue {Path} does not exist", Path);
+                return;
+            }
+            var (catalogue, errors) = new SlaCatalogueReader(Path, await KnownMetricsAsync(cancellationToken)).Read(await File.ReadAllTextAsync(Path, cancellationToken));
+            Errors = errors;
+            if (catalogue is not null)
+            {
+                Current = catalogue;
+                logger.LogInformation("SLA catalogue {Path}: {Objectives} objectives of {Services} services", Path, catalogue.Objectives.Count, catalogue.Services.Count());
+            }
+            else
+            {
+                logger.LogWarning("SLA catalogue {Path} is invalid, the previous one stays in force: {Errors}", Path, string.Join("; ", errors));
+            }
+        }
+        finally
+        {
+            loading.Release();
+        }
+    }
+
+    // Metric names as Prometheus knows them, to catch a misspelt histogram; null (the check skipped) while it is away.
+    private async Task<IReadOnlySet<string>?> KnownMetricsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var names = await prometheus.Api().LabelValuesAsync("__name__", cancellationToken);
+            return names.Data?.ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Refit.ApiException or PrometheusUnavailableException)
+        {
+            logger.LogInformation("Prometheus is unavailable: the SLA catalogue's metric names are not checked this time ({Message})", ex.Message);
+            return null;
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        watch?.Dispose();
+        files?.Dispose();
+        loading.Dispose();
+    }
+}
