@@ -146,6 +146,16 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         Assert.Equal(2_500, source.Current!.Objectives.Single().Sli.Targets["p75"]);
         Assert.StartsWith($"{file}:8:48: objective 'shop-lcp': p75 must be a duration", source.Errors.Single(error => error.Message.Contains("p75 must")).ToString());
 
+        // Admins see it on the Scorecards page; viewers do not.
+        using (var admin = await portal.SignedInClientAsync(Portal.Features.Auth.PortalRoles.Admin))
+        using (var viewer = await portal.SignedInClientAsync(Portal.Features.Auth.PortalRoles.Viewer))
+        {
+            var adminPage = System.Net.WebUtility.HtmlDecode(await admin.GetStringAsync("/scorecards"));
+            Assert.Contains("the last valid catalogue stays in force", adminPage);
+            Assert.Contains("p75 must be a duration like 500ms, 2s or 1.5m, not 'soon'", adminPage);
+            Assert.DoesNotContain("p75 must be a duration", System.Net.WebUtility.HtmlDecode(await viewer.GetStringAsync("/scorecards")));
+        }
+
         await File.WriteAllTextAsync(file, Objective("{ kind: vitals, metric: LCP, p75: 2s }"));
         await Eventually.HoldsAsync(() => Task.FromResult(source.Errors.Count == 0 && source.Current!.Objectives.Single().Sli.Targets["p75"] == 2_000),
             TimeSpan.FromSeconds(20), "the valid edit is in force");
