@@ -6,10 +6,14 @@ public sealed record SourceLocation(string File, long Line, long Column)
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
 
-/// <summary>A catalogue error: where, and what is wrong.</summary>
-public sealed record SlaError(SourceLocation Location, string Message)
+/// <summary>
+/// A catalogue error: where, and what is wrong. A warning (<see cref="Blocking"/> false) does not keep the catalogue
+/// from loading: a metric Prometheus has not seen yet (a fresh install, before its first scrapes) only leaves that SLI
+/// without data.
+/// </summary>
+public sealed record SlaError(SourceLocation Location, string Message, bool Blocking = true)
 {
-    public override string ToString() => $"{Location}: {Message}";
+    public override string ToString() => $"{Location}: {(Blocking ? "" : "warning: ")}{Message}";
 }
 
 /// <summary>The kinds of SLI, by where their samples come from.</summary>

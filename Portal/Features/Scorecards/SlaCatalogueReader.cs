@@ -69,7 +69,8 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 }
             }
         }
-        return errors.Count == 0 ? (new SlaCatalogue(file, objectives, DateTimeOffset.UtcNow), []) : (null, errors.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column).ToList());
+        var sorted = errors.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column).ToList();
+        return (errors.Any(error => error.Blocking) ? null : new SlaCatalogue(file, objectives, DateTimeOffset.UtcNow), sorted);
     }
 
     private SlaObjective? ReadObjective(YamlNode node, string service, string team)
@@ -79,7 +80,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
             Error(node, "an objective is a mapping with `id`, `title`, `window` and `sli`");
             return null;
         }
-        var before = errors.Count;
+        var before = errors.Count(error => error.Blocking);
         var id = RequiredText(map, "id", "objective");
         if (id is not null && !IdPattern().IsMatch(id))
         {
@@ -96,7 +97,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
             return null;
         }
         var spec = ReadSli(sli, what);
-        return errors.Count == before && spec is not null
+        return errors.Count(error => error.Blocking) == before && spec is not null
             ? new SlaObjective(id!, title!, service, teamHere, priority, window, spec, At(map.Start))
             : null;
     }
@@ -112,7 +113,8 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 var metric = RequiredText(sli, "metric", what);
                 if (metric is not null && knownMetrics is not null && !knownMetrics.Contains(metric + "_bucket"))
                 {
-                    Error(Child(sli, "metric")!, $"{what}: Prometheus has no histogram '{metric}' (no '{metric}_bucket' among its metric names)");
+                    errors.Add(new SlaError(At(Child(sli, "metric")!.Start),
+                        $"{what}: Prometheus has no histogram '{metric}' (no '{metric}_bucket' among its metric names); the SLI has no data until it does", Blocking: false));
                 }
                 var targets = Targets(sli, ["p95", "p99", "max"], what, durations: true);
                 if (targets.Count == 0 && Child(sli, "faster_than") is null)

@@ -15,7 +15,8 @@ public sealed class ScorecardOptions
 
 /// <summary>
 /// The SLA catalogue in force: loaded at start, reloaded when the file changes. An invalid edit leaves the last valid
-/// catalogue in force and its errors in <see cref="Errors"/> (shown to admins); a valid one clears them.
+/// catalogue in force and its errors in <see cref="Errors"/> (shown to admins); a valid one clears them. While there are
+/// errors or warnings the file is read again every few minutes too (Prometheus may have seen a metric by then).
 /// </summary>
 public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHostEnvironment environment, PrometheusClient prometheus, ILogger<SlaCatalogueSource> logger)
     : IHostedService, IDisposable
@@ -23,6 +24,8 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
     private PhysicalFileProvider? files;
     private IDisposable? watch;
     private readonly SemaphoreSlim loading = new(1, 1);
+    private readonly CancellationTokenSource stopping = new();
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(5);
 
     public SlaCatalogue? Current { get; private set; }
 
@@ -35,6 +38,26 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         await ReloadAsync(cancellationToken);
         files = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(Path)!) { UsePollingFileWatcher = true, UseActivePolling = true };
         watch = ChangeToken.OnChange(() => files.Watch(System.IO.Path.GetFileName(Path)), () => _ = ReloadAsync(CancellationToken.None));
+        _ = RecheckAsync(stopping.Token);
+    }
+
+    private async Task RecheckAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(RecheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (Errors.Count > 0)
+                {
+                    await ReloadAsync(cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     public async Task ReloadAsync(CancellationToken cancellationToken = default)
@@ -50,7 +73,12 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
             }
             var (catalogue, errors) = new SlaCatalogueReader(Path, await KnownMetricsAsync(cancellationToken)).Read(await File.ReadAllTextAsync(Path, cancellationToken));
             Errors = errors;
-            if (catalogue is not null)
+            if (catalogue is not null && errors.Count > 0)
+            {
+                Current = catalogue;
+                logger.LogWarning("SLA catalogue {Path} loaded with warnings: {Warnings}", Path, string.Join("; ", errors));
+            }
+            else if (catalogue is not null)
             {
                 Current = catalogue;
                 logger.LogInformation("SLA catalogue {Path}: {Objectives} objectives of {Services} services", Path, catalogue.Objectives.Count, catalogue.Services.Count());
@@ -81,12 +109,13 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => stopping.CancelAsync();
 
     public void Dispose()
     {
         watch?.Dispose();
         files?.Dispose();
         loading.Dispose();
+        stopping.Dispose();
     }
 }
