@@ -42,7 +42,7 @@ public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await base.DisposeAsync();
     }
 
-    // A page with an image (the LCP), a late banner that shifts the content (CLS) and a slow click handler (INP).
+    // A page whose heading is its largest content (the LCP), a late banner that shifts it (CLS) and a slow click handler (INP).
     private string ShopPage => $$"""
         <!DOCTYPE html>
         <html><head><meta charset="utf-8"><title>Shop</title>
@@ -92,7 +92,6 @@ public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await Chromium.ScreenshotAsync(portal, "vitals");
 
         await portal.GetByRole(AriaRole.Link, new() { Name = "/products/:id" }).ClickAsync();
-        await portal.GetByRole(AriaRole.Radio, new() { Name = "INP" }).Or(portal.GetByText("INP", new() { Exact = true })).First.ClickAsync();
         await Expect(portal.GetByTestId("releases")).ToContainTextAsync("2.0.1");
         await Expect(portal.GetByTestId("histogram")).ToBeVisibleAsync();
         await Chromium.ScreenshotAsync(portal, "vitals-page");
