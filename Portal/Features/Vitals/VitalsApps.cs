@@ -33,6 +33,7 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
 
     private volatile IReadOnlyDictionary<string, VitalsApp> byKey = new Dictionary<string, VitalsApp>();
     private long loadedAt;
+    private int refreshing;
 
     private const string Columns = """
         id AS "Id", name AS "Name", public_key AS "PublicKey", allowed_origins AS "AllowedOrigins", sample_rate AS "SampleRate",
@@ -52,7 +53,10 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
     /// <summary>The app a key belongs to, from memory (ingestion must not query per request); null for an unknown key.</summary>
     public async ValueTask<VitalsApp?> ByKeyAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (Environment.TickCount64 - Interlocked.Read(ref loadedAt) > MaxAge.TotalMilliseconds)
+        // When the map is stale one request refreshes it and the others go on with it: thousands of requests a
+        // second must not all query the apps at once. Only the very first load is waited for by everyone.
+        if (Environment.TickCount64 - Interlocked.Read(ref loadedAt) > MaxAge.TotalMilliseconds
+            && (byKey.Count == 0 || Interlocked.CompareExchange(ref refreshing, 1, 0) == 0))
         {
             try
             {
@@ -62,6 +66,10 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
             {
                 // The database is away: the apps known a moment ago still are (their events wait in the writer's queue).
                 Interlocked.Exchange(ref loadedAt, Environment.TickCount64);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref refreshing, 0);
             }
         }
         return byKey.GetValueOrDefault(key);
