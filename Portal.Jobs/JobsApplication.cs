@@ -7,6 +7,8 @@ using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Features.Cache;
 using Portal.Features.Jobs;
+using Portal.Features.Prometheus;
+using Portal.Features.Scorecards;
 using Portal.Observability;
 using Prometheus;
 
@@ -52,6 +54,8 @@ public static class JobsApplication
         builder.Services.AddPortalCache(builder.Configuration);
         builder.Services.AddQueryStatistics(builder.Configuration);
         builder.Services.AddWebVitals(builder.Configuration);
+        builder.Services.AddPrometheusClient(builder.Configuration);
+        builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

@@ -9,6 +9,7 @@ using Portal.Features.Cache;
 using Portal.Features.Health;
 using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
+using Portal.Features.Scorecards;
 using Portal.Observability;
 using Prometheus;
 
@@ -32,9 +33,7 @@ public static class PortalApplication
         builder.Services.AddQueryStatistics(builder.Configuration);
         builder.Services.AddWebVitals(builder.Configuration);
         builder.Services.AddWebVitalsIngestion();
-        builder.Services.AddOptions<Portal.Features.Scorecards.ScorecardOptions>().Bind(builder.Configuration.GetSection(Portal.Features.Scorecards.ScorecardOptions.Section));
-        builder.Services.AddSingleton<Portal.Features.Scorecards.SlaCatalogueSource>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Portal.Features.Scorecards.SlaCatalogueSource>());
+        builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;
@@ -77,6 +76,7 @@ public static class PortalApplication
         app.MapCacheApi();
         app.MapQueriesApi();
         app.MapVitalsApi();
+        app.MapScorecardsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -9,4 +9,9 @@ public static class Durations
         span < TimeSpan.FromSeconds(1) ? "under a second" : span.Humanize(minUnit: TimeUnit.Second);
 
     public static string Ago(TimeSpan span) => span < TimeSpan.FromSeconds(1) ? "just now" : $"{InWords(span)} ago";
+
+    /// <summary>Milliseconds as a person writes them: "800 ms", "1.2 s", "2 s".</summary>
+    public static string Milliseconds(double ms) => ms >= 1_000
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 1_000:0.##} s")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms:0.##} ms");
 }

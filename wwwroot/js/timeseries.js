@@ -12,7 +12,7 @@ function format(value, unit) {
   return unit ? `${text} ${unit}` : text;
 }
 
-// payload: { timestamps: [unix seconds], series: [{ label, values: [number|null] }], unit, from, to (unix seconds), height }
+// payload: { timestamps: [unix seconds], series: [{ label, values: [number|null], dash (a target line) }], unit, from, to (unix seconds), height }
 export function render(element, payload) {
   charts.get(element)?.destroy();
   const text = getComputedStyle(document.body).color;
@@ -26,6 +26,7 @@ export function render(element, payload) {
         label: series.label,
         stroke: palette[index % palette.length],
         width: 1.5,
+        dash: series.dash ? [6, 4] : undefined,
         value: (u, value) => format(value, payload.unit),
         spanGaps: false,
       })),

@@ -40,6 +40,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
     [
         Page("/", PortalRoles.Viewer),
         Page("/scorecards", PortalRoles.Viewer),
+        Page("/scorecards/objectives/{Id}", PortalRoles.Viewer, "/scorecards/objectives/portal-uptime"),
         Page("/queries", PortalRoles.Developer),
         Page("/queries/health", PortalRoles.Developer),
         Page("/queries/activity", PortalRoles.Developer),
@@ -62,6 +63,9 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/prometheus/query", PortalRoles.Developer, "/api/v1/prometheus/query?query=up"),
         Api("/api/v1/prometheus/query_range", PortalRoles.Developer, "/api/v1/prometheus/query_range?query=up&start=1700000000&end=1700000600&step=60"),
         Api("/api/v1/cache", PortalRoles.Viewer),
+        Api("/api/v1/scorecards", PortalRoles.Viewer),
+        Api("/api/v1/scorecards/.csv", PortalRoles.Viewer, "/api/v1/scorecards.csv"),
+        Api("/api/v1/scorecards/{service}", PortalRoles.Viewer, "/api/v1/scorecards/portal"),
         Api("/api/v1/targets", PortalRoles.Developer),
         Api("/api/v1/queries", PortalRoles.Developer),
         Api("/api/v1/queries/{queryId:long}", PortalRoles.Developer, "/api/v1/queries/42", 404),

@@ -57,6 +57,9 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         Assert.Equal(0.8, objectives["portal-cache-hit-ratio"].Sli.Objective, 12);
         Assert.Equal(new Dictionary<string, double> { ["p95"] = 1_200, ["p99"] = 1_800, ["max"] = 2_500 }, objectives["portal-lcp"].Sli.Targets);
         Assert.Equal(800, objectives["portal-fcp"].Sli.Targets["p95"]);
+        // Budget forms: faster_than with its objective; a percentile target alone ("p95 below 1.2 s" = 95 % under 1.2 s).
+        Assert.Equal((2_000d, 0.99), (objectives["portal-page-latency"].Sli.Threshold!.Value, objectives["portal-page-latency"].Sli.Objective));
+        Assert.Equal((1_200d, 0.95), (objectives["portal-lcp"].Sli.Threshold!.Value, objectives["portal-lcp"].Sli.Objective));
         Assert.Equal(("*", "P1"), (objectives["portal-jobs-fresh"].Sli.Job, objectives["portal-jobs-fresh"].Priority));
     }
 
@@ -69,6 +72,7 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         { Objective("{ kind: availability, up: 'up', objective: 0% }"), "0%", "objective 'shop-lcp': objective 0% is out of range" },
         { Objective("{ kind: vitals, metric: FID, p75: 100ms }"), "FID", "objective 'shop-lcp': unknown Web Vitals metric 'FID'" },
         { Objective("{ kind: cache, hit_ratio_above: 80% }"), "{ kind: cache", "objective 'shop-lcp': a cache SLI names a `category`" },
+        { Objective("{ kind: latency, metric: http_request_duration_seconds, max: 5s }"), "{ kind: latency", "objective 'shop-lcp': a latency SLI needs p95 or p99, or faster_than with an objective (its error budget)" },
         { Objective("{ kind: errors, total: 'x', max_error_rate: 1% }"), "{ kind: errors", "objective 'shop-lcp': `bad` is missing" },
         { Objective("{ kind: vitals, metric: LCP, p75: 2s }", extra: "window: fortnight"), "fortnight", "objective 'shop-lcp': window 'fortnight'" },
         { Objective("{ kind: vitals, metric: LCP, p75: 2s }", id: "Shop LCP"), "Shop LCP", "id 'Shop LCP'" },

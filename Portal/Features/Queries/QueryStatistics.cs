@@ -38,6 +38,8 @@ public sealed record QueryRow
     public long SharedBlksRead { get; init; }
     public long TempBlks { get; init; }
     public double? PreviousMeanTimeMs { get; init; }
+    public long PreviousCalls { get; init; }
+    public double PreviousTimeMs { get; init; }
     public bool IsNew { get; init; }
     public bool IsSlow { get; init; }
     public bool IsRegressed { get; init; }
@@ -62,6 +64,9 @@ public sealed record QueryInterval
 
     public double? MeanTimeMs => Calls > 0 ? TimeMs / Calls : null;
 }
+
+/// <summary>Which statements of a target: a query id, a database, a pattern (a case-insensitive regular expression, PostgreSQL's <c>~*</c>); null matches any.</summary>
+public sealed record StatementFilter(string? Database = null, string? Pattern = null, long? QueryId = null);
 
 /// <summary>Reads of the snapshots: top lists over any window, from the difference of two running-total rows per statement.</summary>
 public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, IOptions<QueryOptions> options)
@@ -140,11 +145,15 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return row.ToDictionary(pair => pair.Key, pair => Convert.ToDouble(pair.Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The query id's activity per snapshot interval of the window.</summary>
+    public Task<IReadOnlyList<QueryInterval>> SeriesAsync(string target, long queryId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        SeriesAsync(target, new StatementFilter(QueryId: queryId), from, to, cancellationToken);
+
     /// <summary>
-    /// The query id's activity per snapshot interval of the window. A statement stores a row only when it moved, so
-    /// the difference of two consecutive rows all happened in the interval ending at the later one.
+    /// The matching statements' activity per snapshot interval of the window, summed. A statement stores a row only
+    /// when it moved, so the difference of two consecutive rows all happened in the interval ending at the later one.
     /// </summary>
-    public async Task<IReadOnlyList<QueryInterval>> SeriesAsync(string target, long queryId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<QueryInterval>> SeriesAsync(string target, StatementFilter filter, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         const string sql = """
             WITH snaps AS (
@@ -156,7 +165,10 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
                        t.calls - coalesce(lag(t.calls) OVER w, 0) AS calls,
                        t.total_time_ms - coalesce(lag(t.total_time_ms) OVER w, 0) AS time_ms
                 FROM query_totals t JOIN query_statements s ON s.id = t.statement_id
-                WHERE s.target = @target AND s.query_id = @queryId AND t.taken_at <= @to
+                WHERE s.target = @target AND t.taken_at <= @to
+                  AND (@QueryId::bigint IS NULL OR s.query_id = @QueryId)
+                  AND (@Database::text IS NULL OR s.database_name = @Database)
+                  AND (@Pattern::text IS NULL OR s.query ~* @Pattern)
                 WINDOW w AS (PARTITION BY t.statement_id ORDER BY t.taken_at)
             )
             SELECT sn.taken_at AS "At", coalesce(sn.seconds, 0) AS "Seconds",
@@ -167,7 +179,8 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
             ORDER BY sn.taken_at
             """;
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<QueryInterval>(new CommandDefinition(sql, new { target, queryId, from, to }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<QueryInterval>(new CommandDefinition(sql,
+            new { target, filter.QueryId, filter.Database, filter.Pattern, from, to }, cancellationToken: cancellationToken))).AsList();
     }
 
     private sealed record Summary(int Count, double AllTimeMs);
@@ -234,7 +247,8 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
                    mean_time_ms AS "MeanTimeMs", rows::bigint AS "Rows", rows / calls AS "RowsPerCall",
                    shared_blks_hit / nullif(shared_blks_hit + shared_blks_read, 0) AS "SharedBlksHitRatio",
                    shared_blks_read::bigint AS "SharedBlksRead", temp_blks::bigint AS "TempBlks",
-                   previous_mean_ms AS "PreviousMeanTimeMs", is_new AS "IsNew",
+                   previous_mean_ms AS "PreviousMeanTimeMs", coalesce(previous_calls, 0)::bigint AS "PreviousCalls",
+                   coalesce(previous_time_ms, 0) AS "PreviousTimeMs", is_new AS "IsNew",
                    mean_time_ms >= @SlowMeanMs AND calls >= @SlowMinCalls AS "IsSlow",
                    coalesce(mean_time_ms >= previous_mean_ms * @Regression, false) AS "IsRegressed",
                    mean_time_ms <= @NPlusOneMaxMeanMs AND rows / calls <= 1.5

@@ -1,11 +1,5 @@
 namespace Portal.Features.Scorecards;
 
-/// <summary>
-/// One evaluation interval of an SLI: how many of its events were good. Request SLIs count requests; time SLIs
-/// (uptime, query intervals under target, job freshness) count intervals, 1 or 0 good of 1.
-/// </summary>
-public sealed record SliSample(DateTimeOffset At, double Good, double Total);
-
 public enum ObjectiveStatus
 {
     NoData,

@@ -117,14 +117,17 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                         $"{what}: Prometheus has no histogram '{metric}' (no '{metric}_bucket' among its metric names); the SLI has no data until it does", Blocking: false));
                 }
                 var targets = Targets(sli, ["p95", "p99", "max"], what, durations: true);
-                if (targets.Count == 0 && Child(sli, "faster_than") is null)
+                var fasterThan = Duration(sli, "faster_than", what);
+                var percentile = PercentileBudget(targets);
+                if (fasterThan is null && percentile is null)
                 {
-                    Error(sli, $"{what}: a latency SLI needs p95, p99 or max, or faster_than with an objective");
+                    Error(sli, $"{what}: a latency SLI needs p95 or p99, or faster_than with an objective (its error budget)");
                 }
                 return new SliSpec
                 {
                     Kind = kind, Metric = metric, Matchers = Matchers(sli, what), Targets = targets,
-                    Threshold = Duration(sli, "faster_than", what), Objective = Share(sli, "objective", what) ?? 0.99,
+                    Threshold = fasterThan ?? percentile?.Threshold,
+                    Objective = Share(sli, "objective", what) ?? (fasterThan is null ? percentile?.Objective : null) ?? 0.99,
                 };
             case SliKinds.Errors:
                 return new SliSpec
@@ -154,14 +157,19 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                     Error(Child(sli, "metric")!, $"{what}: unknown Web Vitals metric '{vitalsMetric}'; one of {string.Join(", ", VitalsMetric.All.Select(known => known.Name))}");
                 }
                 var vitalsTargets = Targets(sli, ["p75", "p95", "p99", "max"], what, durations: definition?.Unit != "");
-                if (vitalsTargets.Count == 0)
+                var goodShare = Share(sli, "good_share", what);
+                var vitalsPercentile = PercentileBudget(vitalsTargets);
+                if (vitalsTargets.Count == 0 || (goodShare is null && vitalsPercentile is null))
                 {
-                    Error(sli, $"{what}: a vitals SLI needs p75, p95, p99 or max");
+                    Error(sli, $"{what}: a vitals SLI needs p75, p95 or p99 (max alone gives no error budget; add good_share)");
                 }
+                // The budget: the share rated good by Web Vitals' thresholds when good_share is set, else the percentile target's.
                 return new SliSpec
                 {
                     Kind = kind, App = Text(Child(sli, "app")) ?? VitalsApps.PortalApp, Metric = vitalsMetric, Page = Text(Child(sli, "page")),
-                    Device = Text(Child(sli, "device")), Targets = vitalsTargets, Objective = Share(sli, "good_share", what) ?? 0.75,
+                    Device = Text(Child(sli, "device")), Targets = vitalsTargets,
+                    Threshold = goodShare is not null ? definition?.Good : vitalsPercentile?.Threshold,
+                    Objective = goodShare ?? vitalsPercentile?.Objective ?? 0.75,
                 };
             case SliKinds.Cache:
                 if (Text(Child(sli, "category")) is null && Text(Child(sli, "redis")) is null)
@@ -180,6 +188,13 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 return null;
         }
     }
+
+    // "pN below X" holds exactly when at least N % of events are below X: a percentile target's error budget form.
+    private static (double Threshold, double Objective)? PercentileBudget(Dictionary<string, double> targets) =>
+        new[] { ("p95", 0.95), ("p99", 0.99), ("p75", 0.75) }
+            .Where(percentile => targets.ContainsKey(percentile.Item1))
+            .Select(percentile => ((double Threshold, double Objective)?)(targets[percentile.Item1], percentile.Item2))
+            .FirstOrDefault();
 
     private Dictionary<string, double> Targets(YamlMappingNode sli, IReadOnlyList<string> names, string what, bool durations)
     {

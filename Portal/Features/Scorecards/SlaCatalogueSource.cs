@@ -11,6 +11,15 @@ public sealed class ScorecardOptions
 
     /// <summary>The SLA catalogue, relative to the content root or absolute.</summary>
     public string CatalogueFile { get; set; } = "slas.yaml";
+
+    /// <summary>How far back an objective's evaluation catches up after a pause of the worker (or when it is new).</summary>
+    public int CatchUpHours { get; set; } = 24;
+
+    /// <summary>Days of 5-minute SLI samples kept (the objective detail's hourly chart); older days stay as daily rows.</summary>
+    public int RawRetentionDays { get; set; } = 8;
+
+    /// <summary>Days of daily SLI rows kept (previous periods, reports).</summary>
+    public int DailyRetentionDays { get; set; } = 400;
 }
 
 /// <summary>
