@@ -23,13 +23,13 @@ public static class ScorecardsEndpoints
 
     public static IEndpointRouteBuilder MapScorecardsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/v1/scorecards").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
 
-        api.MapGet("", async (HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
+        api.MapGet("/scorecards", async (HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
             await RespondAsync(request, scorecards, service: null, csv: false, cancellationToken));
-        api.MapGet(".csv", async (HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
+        api.MapGet("/scorecards.csv", async (HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
             await RespondAsync(request, scorecards, service: null, csv: true, cancellationToken));
-        api.MapGet("/{service}", async (string service, HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
+        api.MapGet("/scorecards/{service}", async (string service, HttpRequest request, Scorecards scorecards, CancellationToken cancellationToken) =>
             service.EndsWith(".csv", StringComparison.Ordinal)
                 ? await RespondAsync(request, scorecards, service[..^4], csv: true, cancellationToken)
                 : await RespondAsync(request, scorecards, service, csv: false, cancellationToken));

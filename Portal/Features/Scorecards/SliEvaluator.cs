@@ -40,7 +40,9 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         _ => null,
     };
 
-    private static string Uptime(string up) => $"avg(avg_over_time(({up})[5m:30s]))";
+    // Ten points, 30 s apart, ending at the interval's end: 299 s so that the interval's start (the previous one's last
+    // point) is not among them, whether a range includes its start (Prometheus 2) or not (Prometheus 3).
+    private static string Uptime(string up) => $"avg(avg_over_time(({up})[299s:30s]))";
 
     // A lookup the cache answered from any tier is a hit; "computed" means every tier missed.
     private static string CacheLookups(string category, bool hitsOnly) =>
