@@ -63,7 +63,7 @@ public sealed class ScorecardsBrowserTests(Chromium chromium) : PortalOnFreshDat
                 UPDATE query_snapshots SET taken_at = @now WHERE taken_at = @was;
                 """, new { was, now });
         }
-        await App.Services.GetRequiredService<ScorecardEvaluation>().RunAsync(new NoProgress(), CancellationToken.None);
+        await App.Services.GetRequiredService<ScorecardEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None);
     }
 
     private static async Task LookUpAsync(NpgsqlConnection connection, double pause)
@@ -74,10 +74,6 @@ public sealed class ScorecardsBrowserTests(Chromium chromium) : PortalOnFreshDat
         }
     }
 
-    private sealed class NoProgress : IJobProgress
-    {
-        public Task ReportAsync(int percent, string? message = null, CancellationToken cancellationToken = default) => Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Manager_FiltersByTeam_OpensTheBreachedObjective_SeesTheSlowedStatement()
@@ -98,6 +94,10 @@ public sealed class ScorecardsBrowserTests(Chromium chromium) : PortalOnFreshDat
         var changed = page.GetByTestId("changed-statements");
         await Expect(changed.Locator("tbody tr").First).ToContainTextAsync("FROM sli_orders WHERE id = $");
         await Expect(page.GetByTestId("what-changed")).ToContainTextAsync("The worst hour");
+        await Expect(page.Locator("[data-testid=sli-chart] canvas")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid=burn-down] canvas")).ToHaveCountAsync(1);
         await Chromium.ScreenshotAsync(page, "scorecard-objective");
+        await page.GetByTestId("what-changed").ScrollIntoViewIfNeededAsync();
+        await Chromium.ScreenshotAsync(page, "scorecard-what-changed");
     }
 }

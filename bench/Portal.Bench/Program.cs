@@ -11,6 +11,7 @@ var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // keep the results readable
+builder.Configuration["Scorecards:CatalogueFile"] = ScorecardBenchmarks.WriteCatalogue();
 builder.AddPortal();
 await using var app = builder.Build();
 await app.Services.MigrateDatabaseAsync(CancellationToken.None);
@@ -40,5 +41,6 @@ foreach (var benchmark in benchmarks)
 
 await CacheBenchmarks.RunAsync(app.Services, iterations);
 await QueryBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
+await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await VitalsBenchmarks.RunAsync(seconds: 10);
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);

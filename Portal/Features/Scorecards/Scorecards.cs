@@ -80,7 +80,7 @@ public sealed class Scorecards(SlaCatalogueSource catalogue, SliSampleStore stor
 
         // Rolled-up days stay days; 5-minute samples are shown by the hour.
         var periods = current.GroupBy(sample => sample.Daily ? sample.At.AddDays(-1) : HourOf(sample.At.AddTicks(-1))).ToList();
-        var series = periods.Select(period => new SliPoint(period.Key, SliFigures.Value(objective.Sli, figure, period.ToList()), Compliance(period.ToList()))).ToList();
+        var series = periods.Select(period => new SliPoint(period.Key, SliFigures.Value(objective.Sli, figure, period.ToList()), SliFigures.Compliance(period.ToList()))).ToList();
         var (good, total, burnDown) = (0.0, 0.0, new List<SliPoint>());
         foreach (var period in periods)
         {
@@ -130,20 +130,14 @@ public sealed class Scorecards(SlaCatalogueSource catalogue, SliSampleStore stor
         var previous = samples.Where(sample => sample.At > window.PreviousStart && sample.At <= window.Start).ToList();
         var figure = SliFigures.Headline(objective.Sli);
         var budget = ErrorBudget.Evaluate(objective.Sli.Objective, window.Start, window.End, now, current);
-        var previousTotal = previous.Sum(sample => sample.Total);
         var trend = current.GroupBy(sample => sample.At.AddTicks(-1).UtcDateTime.Date)
-            .Select(day => new SliPoint(new DateTimeOffset(day.Key, TimeSpan.Zero), SliFigures.Value(objective.Sli, figure, day.ToList()), Compliance(day.ToList())))
+            .Select(day => new SliPoint(new DateTimeOffset(day.Key, TimeSpan.Zero), SliFigures.Value(objective.Sli, figure, day.ToList()), SliFigures.Compliance(day.ToList())))
             .ToList();
         return new ObjectiveScore(objective, figure, SliFigures.Value(objective.Sli, figure, current), SliFigures.Value(objective.Sli, figure, previous),
-            previousTotal > 0 ? previous.Sum(sample => sample.Good) / previousTotal : null, budget, window.Start, window.End, trend, state)
+            SliFigures.Compliance(previous), budget, window.Start, window.End, trend, state)
         {
             Figures = SliFigures.All(objective.Sli).Select(each => new FigureValue(each, SliFigures.Value(objective.Sli, each, current))).ToList(),
         };
     }
 
-    private static double? Compliance(IReadOnlyCollection<SliSample> samples)
-    {
-        var total = samples.Sum(sample => sample.Total);
-        return total > 0 ? samples.Sum(sample => sample.Good) / total : null;
-    }
 }

@@ -82,6 +82,13 @@ public static class SliFigures
         }
     }
 
+    /// <summary>The share of good events; null without events.</summary>
+    public static double? Compliance(IReadOnlyCollection<SliSample> samples)
+    {
+        var total = samples.Sum(sample => sample.Total);
+        return total > 0 ? samples.Sum(sample => sample.Good) / total : null;
+    }
+
     public static double Quantile(string name) => name switch
     {
         "max" => 1,

@@ -68,15 +68,10 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
         var caches = (await Guard("the cache's counters in Prometheus", problems, () => CategoriesAsync(from, to, cancellationToken)) ?? [])
             .Concat(await Guard("Redis samples", problems, () => RedisAsync(from, to, cancellationToken)) ?? [])
             .OrderByDescending(change => change.PreviousHitRatio - change.HitRatio).Take(Shown).ToList();
-        return new Degradation(from, to, baselineFrom, SliFigures.Value(objective.Sli, figure, degraded), Compliance(degraded),
-            SliFigures.Value(objective.Sli, figure, baseline), Compliance(baseline), statements, pages, caches, problems);
+        return new Degradation(from, to, baselineFrom, SliFigures.Value(objective.Sli, figure, degraded), SliFigures.Compliance(degraded),
+            SliFigures.Value(objective.Sli, figure, baseline), SliFigures.Compliance(baseline), statements, pages, caches, problems);
     }
 
-    private static double? Compliance(IReadOnlyCollection<SliSample> samples)
-    {
-        var total = samples.Sum(sample => sample.Total);
-        return total > 0 ? samples.Sum(sample => sample.Good) / total : null;
-    }
 
     private static async Task<T?> Guard<T>(string source, List<string> problems, Func<Task<T>> read) where T : class
     {
