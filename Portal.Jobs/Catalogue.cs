@@ -46,7 +46,8 @@ public static class Catalogue
             "*/5 * * * *", typeof(QuerySnapshotsJob), Timeout: TimeSpan.FromMinutes(2), Freshness: TimeSpan.FromMinutes(15)),
         new("scorecard-evaluation", "Scorecard evaluation",
             "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples.",
-            "*/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15)),
+            "*/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),
+            Retries: false), // the next run catches up whatever this one could not read
         new("nightly-aggregation", "Nightly aggregation",
             "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),

@@ -7,7 +7,7 @@ namespace Portal.Tests.Features.Overview;
 public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>
 {
     [Theory]
-    [InlineData("/scorecards", "Scorecards is not built yet")]
+    [InlineData("/scorecards", "Every service's SLA objectives")]
     [InlineData("/alerts", "Alerts is not built yet")]
     [InlineData("/reports", "Reports is not built yet")]
     [InlineData("/jobs", "Hangfire dashboard")]

@@ -54,7 +54,7 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         return $"sum by (le) (increase({sli.Metric}_bucket{{{matchers}}}[5m]))";
     }
 
-    // Each step's buckets: good = requests in buckets up to the threshold (the largest bound not above it), total = +Inf.
+    // Each step's buckets: good = requests under the threshold, total = +Inf.
     private async Task<IReadOnlyList<SliSample>> LatencyAsync(SliSpec sli, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var answer = await prometheus.QueryRangeAsync(LatencyQuery(sli), from + Interval, to, Interval, cancellationToken: cancellationToken);
@@ -70,17 +70,39 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         var le = buckets.Select(bucket => bucket.Le).ToArray();
         var headline = SliFigures.Headline(sli);
         var threshold = (sli.Threshold ?? double.PositiveInfinity) / 1000;
-        var goodIndex = Array.FindLastIndex(le, bound => bound <= threshold);
         return buckets.SelectMany(bucket => bucket.Samples.Select(sample => sample.Timestamp)).Distinct().Order()
             .Select(at =>
             {
                 var counts = buckets.Select(bucket => bucket.Samples.FirstOrDefault(sample => sample.Timestamp == at)?.Value is { } value && double.IsFinite(value) ? value : 0).ToArray();
                 var total = counts[^1];
-                var good = goodIndex >= 0 ? Math.Min(counts[goodIndex], total) : 0;
+                var good = Math.Min(CountBelow(threshold, le, counts), total);
                 var value = headline.Unit == "ms" ? SliFigures.HistogramQuantile(SliFigures.Quantile(headline.Name), le, counts) * 1000 : good / total;
                 return new SliSample(at, good, total) { Value = total > 0 ? value : null, Weight = total, Le = le, Counts = counts };
             })
             .ToList();
+    }
+
+    /// <summary>
+    /// Observations at or under <paramref name="threshold"/> (seconds) from cumulative bucket counts: exact on a bucket
+    /// bound, interpolated linearly inside a bucket (what <c>histogram_quantile</c> assumes of a bucket).
+    /// </summary>
+    public static double CountBelow(double threshold, IReadOnlyList<double> le, IReadOnlyList<double> counts)
+    {
+        if (double.IsPositiveInfinity(threshold))
+        {
+            return counts[^1];
+        }
+        var upper = 0;
+        while (le[upper] < threshold)
+        {
+            upper++; // the last bound is +Inf: this stops
+        }
+        if (double.IsPositiveInfinity(le[upper]))
+        {
+            return upper > 0 ? counts[upper - 1] : 0; // past the last finite bound, only what is under it is known
+        }
+        var (lowerBound, lowerCount) = upper > 0 ? (le[upper - 1], counts[upper - 1]) : (0.0, 0.0);
+        return lowerCount + (counts[upper] - lowerCount) * (threshold - lowerBound) / (le[upper] - lowerBound);
     }
 
     // good and total as two expressions evaluated at every step, scaled to events (a rate per second times 300).
