@@ -45,8 +45,8 @@ public static class Catalogue
             "Reads pg_stat_statements on every target and stores what moved since the last snapshot (the target's statistics are never reset).",
             "*/5 * * * *", typeof(QuerySnapshotsJob), Timeout: TimeSpan.FromMinutes(2), Freshness: TimeSpan.FromMinutes(15)),
         new("scorecard-evaluation", "Scorecard evaluation",
-            "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples.",
-            "*/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),
+            "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples. Runs a minute past each 5-minute mark, when the sources have written the interval.",
+            "1-59/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),
             Retries: false), // the next run catches up whatever this one could not read
         new("nightly-aggregation", "Nightly aggregation",
             "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",

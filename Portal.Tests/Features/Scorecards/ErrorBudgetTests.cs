@@ -101,4 +101,18 @@ public sealed class ErrorBudgetTests
         Assert.True(report.RunsOutAt < monthEnd);
         Assert.Equal(ObjectiveStatus.AtRisk, report.Status);
     }
+
+    [Theory]
+    [InlineData(0, ObjectiveStatus.Met, 0d)]
+    [InlineData(1, ObjectiveStatus.Breached, 1d)]
+    public void HundredPercentObjective_NoBudget_OneBadMinuteSpendsIt(int badMinutes, ObjectiveStatus status, double consumed)
+    {
+        var samples = Minutes(minute => minute < badMinutes);
+
+        var report = ErrorBudget.Evaluate(1, Now - Window, Now, Now, samples);
+
+        Assert.Equal((status, consumed, 0d), (report.Status, report.Consumed!.Value, report.Budget));
+        Assert.All(report.BurnRates.Values, rate => Assert.True(rate is null or 0, "a burn rate without a budget is no number"));
+        Assert.Equal(badMinutes == 0 ? 0 : null, report.BurnRates["1h"]);
+    }
 }

@@ -43,14 +43,16 @@ public static class ErrorBudget
         }
 
         var compliance = inWindow.Sum(sample => sample.Good) / total;
-        var consumed = (1 - compliance) / budget;
+        var anyBad = 1 - compliance > Tolerance;
+        // A 100 % objective has no budget: one bad event spends all of it.
+        var consumed = budget > 0 ? (1 - compliance) / budget : anyBad ? 1 : 0;
         var remaining = 1 - consumed;
         var length = windowEnd - windowStart;
         var daily = burnRates["1d"];
         // At burn rate b the whole budget lasts one window length / b: the remaining share lasts that much of it.
         DateTimeOffset? runsOut = remaining > 0 && daily > 0 ? now + length * (remaining / daily.Value) : null;
         var windowLeft = windowEnd > now ? windowEnd - now : length; // a rolling window always has a whole window ahead
-        var status = remaining < 0 ? ObjectiveStatus.Breached
+        var status = remaining < 0 || (budget <= 0 && anyBad) ? ObjectiveStatus.Breached
             : burnRates["1h"] >= FastBurn1h || burnRates["6h"] >= FastBurn6h || runsOut < now + windowLeft ? ObjectiveStatus.AtRisk
             : ObjectiveStatus.Met;
         return new BudgetReport(compliance, budget, consumed, remaining, burnRates, runsOut, status);
@@ -60,6 +62,14 @@ public static class ErrorBudget
     {
         var recent = samples.Where(sample => sample.At > since).ToList();
         var total = recent.Sum(sample => sample.Total);
-        return total <= 0 ? null : (1 - recent.Sum(sample => sample.Good) / total) / budget;
+        if (total <= 0)
+        {
+            return null;
+        }
+        var bad = 1 - recent.Sum(sample => sample.Good) / total;
+        return budget > 0 ? bad / budget : bad > Tolerance ? null : 0; // without a budget, any burn is infinitely fast: not a number
     }
+
+    // Sums of fractional good counts (0.995 of 100 requests) leave rounding dust: smaller than this is nothing bad.
+    private const double Tolerance = 1e-12;
 }
