@@ -56,7 +56,16 @@ public static class VitalsEndpoints
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: {request.ContentLength:N0} bytes; at most {VitalsPayload.MaxBytes:N0}.");
         }
-        var body = await ReadBodyAsync(request, context.RequestAborted);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(request, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A page closed while its beacon was on the way: the body ended early. Nothing of it is stored.
+            return Problem(ex.StatusCode, "Incomplete request", $"body: {ex.Message}");
+        }
         if (body is null)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: more than {VitalsPayload.MaxBytes:N0} bytes.");
