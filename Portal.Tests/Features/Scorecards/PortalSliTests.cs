@@ -136,6 +136,31 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
     }
 
     [Fact]
+    public async Task Job_FreshShare_CountsTheChecksWithASuccessWithinTheFreshnessObjective()
+    {
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO job_definitions (id, title, description, cron, time_zone, queue, timeout_seconds, freshness_seconds, retries, paused, registered_at)
+                VALUES ('probe', 'Probe', '', '* * * * *', 'UTC', 'default', 60, 600, false, false, @registered),
+                       ('paused-one', 'Paused', '', '* * * * *', 'UTC', 'default', 60, 600, false, true, @registered);
+                INSERT INTO job_runs (job_id, hangfire_job_id, node, trigger, started_at, finished_at, outcome)
+                VALUES ('probe', '1', 'test', 'schedule', @early, @early, 'succeeded'),
+                       ('probe', '2', 'test', 'schedule', @late, @late, 'succeeded'),
+                       ('probe', '3', 'test', 'schedule', @failed, @failed, 'failed');
+                """, new { registered = Mark.AddHours(-2), early = Mark.AddMinutes(-62), late = Mark.AddMinutes(-30), failed = Mark.AddMinutes(-8) });
+        }
+
+        var samples = await Evaluator.EvaluateAsync(new SliSpec { Kind = SliKinds.Job, Job = "*", Objective = 1 }, Mark.AddHours(-1), Mark);
+
+        // Checks at −55 … 0 minutes; a success makes the next 10 minutes fresh (strictly after it minus 10): −62 → −55; −30 → −30, −25.
+        Assert.Equal(12, samples.Count);
+        Assert.All(samples, sample => Assert.Equal(1, sample.Total)); // the paused job is not checked
+        var fresh = samples.Where(sample => sample.Good == 1).Select(sample => (int)(sample.At - Mark).TotalMinutes).ToList();
+        Assert.Equal([-55, -30, -25], fresh);
+    }
+
+    [Fact]
     public async Task RollUp_OldDays_AreReadAsDailySumsWithBucketsAddedUp()
     {
         var day = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(-5), TimeSpan.Zero);

@@ -25,6 +25,9 @@ public sealed class BackfilledSlis : IAsyncLifetime
     /// <summary>Observations per minute in each bucket (not cumulative) during interval <paramref name="k"/> (0-based): interval 7 is slow.</summary>
     public static double[] PerMinute(int k) => [10 + k, 5, 3, 1 + k % 3, k % 2, k == 7 ? 4 : 0];
 
+    /// <summary>The portal cache's lookups per minute in category <c>bench</c>: answered from memory, and computed (every tier missed).</summary>
+    public static (double Memory, double Computed) LookupsPerMinute(int k) => (8 + k % 3, k == 9 ? 12 : 2);
+
     public static (double Ok, double Failed) RequestsPerMinute(int k) => (60 + k, k == 3 ? 6 : k % 5 == 0 ? 1 : 0);
 
     /// <summary>Interval 11 has the target down for 3 of its 10 half-minutes.</summary>
@@ -46,6 +49,8 @@ public sealed class BackfilledSlis : IAsyncLifetime
         var (ok, failed) = (1_000.0, 100.0);
         var requests = new StringBuilder("# HELP sli_requests Requests.\n# TYPE sli_requests counter\n");
         var up = new StringBuilder("# HELP sli_up Target up.\n# TYPE sli_up gauge\n");
+        var lookups = new StringBuilder("# HELP portal_cache_lookups Cache reads.\n# TYPE portal_cache_lookups counter\n");
+        var (memory, computed) = (500.0, 500.0);
         for (var minute = Start - TimeSpan.FromMinutes(10); minute <= End; minute += TimeSpan.FromMinutes(1))
         {
             var k = Math.Clamp(IntervalOf(minute), 0, Intervals - 1);
@@ -61,6 +66,9 @@ public sealed class BackfilledSlis : IAsyncLifetime
             (ok, failed) = (ok + RequestsPerMinute(k).Ok, failed + RequestsPerMinute(k).Failed);
             requests.AppendLine(CultureInfo.InvariantCulture, $"sli_requests_total{{code=\"200\"}} {ok} {minute.ToUnixTimeSeconds()}");
             requests.AppendLine(CultureInfo.InvariantCulture, $"sli_requests_total{{code=\"500\"}} {failed} {minute.ToUnixTimeSeconds()}");
+            (memory, computed) = (memory + LookupsPerMinute(k).Memory, computed + LookupsPerMinute(k).Computed);
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{category=\"bench\",tier=\"memory\"}} {memory} {minute.ToUnixTimeSeconds()}");
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{category=\"bench\",tier=\"computed\"}} {computed} {minute.ToUnixTimeSeconds()}");
             foreach (var half in new[] { 0, 1 })
             {
                 var at = minute + TimeSpan.FromSeconds(30 * half);
@@ -68,7 +76,7 @@ public sealed class BackfilledSlis : IAsyncLifetime
                 up.AppendLine(CultureInfo.InvariantCulture, $"sli_up {(IsUp(Math.Clamp(IntervalOf(at), 0, Intervals - 1), halfMinute) ? 1 : 0)} {at.ToUnixTimeSeconds()}");
             }
         }
-        text.Append(requests).Append(up).AppendLine("# EOF");
+        text.Append(requests).Append(up).Append(lookups).AppendLine("# EOF");
         Prometheus = await BackfilledPrometheus.StartAsync(text.ToString());
         Database = await TestDatabase.CreateAsync();
         var settings = PortalSettings.For(Database);
@@ -153,6 +161,22 @@ public sealed class PrometheusSliTests(BackfilledSlis data) : IClassFixture<Back
             var (ok, failed) = BackfilledSlis.RequestsPerMinute(k);
             Assert.Equal(failed / (ok + failed), sample.Value!.Value, 9);
             Assert.Equal(5 * (ok + failed), sample.Total, 6); // a rate per second over 5 minutes, back to requests
+        }
+    }
+
+    [Fact]
+    public async Task CacheCategory_EachIntervalsHitRatio_IsTheHandCountedShare()
+    {
+        var sli = new SliSpec { Kind = SliKinds.Cache, Category = "bench", Objective = 0.8 };
+
+        var samples = await Evaluator.EvaluateAsync(sli, data.Start, data.End);
+
+        Assert.Equal(BackfilledSlis.Intervals, samples.Count);
+        foreach (var (sample, k) in samples.Select((sample, k) => (sample, k)))
+        {
+            var (memory, computed) = BackfilledSlis.LookupsPerMinute(k);
+            Assert.Equal(5 * memory, sample.Good, 6);
+            Assert.Equal(5 * (memory + computed), sample.Total, 6);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
     private IDisposable? watch;
     private readonly SemaphoreSlim loading = new(1, 1);
     private readonly CancellationTokenSource stopping = new();
+    private volatile bool disposed;
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(5);
 
     public SlaCatalogue? Current { get; private set; }
@@ -118,13 +119,20 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => stopping.CancelAsync();
+    // A host may stop a service it has already disposed (a test host torn down mid-start): stopping twice is a no-op.
+    public Task StopAsync(CancellationToken cancellationToken) => disposed ? Task.CompletedTask : stopping.CancelAsync();
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        stopping.Cancel();
         watch?.Dispose();
         files?.Dispose();
-        loading.Dispose();
         stopping.Dispose();
+        loading.Dispose();
     }
 }
