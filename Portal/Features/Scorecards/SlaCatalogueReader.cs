@@ -10,28 +10,17 @@ namespace Portal.Features.Scorecards;
 /// Reads <c>slas.yaml</c> node by node (YamlDotNet's representation model keeps every node's line and column), so that
 /// each error names the file, line and column of the value at fault; every error is collected, not just the first.
 /// </summary>
-public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>? knownMetrics = null)
+public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>? knownMetrics = null) : YamlFileReader(file)
 {
     public static readonly IReadOnlyList<string> Windows = ["7d", "28d", "30d", "month"];
     public static readonly IReadOnlyList<string> Priorities = ["P0", "P1", "P2"];
 
-    private readonly List<SlaError> errors = [];
-
     /// <summary>The catalogue, or every error found in it.</summary>
     public (SlaCatalogue? Catalogue, IReadOnlyList<SlaError> Errors) Read(string yaml)
     {
-        var stream = new YamlStream();
-        try
+        if (Load(yaml, "a mapping with a `services` list") is not { } root)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            return (null, [new SlaError(At(ex.Start), $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            return (null, [new SlaError(new SourceLocation(file, 1, 1), "expected a mapping with a `services` list")]);
+            return (null, Errors);
         }
 
         var objectives = new List<SlaObjective>();
@@ -69,8 +58,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 }
             }
         }
-        var sorted = errors.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column).ToList();
-        return (errors.Any(error => error.Blocking) ? null : new SlaCatalogue(file, objectives, DateTimeOffset.UtcNow), sorted);
+        return (Errors.Any(error => error.Blocking) ? null : new SlaCatalogue(File, objectives, DateTimeOffset.UtcNow), Errors);
     }
 
     private SlaObjective? ReadObjective(YamlNode node, string service, string team)
@@ -80,7 +68,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
             Error(node, "an objective is a mapping with `id`, `title`, `window` and `sli`");
             return null;
         }
-        var before = errors.Count(error => error.Blocking);
+        var before = BlockingErrors;
         var id = RequiredText(map, "id", "objective");
         if (id is not null && !IdPattern().IsMatch(id))
         {
@@ -97,7 +85,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
             return null;
         }
         var spec = ReadSli(sli, what);
-        return errors.Count(error => error.Blocking) == before && spec is not null
+        return BlockingErrors == before && spec is not null
             ? new SlaObjective(id!, title!, service, teamHere, priority, window, spec, At(map.Start))
             : null;
     }
@@ -113,7 +101,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 var metric = RequiredText(sli, "metric", what);
                 if (metric is not null && knownMetrics is not null && !knownMetrics.Contains(metric + "_bucket"))
                 {
-                    errors.Add(new SlaError(At(Child(sli, "metric")!.Start),
+                    Add(new SlaError(At(Child(sli, "metric")!.Start),
                         $"{what}: Prometheus has no histogram '{metric}' (no '{metric}_bucket' among its metric names); the SLI has no data until it does", Blocking: false));
                 }
                 var targets = Targets(sli, ["p95", "p99", "max"], what, durations: true);
@@ -225,113 +213,6 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
         return map.Children.ToDictionary(pair => Text(pair.Key) ?? "", pair => Text(pair.Value) ?? "");
     }
 
-    // "2s", "500ms", "1.5m" → milliseconds, above 0 and at most an hour.
-    private double? Duration(YamlMappingNode map, string name, string what, bool required = false)
-    {
-        var node = Child(map, name);
-        if (node is null)
-        {
-            if (required)
-            {
-                Error(map, $"{what}: `{name}` is missing (a duration like 50ms or 2s)");
-            }
-            return null;
-        }
-        var match = DurationPattern().Match(Text(node) ?? "");
-        if (!match.Success)
-        {
-            Error(node, $"{what}: {name} must be a duration like 500ms, 2s or 1.5m, not '{Text(node)}'");
-            return null;
-        }
-        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * match.Groups[2].Value switch { "ms" => 1, "s" => 1_000, _ => 60_000 };
-        if (value is <= 0 or > 3_600_000)
-        {
-            Error(node, $"{what}: {name} {Text(node)} is out of range (above 0, at most an hour)");
-            return null;
-        }
-        return value;
-    }
-
-    // "99.5%" or 0.995 → 0.995, strictly between 0 and 1 (1 itself for job freshness).
-    private double? Share(YamlMappingNode map, string name, string what, bool required = false)
-    {
-        var node = Child(map, name);
-        if (node is null)
-        {
-            if (required)
-            {
-                Error(map, $"{what}: `{name}` is missing (a share like 99.5%)");
-            }
-            return null;
-        }
-        var text = (Text(node) ?? "").Trim();
-        var percent = text.EndsWith('%');
-        if (!double.TryParse(percent ? text[..^1] : text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-        {
-            Error(node, $"{what}: {name} must be a share like 99.5% or 0.995, not '{text}'");
-            return null;
-        }
-        value = percent ? value / 100 : value;
-        if (value is <= 0 or > 1)
-        {
-            Error(node, $"{what}: {name} {text} is out of range (above 0 %, at most 100 %)");
-            return null;
-        }
-        return value;
-    }
-
-    private double? Number(YamlMappingNode map, string name, string what, double min, double max)
-    {
-        var node = Child(map, name);
-        if (node is null)
-        {
-            return null;
-        }
-        if (!double.TryParse(Text(node), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= min || value > max)
-        {
-            Error(node, $"{what}: {name} must be a number above {min} and at most {max}, not '{Text(node)}'");
-            return null;
-        }
-        return value;
-    }
-
-    private string OneOf(YamlMappingNode map, string name, IReadOnlyList<string> allowed, string fallback, string what)
-    {
-        var node = Child(map, name);
-        if (node is null)
-        {
-            return fallback;
-        }
-        if (Text(node) is { } value && allowed.Contains(value))
-        {
-            return value;
-        }
-        Error(node, $"{what}: {name} '{Text(node)}'; one of {string.Join(", ", allowed)}");
-        return fallback;
-    }
-
-    private string? RequiredText(YamlMappingNode map, string name, string what)
-    {
-        if (Text(Child(map, name)) is { Length: > 0 } value)
-        {
-            return value;
-        }
-        Error(Child(map, name) ?? map, $"{what}: `{name}` is missing");
-        return null;
-    }
-
-    private static YamlNode? Child(YamlMappingNode map, string name) =>
-        map.Children.FirstOrDefault(pair => Text(pair.Key) == name).Value;
-
-    private static string? Text(YamlNode? node) => node is YamlScalarNode { Value: { } value } ? value : null;
-
-    private void Error(YamlNode node, string message) => errors.Add(new SlaError(At(node.Start), message));
-
-    private SourceLocation At(Mark mark) => new(file, mark.Line, mark.Column);
-
     [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
     private static partial Regex IdPattern();
-
-    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")]
-    private static partial Regex DurationPattern();
 }
