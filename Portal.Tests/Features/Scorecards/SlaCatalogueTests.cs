@@ -17,18 +17,6 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static string RepositoryFile(string name)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Portal.sln")))
-            {
-                return Path.Combine(directory.FullName, name);
-            }
-        }
-        throw new FileNotFoundException("the repository root (Portal.sln) was not found above the test's folder");
-    }
-
     private static string Objective(string sli, string id = "shop-lcp", string extra = "") => $$"""
         services:
           - name: shop
@@ -43,7 +31,7 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
     [Fact]
     public void DefaultCatalogue_IsValid_AndHoldsThePortalsSeedObjectives()
     {
-        var file = RepositoryFile("slas.yaml");
+        var file = Repository.File("slas.yaml");
 
         var (catalogue, errors) = new SlaCatalogueReader(file).Read(File.ReadAllText(file));
 

@@ -1,0 +1,111 @@
+using Portal.Features.Scorecards;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>Where a rule's value comes from.</summary>
+public static class AlertSources
+{
+    public const string PromQl = "promql";
+    public const string Sli = "sli";
+    public const string Query = "query";
+    public const string Vitals = "vitals";
+    public const string Cache = "cache";
+    public const string Job = "job";
+    public const string BurnRate = "burn-rate";
+
+    /// <summary>The sources a threshold rule may name (burn-rate rules are generated from the SLA catalogue).</summary>
+    public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job];
+}
+
+public static class AlertSeverities
+{
+    public const string Critical = "critical";
+    public const string Warning = "warning";
+    public const string Page = "page";
+    public const string Ticket = "ticket";
+
+    public static readonly IReadOnlyList<string> All = [Critical, Warning, Page, Ticket];
+}
+
+/// <summary>
+/// An alert rule: a value read from a source, compared with a threshold, for long enough. Values are in the source's
+/// unit: PromQL's own, milliseconds for query and Web Vitals times, a ratio (0.6) for hit ratios and SLI shares,
+/// minutes late for a job.
+/// </summary>
+public sealed record AlertRule
+{
+    public required string Name { get; init; }
+    public required string Source { get; init; }
+    public required string Severity { get; init; }
+
+    /// <summary>Fires above the threshold (or below it when <see cref="Below"/>).</summary>
+    public required double Threshold { get; init; }
+    public bool Below { get; init; }
+
+    /// <summary>How long the condition must hold before the alert fires (pending until then).</summary>
+    public TimeSpan For { get; init; }
+
+    /// <summary>The span the value is read over (a window of samples); PromQL says its own.</summary>
+    public TimeSpan Over { get; init; } = TimeSpan.FromMinutes(5);
+
+    public string? Query { get; init; }
+    public string? Objective { get; init; }
+    public string? Target { get; init; }
+    public string? App { get; init; }
+    public string? Metric { get; init; }
+    public string? Page { get; init; }
+    public string? Redis { get; init; }
+    public string? Category { get; init; }
+    public string? Job { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A burn-rate rule's windows: the burn must exceed the threshold over both (the SRE workbook's multiwindow alert).</summary>
+    public TimeSpan? LongWindow { get; init; }
+    public TimeSpan? ShortWindow { get; init; }
+
+    public SourceLocation? Location { get; init; }
+
+    public bool Breaches(double value) => Below ? value < Threshold : value > Threshold;
+}
+
+/// <summary>One multiwindow burn-rate condition: the budget burning faster than <paramref name="Factor"/>× over both windows.</summary>
+public sealed record BurnRateWindow(string Severity, double Factor, TimeSpan LongSpan, TimeSpan ShortSpan);
+
+/// <summary>The rules in force: the file's threshold rules and the burn-rate rules generated for every SLA objective.</summary>
+public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, IReadOnlyList<BurnRateWindow> BurnRates, DateTimeOffset LoadedAt)
+{
+    /// <summary>The SRE workbook's defaults: page at 14.4× over 1 h and 5 m or 6× over 6 h and 30 m; ticket at 1× over 3 d and 6 h.</summary>
+    public static readonly IReadOnlyList<BurnRateWindow> DefaultBurnRates =
+    [
+        new(AlertSeverities.Page, 14.4, TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)),
+        new(AlertSeverities.Page, 6, TimeSpan.FromHours(6), TimeSpan.FromMinutes(30)),
+        new(AlertSeverities.Ticket, 1, TimeSpan.FromDays(3), TimeSpan.FromHours(6)),
+    ];
+
+    /// <summary>The burn-rate rules guarding each objective of the catalogue, one per window.</summary>
+    public IReadOnlyList<AlertRule> Generated(SlaCatalogue? catalogue) => catalogue is null ? [] : catalogue.Objectives
+        .SelectMany(objective => BurnRates.Select(window => new AlertRule
+        {
+            Name = $"ErrorBudgetBurn{(window.Severity == AlertSeverities.Page ? "Fast" : "Slow")}",
+            Source = AlertSources.BurnRate,
+            Severity = window.Severity,
+            Threshold = window.Factor,
+            Objective = objective.Id,
+            LongWindow = window.LongSpan,
+            ShortWindow = window.ShortSpan,
+            Labels = new Dictionary<string, string>
+            {
+                ["objective"] = objective.Id, ["service"] = objective.Service, ["team"] = objective.Team, ["window"] = $"{Compact(window.LongSpan)}/{Compact(window.ShortSpan)}",
+            },
+            Annotations = new Dictionary<string, string>
+            {
+                ["summary"] = $"{objective.Title}: error budget burning {{{{ value }}}}× over {Compact(window.LongSpan)} and {Compact(window.ShortSpan)} (threshold {window.Factor}×)",
+            },
+        }))
+        .ToList();
+
+    public static string Compact(TimeSpan span) =>
+        span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? $"{span.TotalDays:0}d" : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? $"{span.TotalHours:0}h" : $"{span.TotalMinutes:0}m";
+}

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Portal.Features.Scorecards;
+using Portal.Features.Vitals;
+using YamlDotNet.RepresentationModel;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// Reads <c>alerts.yaml</c>: the burn-rate windows (defaults from the SRE workbook) and the threshold rules, every error
+/// with its file, line and column, as the SLA catalogue is read. A rule naming an SLA objective is checked against the
+/// catalogue in force.
+/// </summary>
+public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogue = null) : YamlFileReader(file)
+{
+    private static readonly double Week = TimeSpan.FromDays(7).TotalMilliseconds;
+
+    public (AlertRuleSet? Rules, IReadOnlyList<SlaError> Errors) Read(string yaml)
+    {
+        if (Load(yaml, "a mapping with `rules` (and optionally `burn_rate`)") is not { } root)
+        {
+            return (null, Errors);
+        }
+        var burnRates = Child(root, "burn_rate") is { } burnNode ? ReadBurnRates(burnNode) : AlertRuleSet.DefaultBurnRates;
+        var rules = new List<AlertRule>();
+        switch (Child(root, "rules"))
+        {
+            case null:
+                break;
+            case YamlSequenceNode list:
+                foreach (var node in list.Children)
+                {
+                    if (ReadRule(node) is not { } rule)
+                    {
+                        continue;
+                    }
+                    if (rules.FirstOrDefault(other => other.Name == rule.Name && other.Severity == rule.Severity) is { } first)
+                    {
+                        Error(node, $"rule '{rule.Name}': a second {rule.Severity} rule of this name (the first at line {first.Location?.Line})");
+                    }
+                    rules.Add(rule);
+                }
+                break;
+            case var other:
+                Error(other, "`rules` is a list of rules");
+                break;
+        }
+        return (BlockingErrors > 0 ? null : new AlertRuleSet(File, rules, burnRates, DateTimeOffset.UtcNow), Errors);
+    }
+
+    private List<BurnRateWindow> ReadBurnRates(YamlNode node)
+    {
+        var windows = new List<BurnRateWindow>();
+        if (node is not YamlSequenceNode list)
+        {
+            Error(node, "`burn_rate` is a list of { severity, factor, long, short }");
+            return windows;
+        }
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode map)
+            {
+                Error(item, "a burn-rate window is a mapping { severity, factor, long, short }");
+                continue;
+            }
+            const string what = "burn_rate";
+            var severity = OneOf(map, "severity", [AlertSeverities.Page, AlertSeverities.Ticket], AlertSeverities.Page, what);
+            var factor = Number(map, "factor", what, 0, 1_000);
+            var longWindow = Duration(map, "long", what, required: true, maxMs: Week);
+            var shortWindow = Duration(map, "short", what, required: true, maxMs: Week);
+            if (factor is null)
+            {
+                Error(map, $"{what}: `factor` is missing (a burn rate like 14.4)");
+            }
+            else if (longWindow is { } longMs && shortWindow is { } shortMs)
+            {
+                if (shortMs >= longMs)
+                {
+                    Error(Child(map, "short")!, $"{what}: the short window must be shorter than the long one");
+                }
+                windows.Add(new BurnRateWindow(severity, factor.Value, TimeSpan.FromMilliseconds(longMs), TimeSpan.FromMilliseconds(shortMs)));
+            }
+        }
+        return windows;
+    }
+
+    private AlertRule? ReadRule(YamlNode node)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "a rule is a mapping with `name`, `source`, `above` or `below`, and `severity`");
+            return null;
+        }
+        var before = BlockingErrors;
+        var name = RequiredText(map, "name", "rule");
+        if (name is not null && !NamePattern().IsMatch(name))
+        {
+            Error(Child(map, "name")!, $"rule '{name}': a name is letters, digits and underscores, starting with a letter");
+        }
+        var what = $"rule '{name}'";
+        var source = RequiredText(map, "source", what);
+        if (source is not null && !AlertSources.Threshold.Contains(source))
+        {
+            Error(Child(map, "source")!, $"{what}: unknown source '{source}'; one of {string.Join(", ", AlertSources.Threshold)}");
+        }
+        var severity = OneOf(map, "severity", [AlertSeverities.Critical, AlertSeverities.Warning], AlertSeverities.Warning, what);
+        var (threshold, below) = ReadThreshold(map, source, what);
+        var rule = new AlertRule
+        {
+            Name = name ?? "?", Source = source ?? "?", Severity = severity, Threshold = threshold ?? 0, Below = below,
+            For = TimeSpan.FromMilliseconds(Duration(map, "for", what, maxMs: TimeSpan.FromDays(1).TotalMilliseconds) ?? 0),
+            Over = TimeSpan.FromMilliseconds(Duration(map, "over", what, maxMs: Week) ?? DefaultOver(source)),
+            Labels = Mapping(map, "labels", what), Annotations = Mapping(map, "annotations", what),
+            Location = At(map.Start),
+        };
+        rule = source switch
+        {
+            AlertSources.PromQl => rule with { Query = RequiredText(map, "query", what) },
+            AlertSources.Sli => rule with { Objective = KnownObjective(map, what) },
+            AlertSources.Query => rule with { Target = Text(Child(map, "target")) ?? Queries.QueryOptions.PortalTarget },
+            AlertSources.Vitals => rule with { App = Text(Child(map, "app")) ?? VitalsApps.PortalApp, Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
+            AlertSources.Cache => CacheRule(map, rule, what),
+            AlertSources.Job => rule with { Job = Text(Child(map, "job")) ?? "*" },
+            _ => rule,
+        };
+        return BlockingErrors == before ? rule : null;
+    }
+
+    private static double DefaultOver(string? source) => source switch
+    {
+        AlertSources.Vitals => TimeSpan.FromHours(1).TotalMilliseconds,
+        AlertSources.Cache => TimeSpan.FromMinutes(15).TotalMilliseconds,
+        _ => TimeSpan.FromMinutes(5).TotalMilliseconds,
+    };
+
+    // above/below: a number in the source's unit, a duration (milliseconds) or a share ("60%" → 0.6). A job is late
+    // when it missed its freshness objective: its threshold is the minutes past it (0 unless said).
+    private (double? Threshold, bool Below) ReadThreshold(YamlMappingNode map, string? source, string what)
+    {
+        var (above, below) = (Child(map, "above"), Child(map, "below"));
+        if (source == AlertSources.Job && above is null && below is null)
+        {
+            return (0, false);
+        }
+        if ((above is null) == (below is null))
+        {
+            Error(map, $"{what}: give exactly one of `above` and `below`");
+            return (null, false);
+        }
+        var node = above ?? below!;
+        var text = (Text(node) ?? "").Trim();
+        double? value = text.EndsWith('%') ? Share(map, above is null ? "below" : "above", what)
+            : DurationLike().IsMatch(text) ? Duration(map, above is null ? "below" : "above", what, maxMs: Week)
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : null;
+        if (value is null && !text.EndsWith('%') && !DurationLike().IsMatch(text))
+        {
+            Error(node, $"{what}: {(above is null ? "below" : "above")} must be a number, a duration (2s) or a share (60%), not '{text}'");
+        }
+        return (value, below is not null);
+    }
+
+    private string? KnownObjective(YamlMappingNode map, string what)
+    {
+        var id = RequiredText(map, "objective", what);
+        if (id is not null && catalogue is not null && catalogue.Objectives.All(objective => objective.Id != id))
+        {
+            Error(Child(map, "objective")!, $"{what}: the SLA catalogue has no objective '{id}'");
+        }
+        return id;
+    }
+
+    private string? KnownVital(YamlMappingNode map, string what)
+    {
+        var metric = RequiredText(map, "metric", what);
+        if (metric is not null && VitalsMetric.Find(metric) is null)
+        {
+            Error(Child(map, "metric")!, $"{what}: unknown Web Vitals metric '{metric}'; one of {string.Join(", ", VitalsMetric.All.Select(known => known.Name))}");
+        }
+        return metric;
+    }
+
+    private AlertRule CacheRule(YamlMappingNode map, AlertRule rule, string what)
+    {
+        var (redis, category) = (Text(Child(map, "redis")), Text(Child(map, "category")));
+        if ((redis is null) == (category is null))
+        {
+            Error(map, $"{what}: a cache rule names one `redis` or one `category`");
+        }
+        return rule with { Redis = redis, Category = category };
+    }
+
+    private Dictionary<string, string> Mapping(YamlMappingNode map, string name, string what)
+    {
+        switch (Child(map, name))
+        {
+            case null:
+                return [];
+            case YamlMappingNode pairs:
+                return pairs.Children.ToDictionary(pair => Text(pair.Key) ?? "", pair => Text(pair.Value) ?? "");
+            case var other:
+                Error(other, $"{what}: `{name}` is a mapping of name to text");
+                return [];
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^\d+(?:\.\d+)?\s*(ms|s|m|h|d)$")]
+    private static partial Regex DurationLike();
+}
