@@ -48,6 +48,10 @@ public static class Catalogue
             "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples. Runs a minute past each 5-minute mark, when the sources have written the interval.",
             "1-59/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),
             Retries: false), // the next run catches up whatever this one could not read
+        new("alert-evaluation", "Alert evaluation",
+            "Reads every alert rule of alerts.yaml and the burn-rate rules of the SLA objectives, and moves each alert between inactive, pending and firing.",
+            "* * * * *", typeof(AlertEvaluationJob), Timeout: TimeSpan.FromSeconds(50), Freshness: TimeSpan.FromMinutes(5),
+            Retries: false), // the next minute's run reads everything again
         new("nightly-aggregation", "Nightly aggregation",
             "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),

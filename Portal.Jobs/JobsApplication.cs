@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Features.Cache;
+using Portal.Features.Alerts;
 using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
 using Portal.Features.Scorecards;
@@ -56,6 +57,7 @@ public static class JobsApplication
         builder.Services.AddWebVitals(builder.Configuration);
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddScorecards(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

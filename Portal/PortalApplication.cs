@@ -3,6 +3,7 @@ using Portal.Features.Queries;
 using MudBlazor.Services;
 using Portal.Components;
 using Portal.Data;
+using Portal.Features.Alerts;
 using Portal.Features.Audit;
 using Portal.Features.Auth;
 using Portal.Features.Cache;
@@ -34,6 +35,7 @@ public static class PortalApplication
         builder.Services.AddWebVitals(builder.Configuration);
         builder.Services.AddWebVitalsIngestion();
         builder.Services.AddScorecards(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;

@@ -68,6 +68,15 @@ public sealed record AlertRule
     public SourceLocation? Location { get; init; }
 
     public bool Breaches(double value) => Below ? value < Threshold : value > Threshold;
+
+    /// <summary>Which rule this is among rules of the same name: its severity, and for a burn-rate rule its objective and windows.</summary>
+    public string Key
+    {
+        get => key ?? (Source == AlertSources.BurnRate ? $"{Name}/{Severity}/{Objective}/{Labels.GetValueOrDefault("window")}" : $"{Name}/{Severity}");
+        init => key = value;
+    }
+
+    private readonly string? key;
 }
 
 /// <summary>One multiwindow burn-rate condition: the budget burning faster than <paramref name="Factor"/>× over both windows.</summary>

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Features.Alerts;
+using Portal.Features.Jobs;
+using Portal.Features.Scorecards;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Alerts;
+
+/// <summary>
+/// The alert-evaluation job's code against real Prometheus and PostgreSQL: PromQL rules over constant vectors (their
+/// values known), an unreadable query, and burn-rate rules over SLI samples worked by hand. Evaluated at chosen instants.
+/// </summary>
+public sealed class AlertEvaluationTests : PortalOnFreshDatabase
+{
+    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
+
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        File.WriteAllText(rulesFile, """
+            rules:
+              - { name: Breaching, source: promql, query: "vector(7)", above: 5, for: 2m, severity: warning, labels: { service: shop } }
+              - { name: Calm, source: promql, query: "vector(1)", above: 5, severity: warning }
+              - { name: Broken, source: promql, query: "rate(", above: 5, severity: critical }
+            """);
+        settings["Alerts:RulesFile"] = rulesFile;
+    }
+
+    private AlertEvaluation Evaluation => App.Services.GetRequiredService<AlertEvaluation>();
+
+    private AlertStore Store => App.Services.GetRequiredService<AlertStore>();
+
+    private static DateTimeOffset Now => SliEvaluator.Floor(DateTimeOffset.UtcNow);
+
+    private async Task<AlertInstance> InstanceAsync(string key) => (await Store.AllAsync()).Single(instance => instance.RuleKey == key);
+
+    [Fact]
+    public async Task Threshold_PendingThenFiringAfterFor_TheUnreadableRuleKeepsItsAlertsAndRaisesNoData()
+    {
+        var t0 = Now.AddMinutes(-10);
+
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, t0);
+        Assert.Equal((AlertStates.Pending, 7d), ((await InstanceAsync("Breaching/warning")).State, (await InstanceAsync("Breaching/warning")).Value!.Value));
+        Assert.Equal(AlertStates.Inactive, (await InstanceAsync("Calm/warning")).State);
+        var noData = await InstanceAsync("Broken/critical/no-data");
+        Assert.Equal((AlertStates.Pending, true), (noData.State, noData.NoData));
+        Assert.Contains("parse error", noData.NoDataReason, StringComparison.OrdinalIgnoreCase);
+
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, t0.AddMinutes(1));
+        Assert.Equal(AlertStates.Pending, (await InstanceAsync("Breaching/warning")).State);
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, t0.AddMinutes(2));
+
+        var firing = await InstanceAsync("Breaching/warning");
+        Assert.Equal((AlertStates.Firing, t0, t0.AddMinutes(2)), (firing.State, firing.ActiveSince!.Value, firing.FiringSince!.Value));
+        Assert.Equal("shop", firing.Labels["service"]);
+        Assert.Equal([("inactive", "pending"), ("pending", "firing")], (await Store.TimelineAsync(firing.Fingerprint)).Select(transition => (transition.From, transition.To)));
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, t0.AddMinutes(5));
+        Assert.Equal(AlertStates.Firing, (await InstanceAsync("Broken/critical/no-data")).State); // unreadable for 5 minutes
+    }
+
+    [Fact]
+    public async Task BurnRate_FastBurnPages_SlowBurnOnlyTickets()
+    {
+        var now = Now;
+        var store = App.Services.GetRequiredService<SliSampleStore>();
+        // portal-error-rate (99.5 %, budget 0.5 %): 10 % of requests failed in the last hour → 20× over 1 h and over 5 m.
+        var fast = Enumerable.Range(0, 12).Select(i => new SliSample(now.AddMinutes(-5 * i), 900, 1_000)).ToList();
+        await store.WriteAsync("portal-error-rate", now.AddHours(-1), now, fast);
+        // portal-page-latency (99 %, budget 1 %): 1.5 % slow requests, evenly, for three days → 1.5× everywhere.
+        var slow = Enumerable.Range(0, 3 * 288).Select(i => new SliSample(now.AddMinutes(-5 * i), 985, 1_000)).ToList();
+        await store.WriteAsync("portal-page-latency", now.AddDays(-3), now, slow);
+
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, now);
+
+        var burns = (await Store.AllAsync()).Where(instance => instance.Source == AlertSources.BurnRate && !instance.RuleKey.EndsWith("/no-data", StringComparison.Ordinal))
+            .ToDictionary(instance => instance.RuleKey);
+        Assert.Equal((AlertStates.Firing, 20d), (burns["ErrorBudgetBurnFast/page/portal-error-rate/1h/5m"].State, Math.Round(burns["ErrorBudgetBurnFast/page/portal-error-rate/1h/5m"].Value!.Value, 9)));
+        Assert.Equal(AlertStates.Firing, burns["ErrorBudgetBurnFast/page/portal-error-rate/6h/30m"].State);   // 6 h holds only that hour: 20× too
+        Assert.Equal(AlertStates.Firing, burns["ErrorBudgetBurnSlow/ticket/portal-error-rate/3d/6h"].State);
+        Assert.Equal((AlertStates.Inactive, 1.5), (burns["ErrorBudgetBurnFast/page/portal-page-latency/1h/5m"].State, Math.Round(burns["ErrorBudgetBurnFast/page/portal-page-latency/1h/5m"].Value!.Value, 9)));
+        Assert.Equal(AlertStates.Inactive, burns["ErrorBudgetBurnFast/page/portal-page-latency/6h/30m"].State);
+        Assert.Equal((AlertStates.Firing, 1.5), (burns["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].State, Math.Round(burns["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].Value!.Value, 9)));
+    }
+}

@@ -1,0 +1,90 @@
+using Portal.Features.Jobs;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// The alert-evaluation job's work: every rule in force read now and each of its instances stepped through the state
+/// machine; a series that is no longer there no longer breaches. A rule whose source cannot be read leaves its alerts
+/// as they are, marked no data, and raises its own "no data" alert after <see cref="NoDataFor"/>.
+/// </summary>
+public sealed class AlertEvaluation(AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, TimeProvider time, ILogger<AlertEvaluation> logger)
+{
+    public static readonly TimeSpan NoDataFor = TimeSpan.FromMinutes(5);
+
+    public async Task<string> RunAsync(IJobProgress progress, CancellationToken cancellationToken, DateTimeOffset? at = null)
+    {
+        var now = at ?? time.GetUtcNow();
+        var rules = source.Rules();
+        if (source.Current is null)
+        {
+            throw new InvalidOperationException($"No alert rules are in force: {string.Join("; ", source.Errors)}");
+        }
+        var existing = (await store.AllAsync(cancellationToken)).GroupBy(instance => instance.RuleKey).ToDictionary(group => group.Key, group => group.ToList());
+        var (instances, transitions, unreadable) = (new List<AlertInstance>(), new List<AlertTransition>(), new List<string>());
+        foreach (var (rule, index) in rules.Select((rule, index) => (rule, index)))
+        {
+            await progress.ReportAsync(100 * index / Math.Max(rules.Count, 1), rule.Name, cancellationToken);
+            var known = existing.GetValueOrDefault(rule.Key) ?? [];
+            var noDataRule = NoDataRuleOf(rule);
+            var noData = existing.GetValueOrDefault(noDataRule.Key)?.SingleOrDefault() ?? NewInstance(noDataRule, noDataRule.Labels);
+            IReadOnlyList<AlertObservation> observations;
+            try
+            {
+                observations = await evaluator.ObserveAsync(rule, now, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Alert rule {Rule} could not read its source", rule.Key);
+                unreadable.Add($"{rule.Key}: {ex.Message}");
+                instances.AddRange(known.Select(instance => AlertStateMachine.NoData(instance, ex.Message, now)));
+                Step(noDataRule, noData, 1, now, instances, transitions, note: ex.Message);
+                continue;
+            }
+            var observed = new HashSet<string>();
+            foreach (var observation in observations)
+            {
+                var fingerprint = AlertInstance.FingerprintOf(rule, observation.Labels);
+                observed.Add(fingerprint);
+                var current = known.FirstOrDefault(instance => instance.Fingerprint == fingerprint) ?? NewInstance(rule, observation.Labels);
+                Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions);
+            }
+            foreach (var gone in known.Where(instance => !observed.Contains(instance.Fingerprint) && (instance.State != AlertStates.Inactive || instance.NoData)))
+            {
+                Step(rule, gone, null, now, instances, transitions);
+            }
+            if (noData.State != AlertStates.Inactive)
+            {
+                Step(noDataRule, noData, null, now, instances, transitions);
+            }
+        }
+        await store.SaveAsync(instances, transitions, cancellationToken);
+        var firing = instances.Count(instance => instance.State == AlertStates.Firing);
+        var summary = $"{rules.Count} rules: {firing} alerts firing, {instances.Count(instance => instance.State == AlertStates.Pending)} pending, {transitions.Count} changes";
+        return unreadable.Count == 0 ? summary : $"{summary}; no data from {string.Join("; ", unreadable)}";
+    }
+
+    private static void Step(AlertRule rule, AlertInstance current, double? value, DateTimeOffset now, List<AlertInstance> instances, List<AlertTransition> transitions, string? note = null)
+    {
+        var (next, transition) = AlertStateMachine.Step(current, rule, value, now);
+        instances.Add(note is null ? next : next with { NoData = true, NoDataReason = note });
+        if (transition is not null)
+        {
+            transitions.Add(transition with { Note = note });
+        }
+    }
+
+    private static AlertInstance NewInstance(AlertRule rule, IReadOnlyDictionary<string, string> labels) => new()
+    {
+        Fingerprint = AlertInstance.FingerprintOf(rule, labels), RuleKey = rule.Key, RuleName = rule.Name, Severity = rule.Severity, Source = rule.Source,
+        Labels = labels, Annotations = rule.Annotations, Threshold = rule.Threshold,
+    };
+
+    /// <summary>The alert raised when a rule cannot read its source: "1" (unreadable) above 0 for <see cref="NoDataFor"/>.</summary>
+    public static AlertRule NoDataRuleOf(AlertRule rule) => new()
+    {
+        Name = $"{rule.Name}NoData", Key = $"{rule.Key}/no-data", Source = rule.Source, Severity = AlertSeverities.Warning, Threshold = 0, For = NoDataFor,
+        Labels = new Dictionary<string, string>(rule.Labels) { ["rule"] = rule.Key },
+        Annotations = new Dictionary<string, string> { ["summary"] = $"{rule.Name} ({rule.Severity}) cannot read its {rule.Source} source: its alerts keep their last state" },
+        Objective = rule.Objective,
+    };
+}

@@ -1,0 +1,123 @@
+using Dapper;
+using Npgsql;
+using Portal.Features.Jobs;
+using Portal.Features.Prometheus;
+using Portal.Features.Queries;
+using Portal.Features.Scorecards;
+using Portal.Features.Vitals;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// Reads a rule's value for every label set it covers, now. A source that cannot be read throws (the rule's alerts then
+/// keep their state and are marked no data); a source with nothing to say returns no observation.
+/// </summary>
+public sealed class AlertEvaluator(
+    PrometheusClient prometheus, SlaCatalogueSource catalogue, SliSampleStore samples, QueryStatistics queries, VitalsStore vitals,
+    JobRunStore jobs, NpgsqlDataSource portal)
+{
+    public async Task<IReadOnlyList<AlertObservation>> ObserveAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        switch (rule.Source)
+        {
+            case AlertSources.PromQl:
+                var answer = await prometheus.QueryAsync(rule.Query!, now, cancellationToken: cancellationToken);
+                return answer.Result.Series
+                    .Where(series => series.Samples.Count > 0 && !double.IsNaN(series.Samples[^1].Value))
+                    .Select(series => new AlertObservation(Merge(rule.Labels, series.Labels.Where(label => label.Key != "__name__")), series.Samples[^1].Value))
+                    .ToList();
+            case AlertSources.BurnRate:
+                return await BurnRateAsync(rule, now, cancellationToken) is { } burn ? [new AlertObservation(rule.Labels, burn)] : [];
+            case AlertSources.Sli:
+                var objective = Objective(rule.Objective!);
+                var read = (await samples.ReadAsync([objective.Id], now - rule.Over, now, cancellationToken))[objective.Id];
+                var recent = read.Where(sample => sample.At > now - rule.Over).ToList();
+                return SliFigures.Value(objective.Sli, SliFigures.Headline(objective.Sli), recent) is { } value
+                    ? [new AlertObservation(Merge(rule.Labels, [new("objective", objective.Id)]), value)] : [];
+            case AlertSources.Query:
+                var top = await queries.TopAsync(new TopQueriesRequest(rule.Target!, now - rule.Over, now, QuerySort.MeanTime, Limit: 1), cancellationToken);
+                return top.Rows is [var slowest]
+                    ? [new AlertObservation(Merge(rule.Labels, [new("target", rule.Target!)]), slowest.MeanTimeMs)] : [];
+            case AlertSources.Vitals:
+                var summary = await vitals.SummaryAsync(rule.App!, now - rule.Over, now, rule.Page, cancellationToken);
+                return summary.FirstOrDefault(metric => metric.Name == rule.Metric) is { Count: > 0 } found
+                    ? [new AlertObservation(Merge(rule.Labels, [new("app", rule.App!), new("metric", rule.Metric!)]), found.P75)] : [];
+            case AlertSources.Cache when rule.Category is { } category:
+                var span = $"{(long)rule.Over.TotalSeconds}s";
+                var ratio = await prometheus.QueryAsync(
+                    $"sum(increase(portal_cache_lookups_total{{category=\"{category.Replace("\"", "\\\"", StringComparison.Ordinal)}\", tier!=\"computed\"}}[{span}])) / sum(increase(portal_cache_lookups_total{{category=\"{category.Replace("\"", "\\\"", StringComparison.Ordinal)}\"}}[{span}]))",
+                    now, cancellationToken: cancellationToken);
+                return ratio.Result.Series is [var series, ..] && series.Samples is [.., var last] && double.IsFinite(last.Value)
+                    ? [new AlertObservation(Merge(rule.Labels, [new("category", category)]), last.Value)] : [];
+            case AlertSources.Cache:
+                return await RedisHitRatioAsync(rule.Redis!, now - rule.Over, now, cancellationToken) is { } hitRatio
+                    ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), hitRatio)] : [];
+            case AlertSources.Job:
+                return await LateJobsAsync(rule, now, cancellationToken);
+            default:
+                throw new InvalidOperationException($"Unknown alert source '{rule.Source}'.");
+        }
+    }
+
+    private SlaObjective Objective(string id) => catalogue.Current?.Objectives.FirstOrDefault(objective => objective.Id == id)
+        ?? throw new InvalidOperationException($"The SLA catalogue in force has no objective '{id}'.");
+
+    // The SRE workbook's multiwindow burn: the budget's burn rate over the long and over the short window; the rule's
+    // value is the smaller, so it exceeds the factor only when both do. An objective without a budget (100 %) has none.
+    private async Task<double?> BurnRateAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var objective = Objective(rule.Objective!);
+        var budget = 1 - objective.Sli.Objective;
+        if (budget <= 0)
+        {
+            return null;
+        }
+        var read = (await samples.ReadAsync([objective.Id], now - rule.LongWindow!.Value, now, cancellationToken))[objective.Id];
+        double? Burn(TimeSpan window) => SliFigures.Compliance(read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList()) is { } compliance
+            ? (1 - compliance) / budget : null;
+        return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
+    }
+
+    private async Task<double?> RedisHitRatioAsync(string name, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<(long? FirstHits, long? FirstMisses, long? LastHits, long? LastMisses)>(new CommandDefinition("""
+            SELECT (SELECT keyspace_hits FROM redis_samples WHERE name = @name AND at <= @from ORDER BY at DESC LIMIT 1),
+                   (SELECT keyspace_misses FROM redis_samples WHERE name = @name AND at <= @from ORDER BY at DESC LIMIT 1),
+                   (SELECT keyspace_hits FROM redis_samples WHERE name = @name AND at <= @to ORDER BY at DESC LIMIT 1),
+                   (SELECT keyspace_misses FROM redis_samples WHERE name = @name AND at <= @to ORDER BY at DESC LIMIT 1)
+            """, new { name, from, to }, cancellationToken: cancellationToken));
+        if (row is not (long firstHits, long firstMisses, long lastHits, long lastMisses))
+        {
+            return null;
+        }
+        var (hits, misses) = (lastHits - firstHits, lastMisses - firstMisses);
+        return hits >= 0 && misses >= 0 && hits + misses > 0 ? (double)hits / (hits + misses) : null;
+    }
+
+    // Each job (not paused) past its freshness objective: the minutes since it should have succeeded again.
+    private async Task<IReadOnlyList<AlertObservation>> LateJobsAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var definitions = await jobs.GetDefinitionsAsync(cancellationToken);
+        var statistics = await jobs.GetStatisticsAsync(cancellationToken: cancellationToken);
+        return definitions
+            .Where(definition => !definition.Paused && (rule.Job == "*" || definition.Id == rule.Job))
+            .Select(definition =>
+            {
+                var freshness = JobsService.FreshnessOf(definition, statistics.GetValueOrDefault(definition.Id)?.LastSuccessAt, now);
+                var late = freshness.StaleSince is { } since ? Math.Max(0, (now - since).TotalMinutes) : 0;
+                return new AlertObservation(Merge(rule.Labels, [new("job", definition.Id)]), late);
+            })
+            .ToList();
+    }
+
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> ruleLabels, IEnumerable<KeyValuePair<string, string>> labels)
+    {
+        var merged = new Dictionary<string, string>(labels);
+        foreach (var (name, value) in ruleLabels)
+        {
+            merged[name] = value;
+        }
+        return merged;
+    }
+}
