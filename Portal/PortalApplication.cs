@@ -79,6 +79,7 @@ public static class PortalApplication
         app.MapQueriesApi();
         app.MapVitalsApi();
         app.MapScorecardsApi();
+        app.MapAlertsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -48,10 +48,10 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
     {
         var page = await chromium.OpenAsync(fixture.Running.Portal);
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Alerts" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Reports" }).ClickAsync();
 
-        await Expect(page.Locator("h1")).ToHaveTextAsync("Alerts");
-        await Expect(page.GetByTestId("empty-state")).ToContainTextAsync("Alerts is not built yet");
-        Assert.EndsWith("/alerts", page.Url, StringComparison.Ordinal);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
+        await Expect(page.GetByTestId("empty-state")).ToContainTextAsync("Reports is not built yet");
+        Assert.EndsWith("/reports", page.Url, StringComparison.Ordinal);
     }
 }

@@ -55,6 +55,14 @@ public sealed class AlertEvaluationTests : PortalOnFreshDatabase
         Assert.Equal([("inactive", "pending"), ("pending", "firing")], (await Store.TimelineAsync(firing.Fingerprint)).Select(transition => (transition.From, transition.To)));
         await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, t0.AddMinutes(5));
         Assert.Equal(AlertStates.Firing, (await InstanceAsync("Broken/critical/no-data")).State); // unreadable for 5 minutes
+
+        using var client = App.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(Portal.Features.Auth.PortalRoles.Viewer));
+        using var alerts = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/v1/alerts", UriKind.Relative)));
+        var breaching = alerts.RootElement.EnumerateArray().Single(alert => alert.GetProperty("rule").GetString() == "Breaching");
+        Assert.Equal(("firing", 7d, t0), (breaching.GetProperty("state").GetString(), breaching.GetProperty("value").GetDouble(), breaching.GetProperty("since").GetDateTimeOffset()));
+        Assert.DoesNotContain(alerts.RootElement.EnumerateArray(), alert => alert.GetProperty("rule").GetString() == "Calm"); // inactive: only with state=all
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await client.GetAsync(new Uri("/api/v1/alerts?state=loud", UriKind.Relative))).StatusCode);
     }
 
     [Fact]

@@ -64,6 +64,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/prometheus/query_range", PortalRoles.Developer, "/api/v1/prometheus/query_range?query=up&start=1700000000&end=1700000600&step=60"),
         Api("/api/v1/cache", PortalRoles.Viewer),
         Api("/api/v1/scorecards", PortalRoles.Viewer),
+        Api("/api/v1/alerts", PortalRoles.Viewer),
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
         Api("/api/v1/scorecards/{service}", PortalRoles.Viewer, "/api/v1/scorecards/portal"),
         Api("/api/v1/targets", PortalRoles.Developer),

@@ -8,7 +8,7 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
 {
     [Theory]
     [InlineData("/scorecards", "Every service's SLA objectives")]
-    [InlineData("/alerts", "Alerts is not built yet")]
+    [InlineData("/alerts", "Firing and pending")]
     [InlineData("/reports", "Reports is not built yet")]
     [InlineData("/jobs", "Hangfire dashboard")]
     public async Task PlannedArea_Get_SaysPlainlyItIsNotBuilt(string path, string expected)

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Portal.Components;
+
+namespace Portal.Features.Alerts;
+
+public sealed partial class AlertsPage : ComponentBase, IDisposable
+{
+    [Inject]
+    public required AlertRulesSource Rules { get; init; }
+
+    [Inject]
+    public required AlertStore Store { get; init; }
+
+    private readonly CancellationTokenSource closed = new();
+    private IReadOnlyList<AlertInstance>? active;
+    private IReadOnlyList<AlertRule> rules = [];
+    private DateTimeOffset? lastEvaluation;
+    private string? filter;
+
+    protected override async Task OnInitializedAsync()
+    {
+        await LoadAsync();
+        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(15), () => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), closed.Token);
+    }
+
+    private async Task LoadAsync()
+    {
+        rules = Rules.Rules();
+        var all = await Store.AllAsync(closed.Token);
+        active = all.Where(instance => instance.State != AlertStates.Inactive)
+            .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
+        lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
+    }
+
+    private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)
+        || $"{rule.Name} {rule.Severity} {rule.Source} {rule.Objective} {string.Join(' ', rule.Labels.Values)}".Contains(filter, StringComparison.OrdinalIgnoreCase);
+
+    private static string Condition(AlertRule rule) => rule.Source == AlertSources.BurnRate
+        ? $"burning > {Number(rule.Threshold)}× over {AlertRuleSet.Compact(rule.LongWindow!.Value)} and {AlertRuleSet.Compact(rule.ShortWindow!.Value)}"
+        : $"{What(rule)} {(rule.Below ? "<" : ">")} {Number(rule.Threshold)}{(rule.For > TimeSpan.Zero ? $" for {AlertRuleSet.Compact(rule.For)}" : "")}";
+
+    private static string What(AlertRule rule) => rule.Source switch
+    {
+        AlertSources.PromQl => rule.Query!,
+        AlertSources.Sli => $"SLI of {rule.Objective} over {AlertRuleSet.Compact(rule.Over)}",
+        AlertSources.Query => $"slowest mean on {rule.Target} over {AlertRuleSet.Compact(rule.Over)} (ms)",
+        AlertSources.Vitals => $"{rule.Metric} p75 of {rule.App}{rule.Page} over {AlertRuleSet.Compact(rule.Over)} (ms)",
+        AlertSources.Cache => $"hit ratio of {rule.Redis ?? rule.Category} over {AlertRuleSet.Compact(rule.Over)}",
+        _ => $"minutes past freshness of {rule.Job}",
+    };
+
+    private static string Summary(AlertInstance alert) => alert.Annotations.TryGetValue("summary", out var summary)
+        ? summary.Replace("{{ value }}", Number(alert.Value), StringComparison.Ordinal) : "";
+
+    private static string Number(double? value) => value is { } number ? number.ToString("0.####", CultureInfo.CurrentCulture) : "—";
+
+    private static Color SeverityColor(string severity) => severity is AlertSeverities.Critical or AlertSeverities.Page ? Color.Error : Color.Warning;
+
+    public void Dispose()
+    {
+        closed.Cancel();
+        closed.Dispose();
+    }
+}
