@@ -58,6 +58,7 @@ public static class JobsApplication
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
+        builder.Services.AddNotificationSender();
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)
         {

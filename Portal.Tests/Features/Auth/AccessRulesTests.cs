@@ -65,6 +65,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/cache", PortalRoles.Viewer),
         Api("/api/v1/scorecards", PortalRoles.Viewer),
         Api("/api/v1/alerts", PortalRoles.Viewer),
+        Api("/api/v1/alerts/notifications", PortalRoles.Viewer),
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
         Api("/api/v1/scorecards/{service}", PortalRoles.Viewer, "/api/v1/scorecards/portal"),
         Api("/api/v1/targets", PortalRoles.Developer),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Portal.Features.Jobs;
 
 namespace Portal.Features.Alerts;
@@ -7,7 +8,8 @@ namespace Portal.Features.Alerts;
 /// machine; a series that is no longer there no longer breaches. A rule whose source cannot be read leaves its alerts
 /// as they are, marked no data, and raises its own "no data" alert after <see cref="NoDataFor"/>.
 /// </summary>
-public sealed class AlertEvaluation(AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, TimeProvider time, ILogger<AlertEvaluation> logger)
+public sealed class AlertEvaluation(
+    AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, IOptions<NotificationOptions> notifications, TimeProvider time, ILogger<AlertEvaluation> logger)
 {
     public static readonly TimeSpan NoDataFor = TimeSpan.FromMinutes(5);
 
@@ -57,10 +59,52 @@ public sealed class AlertEvaluation(AlertRulesSource source, AlertEvaluator eval
                 Step(noDataRule, noData, null, now, instances, transitions);
             }
         }
-        await store.SaveAsync(instances, transitions, cancellationToken);
+        var inForce = rules.SelectMany(rule => new[] { rule.Key, NoDataRuleOf(rule).Key }).ToHashSet();
+        var final = existing.Values.SelectMany(group => group).Concat(instances).GroupBy(instance => instance.Fingerprint).Select(group => group.Last())
+            .Where(instance => inForce.Contains(instance.RuleKey)).ToDictionary(instance => instance.Fingerprint);
+        var (groups, ended, sent) = await DispatchAsync(final, now, cancellationToken);
+        await store.SaveAsync(instances, transitions, groups, ended, sent, cancellationToken);
         var firing = instances.Count(instance => instance.State == AlertStates.Firing);
         var summary = $"{rules.Count} rules: {firing} alerts firing, {instances.Count(instance => instance.State == AlertStates.Pending)} pending, {transitions.Count} changes";
+        summary += sent.Count > 0 ? $", {sent.Count} notifications queued" : "";
         return unreadable.Count == 0 ? summary : $"{summary}; no data from {string.Join("; ", unreadable)}";
+    }
+
+    // The firing alerts by group (rule and service, to the destination), each group's step of the notification policy,
+    // and the notifications it calls for.
+    private async Task<(List<AlertGroup> Groups, List<string> Ended, List<NewNotification> Notifications)> DispatchAsync(
+        IReadOnlyDictionary<string, AlertInstance> final, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var options = notifications.Value;
+        var destination = NotificationPolicy.DefaultDestination;
+        var known = await store.GroupsAsync(cancellationToken);
+        var firing = final.Values.Where(instance => instance.State == AlertStates.Firing)
+            .GroupBy(instance => NotificationPolicy.KeyOf(destination, instance))
+            .ToDictionary(group => group.Key, group => group.OrderBy(instance => instance.ActiveSince).ToList());
+        var (groups, ended, queued) = (new List<AlertGroup>(), new List<string>(), new List<NewNotification>());
+        foreach (var key in firing.Keys.Union(known.Keys))
+        {
+            var before = known.GetValueOrDefault(key);
+            var alerts = firing.GetValueOrDefault(key) ?? [];
+            var (next, kind) = NotificationPolicy.Decide(before, key, destination, alerts, now, options);
+            if (next is null)
+            {
+                ended.Add(key);
+            }
+            else if (next != before)
+            {
+                groups.Add(next);
+            }
+            if (kind is null)
+            {
+                continue;
+            }
+            var group = next ?? before!;
+            var told = kind == NotificationKinds.Resolved ? before!.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList() : alerts;
+            var (title, payload) = SlackMessage.Build(kind, group, told, options.PortalUrl);
+            queued.Add(new NewNotification(key, group.Destination, kind, title, payload, told.Count, now));
+        }
+        return (groups, ended, queued);
     }
 
     private static void Step(AlertRule rule, AlertInstance current, double? value, DateTimeOffset now, List<AlertInstance> instances, List<AlertTransition> transitions, string? note = null)

@@ -30,8 +30,43 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
             """, new { fingerprint }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Writes the evaluated instances and their transitions in one transaction (the notifications will join it).</summary>
-    public async Task SaveAsync(IReadOnlyCollection<AlertInstance> instances, IReadOnlyCollection<AlertTransition> transitions, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, AlertGroup>> GroupsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoredGroup>(new CommandDefinition("""
+            SELECT group_key AS "GroupKey", destination AS "Destination", rule_name AS "RuleName", service AS "Service", notified AS "Notified",
+                   first_seen_at AS "FirstSeenAt", last_notified_at AS "LastNotifiedAt"
+            FROM alert_groups
+            """, cancellationToken: cancellationToken));
+        return rows.ToDictionary(row => row.GroupKey, row => new AlertGroup(row.GroupKey, row.Destination, row.RuleName, row.Service, row.Notified, row.FirstSeenAt, row.LastNotifiedAt));
+    }
+
+    /// <summary>Notifications, newest first, optionally of one status and since an instant.</summary>
+    public async Task<IReadOnlyList<AlertNotification>> NotificationsAsync(string? status = null, DateTimeOffset? since = null, int limit = 200, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<AlertNotification>(new CommandDefinition($"""
+            SELECT {NotificationColumns} FROM alert_notifications
+            WHERE (@status::text IS NULL OR status = @status) AND (@since::timestamptz IS NULL OR created_at >= @since)
+            ORDER BY created_at DESC, id DESC LIMIT @limit
+            """, new { status, since, limit }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    public const string NotificationColumns = """
+        id AS "Id", group_key AS "GroupKey", destination AS "Destination", kind AS "Kind", title AS "Title", payload::text AS "Payload", alerts AS "Alerts",
+        status AS "Status", attempts AS "Attempts", next_attempt_at AS "NextAttemptAt", last_error AS "LastError", created_at AS "CreatedAt", sent_at AS "SentAt"
+        """;
+
+    /// <summary>
+    /// Writes the evaluated instances, their transitions, the groups and the notifications they cause in one
+    /// transaction: a notification exists exactly when the state change that caused it was stored.
+    /// </summary>
+    public async Task SaveAsync(IReadOnlyCollection<AlertInstance> instances, IReadOnlyCollection<AlertTransition> transitions, CancellationToken cancellationToken = default) =>
+        await SaveAsync(instances, transitions, [], [], [], cancellationToken);
+
+    public async Task SaveAsync(
+        IReadOnlyCollection<AlertInstance> instances, IReadOnlyCollection<AlertTransition> transitions, IReadOnlyCollection<AlertGroup> groups,
+        IReadOnlyCollection<string> endedGroups, IReadOnlyCollection<NewNotification> notifications, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -59,6 +94,24 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
                 INSERT INTO alert_transitions (fingerprint, at, from_state, to_state, value, note) VALUES (@Fingerprint, @At, @From, @To, @Value, @Note)
                 """, transition, transaction, cancellationToken: cancellationToken));
         }
+        foreach (var group in groups)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO alert_groups (group_key, destination, rule_name, service, notified, first_seen_at, last_notified_at)
+                VALUES (@GroupKey, @Destination, @RuleName, @Service, @Notified, @FirstSeenAt, @LastNotifiedAt)
+                ON CONFLICT (group_key) DO UPDATE SET notified = excluded.notified, last_notified_at = excluded.last_notified_at
+                """, new { group.GroupKey, group.Destination, group.RuleName, group.Service, Notified = group.Notified.ToArray(), group.FirstSeenAt, group.LastNotifiedAt },
+                transaction, cancellationToken: cancellationToken));
+        }
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM alert_groups WHERE group_key = ANY(@keys)", new { keys = endedGroups.ToArray() }, transaction, cancellationToken: cancellationToken));
+        foreach (var notification in notifications)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts, created_at, next_attempt_at)
+                VALUES (@GroupKey, @Destination, @Kind, @Title, @Payload, @Alerts, @At, @At)
+                """, new { notification.GroupKey, notification.Destination, notification.Kind, notification.Title, Payload = new JsonbParameter(notification.Payload), notification.Alerts, notification.At },
+                transaction, cancellationToken: cancellationToken));
+        }
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -72,10 +125,21 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>A jsonb parameter for Dapper.</summary>
-    private sealed class JsonbParameter(string json) : SqlMapper.ICustomQueryParameter
+    internal sealed class JsonbParameter(string json) : SqlMapper.ICustomQueryParameter
     {
         public void AddParameter(System.Data.IDbCommand command, string name) =>
             command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Jsonb) { Value = json });
+    }
+
+    private sealed class StoredGroup
+    {
+        public string GroupKey { get; init; } = "";
+        public string Destination { get; init; } = "";
+        public string RuleName { get; init; } = "";
+        public string Service { get; init; } = "";
+        public string[] Notified { get; init; } = [];
+        public DateTimeOffset FirstSeenAt { get; init; }
+        public DateTimeOffset? LastNotifiedAt { get; init; }
     }
 
     private sealed class StoredInstance

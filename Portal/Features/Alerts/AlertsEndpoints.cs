@@ -2,13 +2,20 @@ using Portal.Features.Auth;
 
 namespace Portal.Features.Alerts;
 
-/// <summary><c>/api/v1/alerts</c> (Viewer): the alerts pending or firing now (<c>?state=all</c> includes the inactive ones).</summary>
+/// <summary>
+/// <c>/api/v1/alerts</c> (Viewer): the alerts pending or firing now (<c>?state=all</c> includes the inactive ones), and
+/// <c>/api/v1/alerts/notifications?status=&amp;since=</c>: what was sent, is waiting or was given up.
+/// </summary>
 public static class AlertsEndpoints
 {
     public sealed record AlertResponse(
         string Fingerprint, string Rule, string Severity, string Source, string State, bool NoData, string? NoDataReason, double? Value, double Threshold,
         DateTimeOffset? Since, DateTimeOffset? FiringSince, DateTimeOffset? ResolvedAt, DateTimeOffset LastEvaluatedAt,
         IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations);
+
+    public sealed record NotificationResponse(
+        long Id, string Group, string Destination, string Kind, string Title, int Alerts, string Status, int Attempts, string? LastError,
+        DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt);
 
     public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -23,6 +30,26 @@ public static class AlertsEndpoints
             return Results.Ok(instances.Select(instance => new AlertResponse(instance.Fingerprint, instance.RuleName, instance.Severity, instance.Source, instance.State,
                 instance.NoData, instance.NoDataReason, instance.Value, instance.Threshold, instance.ActiveSince, instance.FiringSince, instance.ResolvedAt,
                 instance.LastEvaluatedAt, instance.Labels, instance.Annotations)));
+        });
+        api.MapGet("/alerts/notifications", async (string? status, string? since, AlertStore store, CancellationToken cancellationToken) =>
+        {
+            if (status is not (null or "pending" or "sent" or "dead"))
+            {
+                return Results.Problem(title: "Invalid status", detail: "status must be pending, sent or dead.", statusCode: StatusCodes.Status400BadRequest);
+            }
+            DateTimeOffset? from = null;
+            if (since is not null)
+            {
+                if (!DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+                {
+                    return Results.Problem(title: "Invalid since", detail: "since must be an ISO-8601 instant, e.g. 2026-11-23T08:00:00Z.", statusCode: StatusCodes.Status400BadRequest);
+                }
+                from = parsed;
+            }
+            var notifications = await store.NotificationsAsync(status, from, cancellationToken: cancellationToken);
+            return Results.Ok(notifications.Select(notification => new NotificationResponse(notification.Id, notification.GroupKey, notification.Destination, notification.Kind,
+                notification.Title, notification.Alerts, notification.Status, notification.Attempts, notification.LastError, notification.CreatedAt, notification.SentAt,
+                notification.Status == "pending" ? notification.NextAttemptAt : null)));
         });
         return endpoints;
     }

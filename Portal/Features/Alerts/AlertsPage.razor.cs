@@ -16,6 +16,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertInstance>? active;
     private IReadOnlyList<AlertRule> rules = [];
+    private IReadOnlyList<AlertNotification> sent = [];
     private DateTimeOffset? lastEvaluation;
     private string? filter;
 
@@ -32,6 +33,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         active = all.Where(instance => instance.State != AlertStates.Inactive)
             .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
         lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
+        sent = await Store.NotificationsAsync(limit: 20, cancellationToken: closed.Token);
     }
 
     private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)

@@ -6,10 +6,21 @@ public static class AlertsServiceCollectionExtensions
     public static IServiceCollection AddAlerts(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
         services.AddSingleton<AlertRulesSource>();
         services.AddSingleton<AlertEvaluator>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertEvaluation>();
+        return services;
+    }
+
+    /// <summary>The outbox's sender (the worker runs it).</summary>
+    public static IServiceCollection AddNotificationSender(this IServiceCollection services)
+    {
+        services.AddHttpClient(NotificationSender.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<NotificationSender>();
+        services.AddHostedService(provider => provider.GetRequiredService<NotificationSender>());
         return services;
     }
 }

@@ -1,0 +1,39 @@
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// How alerts become notifications (Alertmanager's policy and defaults) and where they go. <c>Slack:WebhookUrl</c>
+/// (environment <c>Slack__WebhookUrl</c>) is a secret: it is never shown on a page or written to a log.
+/// </summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "Notifications";
+
+    /// <summary>How long a new group waits for more alerts before its first notification.</summary>
+    public int GroupWaitSeconds { get; set; } = 30;
+
+    /// <summary>How long a group waits after a notification before telling of new alerts in it.</summary>
+    public int GroupIntervalSeconds { get; set; } = 300;
+
+    /// <summary>How long before an unchanged firing group is notified again.</summary>
+    public int RepeatIntervalSeconds { get; set; } = 4 * 3600;
+
+    public bool SendResolved { get; set; } = true;
+
+    /// <summary>How long the sender retries a notification before marking it dead.</summary>
+    public int GiveUpAfterSeconds { get; set; } = 3600;
+
+    /// <summary>The portal's address, for the links in messages.</summary>
+    public string? PortalUrl { get; set; }
+
+    public TimeSpan GroupWait => TimeSpan.FromSeconds(GroupWaitSeconds);
+    public TimeSpan GroupInterval => TimeSpan.FromSeconds(GroupIntervalSeconds);
+    public TimeSpan RepeatInterval => TimeSpan.FromSeconds(RepeatIntervalSeconds);
+}
+
+public sealed class SlackOptions
+{
+    public const string Section = "Slack";
+
+    /// <summary>An incoming webhook (the destination named <c>slack</c>); a secret.</summary>
+    public string? WebhookUrl { get; set; }
+}

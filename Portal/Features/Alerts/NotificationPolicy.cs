@@ -1,0 +1,71 @@
+namespace Portal.Features.Alerts;
+
+/// <summary>A notification group: one rule's firing alerts for one service and destination, and what was last sent about them.</summary>
+public sealed record AlertGroup(
+    string GroupKey, string Destination, string RuleName, string Service, IReadOnlyList<string> Notified, DateTimeOffset FirstSeenAt, DateTimeOffset? LastNotifiedAt);
+
+public static class NotificationKinds
+{
+    public const string Firing = "firing";
+    public const string Repeat = "repeat";
+    public const string Resolved = "resolved";
+    public const string Test = "test";
+}
+
+/// <summary>
+/// Alertmanager's grouping, pure: a new group waits <c>group_wait</c> for its alerts to gather, then is notified; a
+/// change in its firing alerts is told at most every <c>group_interval</c>; an unchanged group is told again every
+/// <c>repeat_interval</c>; when nothing fires any more, one resolved notification (if it was ever notified) ends it.
+/// </summary>
+public static class NotificationPolicy
+{
+    public const string DefaultDestination = "slack";
+
+    public static string KeyOf(string destination, AlertInstance alert) => $"{destination}/{alert.RuleName}/{ServiceOf(alert)}";
+
+    public static string ServiceOf(AlertInstance alert) => alert.Labels.GetValueOrDefault("service") ?? "";
+
+    /// <returns>The group after this step (null: the group ended) and the kind of notification to send now (null: none).</returns>
+    public static (AlertGroup? Group, string? Kind) Decide(
+        AlertGroup? group, string key, string destination, IReadOnlyList<AlertInstance> firing, DateTimeOffset now, NotificationOptions options)
+    {
+        if (firing.Count == 0)
+        {
+            return group is { Notified.Count: > 0 } && options.SendResolved ? (null, NotificationKinds.Resolved) : (null, null);
+        }
+        group ??= new AlertGroup(key, destination, firing[0].RuleName, ServiceOf(firing[0]), [], now, null);
+        var current = firing.Select(alert => alert.Fingerprint).Order(StringComparer.Ordinal).ToList();
+        if (group.LastNotifiedAt is not { } last)
+        {
+            return now - group.FirstSeenAt >= options.GroupWait ? (Notified(group, current, now), NotificationKinds.Firing) : (group, null);
+        }
+        if (!current.SequenceEqual(group.Notified))
+        {
+            return now - last >= options.GroupInterval ? (Notified(group, current, now), NotificationKinds.Firing) : (group, null);
+        }
+        return now - last >= options.RepeatInterval ? (Notified(group, current, now), NotificationKinds.Repeat) : (group, null);
+    }
+
+    private static AlertGroup Notified(AlertGroup group, IReadOnlyList<string> firing, DateTimeOffset now) => group with { Notified = firing, LastNotifiedAt = now };
+}
+
+/// <summary>A notification to write to the outbox.</summary>
+public sealed record NewNotification(string GroupKey, string Destination, string Kind, string Title, string Payload, int Alerts, DateTimeOffset At);
+
+/// <summary>A notification as the outbox holds it: pending until sent, or dead once given up.</summary>
+public sealed record AlertNotification
+{
+    public long Id { get; init; }
+    public string GroupKey { get; init; } = "";
+    public string Destination { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Payload { get; init; } = "";
+    public int Alerts { get; init; }
+    public string Status { get; init; } = "";
+    public int Attempts { get; init; }
+    public DateTimeOffset NextAttemptAt { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? SentAt { get; init; }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// A group's notification as Slack shows it: the title <c>[FIRING:2] rule — service</c>, a colour by severity (green
+/// once resolved), each alert's value against its threshold and since when, and links into the portal and the runbook.
+/// </summary>
+public static class SlackMessage
+{
+    public static (string Title, string Payload) Build(string kind, AlertGroup group, IReadOnlyList<AlertInstance> alerts, string? portalUrl)
+    {
+        var title = kind == NotificationKinds.Resolved
+            ? $"[RESOLVED] {group.RuleName} — {Service(group)}"
+            : $"[FIRING:{alerts.Count}] {group.RuleName} — {Service(group)}";
+        var severity = alerts.Select(alert => alert.Severity).FirstOrDefault() ?? AlertSeverities.Warning;
+        var colour = kind == NotificationKinds.Resolved ? "#2EB67D" : severity is AlertSeverities.Critical or AlertSeverities.Page ? "#E01E5A" : "#ECB22E";
+        var blocks = new JsonArray
+        {
+            new JsonObject { ["type"] = "section", ["text"] = Markdown($"*{Escape(title)}*{(kind == NotificationKinds.Repeat ? " (still firing)" : "")}") },
+        };
+        foreach (var alert in alerts.Take(10))
+        {
+            var summary = alert.Annotations.GetValueOrDefault("summary")?.Replace("{{ value }}", Number(alert.Value), StringComparison.Ordinal);
+            var since = alert.ActiveSince is { } at ? $" since {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : "";
+            var line = kind == NotificationKinds.Resolved
+                ? $"• {Escape(summary ?? alert.RuleName)} — resolved"
+                : $"• {Escape(summary ?? alert.RuleName)} — *{Number(alert.Value)}* against {Number(alert.Threshold)} ({alert.Severity}){since}";
+            var labels = string.Join(", ", alert.Labels.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}={pair.Value}"));
+            blocks.Add(new JsonObject { ["type"] = "section", ["text"] = Markdown($"{line}\n_{Escape(labels)}_") });
+        }
+        if (alerts.Count > 10)
+        {
+            blocks.Add(new JsonObject { ["type"] = "context", ["elements"] = new JsonArray(Markdown($"and {alerts.Count - 10} more")) });
+        }
+        var links = Links(alerts, portalUrl).ToList();
+        if (links.Count > 0)
+        {
+            blocks.Add(new JsonObject { ["type"] = "context", ["elements"] = new JsonArray(Markdown(string.Join(" · ", links))) });
+        }
+        var payload = new JsonObject
+        {
+            ["text"] = title, // what notifications and screen readers show
+            ["attachments"] = new JsonArray(new JsonObject { ["color"] = colour, ["blocks"] = blocks }),
+        };
+        return (title, payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    }
+
+    private static IEnumerable<string> Links(IReadOnlyList<AlertInstance> alerts, string? portalUrl)
+    {
+        if (portalUrl is { Length: > 0 } portal)
+        {
+            var root = portal.TrimEnd('/');
+            yield return $"<{root}/alerts|Alerts>";
+            foreach (var objective in alerts.Select(alert => alert.Labels.GetValueOrDefault("objective")).OfType<string>().Distinct().Take(3))
+            {
+                yield return $"<{root}/scorecards/objectives/{Uri.EscapeDataString(objective)}|Scorecard: {objective}>";
+            }
+        }
+        foreach (var runbook in alerts.Select(alert => alert.Annotations.GetValueOrDefault("runbook")).OfType<string>().Distinct().Take(3))
+        {
+            yield return $"<{runbook}|Runbook>";
+        }
+    }
+
+    private static string Service(AlertGroup group) => group.Service.Length > 0 ? group.Service : "(no service)";
+
+    private static JsonObject Markdown(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+
+    // Slack's three control characters in text.
+    private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    private static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "—";
+}
