@@ -143,4 +143,41 @@ public sealed class NotificationTests : PortalOnFreshDatabase
         Assert.Single(receiver.Messages);
         Assert.Equal("sent", Assert.Single(await OutboxAsync()).Status);
     }
+
+    [Fact]
+    public async Task Silence_FromTheApi_SuppressesTheMatchingGroupOnly_AndIsAudited()
+    {
+        await File.AppendAllTextAsync(rulesFile, "\n" + """
+              - { name: ClockAlsoBehind, source: promql, query: "vector(time())", above: 0, severity: warning, labels: { service: shop } }
+            """);
+        using var client = App.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(Portal.Features.Auth.PortalRoles.Admin));
+        var created = await client.PostAsJsonAsync(new Uri("/api/v1/silences", UriKind.Relative),
+            new { matchers = new { alertname = "ClockBehind", service = "checkout" }, startsAt = t0.AddMinutes(-1), endsAt = DateTimeOffset.UtcNow.AddHours(1), comment = "migrating the clock" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var refused = await client.PostAsJsonAsync(new Uri("/api/v1/silences", UriKind.Relative), new { matchers = new { alertname = "ClockBehind" }, durationMinutes = 60 });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("comment: say why", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await EvaluateAtAsync(t0);
+        await EvaluateAtAsync(t0.AddMinutes(1));
+        await SendAllDueAsync();
+
+        Assert.Equal(["[FIRING:1] ClockAlsoBehind — shop"], receiver.Messages.Select(message => message.Body.GetProperty("text").GetString()));
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'silence.create' AND after::text LIKE '%migrating the clock%'"));
+    }
+
+    [Fact]
+    public void Inhibition_AFiringCriticalMutesTheWarningOfTheSameObjectiveOnly()
+    {
+        AlertInstance Alert(string severity, string objective) => new()
+        {
+            Fingerprint = $"{severity}-{objective}", RuleKey = "k", RuleName = "Burn", Severity = severity, Source = AlertSources.BurnRate, State = AlertStates.Firing,
+            Labels = new Dictionary<string, string> { ["objective"] = objective },
+        };
+        List<AlertInstance> firing = [Alert("critical", "checkout-latency"), Alert("warning", "checkout-latency"), Alert("warning", "search-latency")];
+
+        Assert.Equal(["critical-checkout-latency", "warning-search-latency"], firing.Where(alert => !Muting.IsInhibited(alert, firing)).Select(alert => alert.Fingerprint));
+    }
 }

@@ -9,7 +9,8 @@ namespace Portal.Features.Alerts;
 /// as they are, marked no data, and raises its own "no data" alert after <see cref="NoDataFor"/>.
 /// </summary>
 public sealed class AlertEvaluation(
-    AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, IOptions<NotificationOptions> notifications, TimeProvider time, ILogger<AlertEvaluation> logger)
+    AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, SilenceStore silences, IOptions<NotificationOptions> notifications, TimeProvider time,
+    ILogger<AlertEvaluation> logger)
 {
     public static readonly TimeSpan NoDataFor = TimeSpan.FromMinutes(5);
 
@@ -70,15 +71,18 @@ public sealed class AlertEvaluation(
         return unreadable.Count == 0 ? summary : $"{summary}; no data from {string.Join("; ", unreadable)}";
     }
 
-    // The firing alerts by group (rule and service, to the destination), each group's step of the notification policy,
-    // and the notifications it calls for.
+    // The firing alerts that are neither silenced nor inhibited, by group (rule and service, to the destination), each
+    // group's step of the notification policy, and the notifications it calls for.
     private async Task<(List<AlertGroup> Groups, List<string> Ended, List<NewNotification> Notifications)> DispatchAsync(
         IReadOnlyDictionary<string, AlertInstance> final, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var options = notifications.Value;
         var destination = NotificationPolicy.DefaultDestination;
         var known = await store.GroupsAsync(cancellationToken);
-        var firing = final.Values.Where(instance => instance.State == AlertStates.Firing)
+        var active = (await silences.ListAsync(TimeSpan.Zero, cancellationToken)).Where(silence => silence.ActiveAt(now)).ToList();
+        var allFiring = final.Values.Where(instance => instance.State == AlertStates.Firing).ToList();
+        // Silenced and inhibited alerts are left out of their groups: a group with nothing else is resolved, as in Alertmanager.
+        var firing = allFiring.Where(instance => !Muting.IsSilenced(instance, active, now) && !Muting.IsInhibited(instance, allFiring))
             .GroupBy(instance => NotificationPolicy.KeyOf(destination, instance))
             .ToDictionary(group => group.Key, group => group.OrderBy(instance => instance.ActiveSince).ToList());
         var (groups, ended, queued) = (new List<AlertGroup>(), new List<string>(), new List<NewNotification>());

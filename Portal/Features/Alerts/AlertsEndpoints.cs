@@ -17,6 +17,9 @@ public static class AlertsEndpoints
         long Id, string Group, string Destination, string Kind, string Title, int Alerts, string Status, int Attempts, string? LastError,
         DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt);
 
+    /// <param name="DurationMinutes">Instead of <paramref name="EndsAt"/>: how long from the start.</param>
+    public sealed record SilenceRequest(Dictionary<string, string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? DurationMinutes, string? Comment);
+
     public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
@@ -51,6 +54,44 @@ public static class AlertsEndpoints
                 notification.Title, notification.Alerts, notification.Status, notification.Attempts, notification.LastError, notification.CreatedAt, notification.SentAt,
                 notification.Status == "pending" ? notification.NextAttemptAt : null)));
         });
+        api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
+        // The body is read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
+        endpoints.MapPost("/api/v1/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            if (!context.Request.HasJsonContentType())
+            {
+                return Results.Problem(title: "Unsupported content type", detail: "Content-Type: application/json", statusCode: StatusCodes.Status415UnsupportedMediaType);
+            }
+            SilenceRequest? body;
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync<SilenceRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return Results.Problem(title: "Invalid silence", detail: $"not JSON of a silence: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+            var now = time.GetUtcNow();
+            var startsAt = body?.StartsAt ?? now;
+            var endsAt = body?.EndsAt ?? (body?.DurationMinutes is > 0 and var minutes ? startsAt.AddMinutes(minutes) : null);
+            string? problem = body switch
+            {
+                null => "the body is a JSON object: { matchers, endsAt or durationMinutes, comment }",
+                { Matchers: null or { Count: 0 } } => "matchers: at least one label and value (alertname, severity or any label of the alerts)",
+                _ when body.Matchers!.Any(matcher => string.IsNullOrWhiteSpace(matcher.Key) || string.IsNullOrWhiteSpace(matcher.Value)) => "matchers: every label and value is non-empty",
+                { Comment: null } or { Comment.Length: 0 } => "comment: say why (it is shown with the silence)",
+                _ when endsAt is null => "endsAt (an instant) or durationMinutes is required",
+                _ when endsAt <= startsAt || endsAt <= now => "endsAt must be after startsAt and in the future",
+                _ when endsAt - startsAt > TimeSpan.FromDays(30) => "a silence lasts at most 30 days",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                return Results.Problem(title: "Invalid silence", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            }
+            var silence = await silences.CreateAsync(context.User, body!.Matchers!, startsAt, endsAt!.Value, body.Comment!.Trim(), cancellationToken);
+            return Results.Created($"/api/v1/silences/{silence.Id}", silence);
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         return endpoints;
     }
 }

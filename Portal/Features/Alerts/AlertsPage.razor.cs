@@ -13,10 +13,14 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     [Inject]
     public required AlertStore Store { get; init; }
 
+    [Inject]
+    public required SilenceStore Silences { get; init; }
+
     private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertInstance>? active;
     private IReadOnlyList<AlertRule> rules = [];
     private IReadOnlyList<AlertNotification> sent = [];
+    private IReadOnlyList<Silence> silences = [];
     private DateTimeOffset? lastEvaluation;
     private string? filter;
 
@@ -34,6 +38,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
             .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
         lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
         sent = await Store.NotificationsAsync(limit: 20, cancellationToken: closed.Token);
+        silences = await Silences.ListAsync(cancellationToken: closed.Token);
     }
 
     private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)

@@ -12,6 +12,7 @@ public static class AlertsServiceCollectionExtensions
         services.AddSingleton<AlertEvaluator>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertEvaluation>();
+        services.AddSingleton<SilenceStore>();
         return services;
     }
 
