@@ -36,4 +36,15 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await Expect(page.GetByTestId("rules")).ToContainTextAsync("burning > 14.4× over 1h and 5m");
         await Chromium.ScreenshotAsync(page, "alerts");
     }
+
+    [Fact]
+    public async Task Admin_SendsATestMessage_ItIsQueuedForSlack()
+    {
+        var page = await chromium.OpenAsync(App, PortalRoles.Admin, "/alerts");
+
+        await page.GetByTestId("send-test").ClickAsync();
+
+        await Expect(page.GetByTestId("test-queued")).ToContainTextAsync("queued");
+        await Expect(page.GetByTestId("notifications")).ToContainTextAsync("[TEST] Portal can post here");
+    }
 }

@@ -180,4 +180,21 @@ public sealed class NotificationTests : PortalOnFreshDatabase
 
         Assert.Equal(["critical-checkout-latency", "warning-search-latency"], firing.Where(alert => !Muting.IsInhibited(alert, firing)).Select(alert => alert.Fingerprint));
     }
+
+    [Fact]
+    public async Task TestMessage_FromTheApi_ReachesSlack_AndIsAudited()
+    {
+        using var client = App.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(Portal.Features.Auth.PortalRoles.Admin));
+
+        var response = await client.PostAsync(new Uri("/api/v1/alerts/test", UriKind.Relative), null);
+        await SendAllDueAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        var message = Assert.Single(receiver.Messages);
+        Assert.Equal("[TEST] Portal can post here", message.Body.GetProperty("text").GetString());
+        Assert.Equal(("test", "sent"), (Assert.Single(await OutboxAsync()).Kind, (await OutboxAsync())[0].Status));
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'alerts.test'"));
+    }
 }

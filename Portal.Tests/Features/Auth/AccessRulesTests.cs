@@ -68,6 +68,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/alerts/notifications", PortalRoles.Viewer),
         Api("/api/v1/silences", PortalRoles.Viewer),
         ApiPost("/api/v1/silences", PortalRoles.Admin, "/api/v1/silences", 415),
+        ApiPost("/api/v1/alerts/test", PortalRoles.Admin, "/api/v1/alerts/test", 202),
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
         Api("/api/v1/scorecards/{service}", PortalRoles.Viewer, "/api/v1/scorecards/portal"),
         Api("/api/v1/targets", PortalRoles.Developer),

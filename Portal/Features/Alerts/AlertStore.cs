@@ -115,6 +115,16 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Queues a test message for a destination (sent by the sender like any notification).</summary>
+    public async Task<long> QueueTestAsync(string destination, string requestedBy, string? portalUrl, CancellationToken cancellationToken = default)
+    {
+        var (title, payload) = SlackMessage.Test(requestedBy, portalUrl);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts) VALUES (@key, @destination, 'test', @title, @payload, 0) RETURNING id
+            """, new { key = $"{destination}/test", destination, title, payload = new JsonbParameter(payload) }, cancellationToken: cancellationToken));
+    }
+
     private static JsonbParameter Json(IReadOnlyDictionary<string, string> values) => new(JsonSerializer.Serialize(values));
 
     private async Task<IReadOnlyList<AlertInstance>> ReadAsync(string sql, object? parameters, CancellationToken cancellationToken)

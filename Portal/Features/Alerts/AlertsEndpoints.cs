@@ -55,6 +55,11 @@ public static class AlertsEndpoints
                 notification.Status == "pending" ? notification.NextAttemptAt : null)));
         });
         api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
+        endpoints.MapPost("/api/v1/alerts/test", async (HttpContext context, TestMessage test, CancellationToken cancellationToken) =>
+        {
+            var id = await test.QueueAsync(context.User, cancellationToken);
+            return Results.Accepted("/api/v1/alerts/notifications", new { notification = id, destination = NotificationPolicy.DefaultDestination });
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         // The body is read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
         endpoints.MapPost("/api/v1/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
         {

@@ -16,6 +16,12 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     [Inject]
     public required SilenceStore Silences { get; init; }
 
+    [Inject]
+    public required TestMessage Test { get; init; }
+
+    [CascadingParameter]
+    public required Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> Authentication { get; set; }
+
     private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertInstance>? active;
     private IReadOnlyList<AlertRule> rules = [];
@@ -23,6 +29,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private IReadOnlyList<Silence> silences = [];
     private DateTimeOffset? lastEvaluation;
     private string? filter;
+    private long? testQueued;
 
     protected override async Task OnInitializedAsync()
     {
@@ -39,6 +46,12 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
         sent = await Store.NotificationsAsync(limit: 20, cancellationToken: closed.Token);
         silences = await Silences.ListAsync(cancellationToken: closed.Token);
+    }
+
+    private async Task SendTestAsync()
+    {
+        testQueued = await Test.QueueAsync((await Authentication).User, closed.Token);
+        await LoadAsync();
     }
 
     private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)

@@ -13,6 +13,7 @@ public static class AlertsServiceCollectionExtensions
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertEvaluation>();
         services.AddSingleton<SilenceStore>();
+        services.AddSingleton<TestMessage>();
         return services;
     }
 

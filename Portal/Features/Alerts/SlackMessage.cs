@@ -48,6 +48,19 @@ public static class SlackMessage
         return (title, payload.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 
+    /// <summary>The message of the "send test message" button: proof that the destination receives the portal's messages.</summary>
+    public static (string Title, string Payload) Test(string requestedBy, string? portalUrl)
+    {
+        var title = "[TEST] Portal can post here";
+        var text = $"*{title}*\nSent by {Escape(requestedBy)} from {(portalUrl is { Length: > 0 } portal ? $"<{portal.TrimEnd('/')}/alerts|the portal's Alerts page>" : "the portal")}. Alerts will arrive like this.";
+        var payload = new JsonObject
+        {
+            ["text"] = title,
+            ["attachments"] = new JsonArray(new JsonObject { ["color"] = "#1D9BD1", ["blocks"] = new JsonArray(new JsonObject { ["type"] = "section", ["text"] = Markdown(text) }) }),
+        };
+        return (title, payload.ToJsonString());
+    }
+
     private static IEnumerable<string> Links(IReadOnlyList<AlertInstance> alerts, string? portalUrl)
     {
         if (portalUrl is { Length: > 0 } portal)
