@@ -127,6 +127,8 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         Assert.Equal(hits, sample.Good);
         Assert.Equal(hits + misses, sample.Total);
         Assert.Equal((double)hits / (hits + misses), sample.Value!.Value, 12);
+        // The same readings as the alert rules and the "what changed" panel read them.
+        Assert.Equal(((double)hits / (hits + misses), hits + misses), await samples.HitRatioBetweenAsync("sli-test", Mark - SliEvaluator.Interval, Mark));
     }
 
     private static (long Hits, long Misses) Counters(IGrouping<string, KeyValuePair<string, string>>[] info)

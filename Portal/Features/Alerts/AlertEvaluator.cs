@@ -1,5 +1,4 @@
-using Dapper;
-using Npgsql;
+using Portal.Features.Cache;
 using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
@@ -14,7 +13,7 @@ namespace Portal.Features.Alerts;
 /// </summary>
 public sealed class AlertEvaluator(
     PrometheusClient prometheus, SlaCatalogueSource catalogue, SliSampleStore samples, QueryStatistics queries, VitalsStore vitals,
-    JobRunStore jobs, NpgsqlDataSource portal)
+    JobRunStore jobs, RedisSamples redisSamples)
 {
     public async Task<IReadOnlyList<AlertObservation>> ObserveAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -45,13 +44,12 @@ public sealed class AlertEvaluator(
             case AlertSources.Cache when rule.Category is { } category:
                 var span = $"{(long)rule.Over.TotalSeconds}s";
                 var ratio = await prometheus.QueryAsync(
-                    $"sum(increase(portal_cache_lookups_total{{category=\"{category.Replace("\"", "\\\"", StringComparison.Ordinal)}\", tier!=\"computed\"}}[{span}])) / sum(increase(portal_cache_lookups_total{{category=\"{category.Replace("\"", "\\\"", StringComparison.Ordinal)}\"}}[{span}]))",
-                    now, cancellationToken: cancellationToken);
+                    $"{CacheStatistics.LookupsQuery(span, hitsOnly: true, category)} / {CacheStatistics.LookupsQuery(span, hitsOnly: false, category)}", now, cancellationToken: cancellationToken);
                 return ratio.Result.Series is [var series, ..] && series.Samples is [.., var last] && double.IsFinite(last.Value)
                     ? [new AlertObservation(Merge(rule.Labels, [new("category", category)]), last.Value)] : [];
             case AlertSources.Cache:
-                return await RedisHitRatioAsync(rule.Redis!, now - rule.Over, now, cancellationToken) is { } hitRatio
-                    ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), hitRatio)] : [];
+                return await redisSamples.HitRatioBetweenAsync(rule.Redis!, now - rule.Over, now, cancellationToken) is { } hitRatio
+                    ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), hitRatio.Ratio)] : [];
             case AlertSources.Job:
                 return await LateJobsAsync(rule, now, cancellationToken);
             default:
@@ -76,23 +74,6 @@ public sealed class AlertEvaluator(
         double? Burn(TimeSpan window) => SliFigures.Compliance(read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList()) is { } compliance
             ? (1 - compliance) / budget : null;
         return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
-    }
-
-    private async Task<double?> RedisHitRatioAsync(string name, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(long? FirstHits, long? FirstMisses, long? LastHits, long? LastMisses)>(new CommandDefinition("""
-            SELECT (SELECT keyspace_hits FROM redis_samples WHERE name = @name AND at <= @from ORDER BY at DESC LIMIT 1),
-                   (SELECT keyspace_misses FROM redis_samples WHERE name = @name AND at <= @from ORDER BY at DESC LIMIT 1),
-                   (SELECT keyspace_hits FROM redis_samples WHERE name = @name AND at <= @to ORDER BY at DESC LIMIT 1),
-                   (SELECT keyspace_misses FROM redis_samples WHERE name = @name AND at <= @to ORDER BY at DESC LIMIT 1)
-            """, new { name, from, to }, cancellationToken: cancellationToken));
-        if (row is not (long firstHits, long firstMisses, long lastHits, long lastMisses))
-        {
-            return null;
-        }
-        var (hits, misses) = (lastHits - firstHits, lastMisses - firstMisses);
-        return hits >= 0 && misses >= 0 && hits + misses > 0 ? (double)hits / (hits + misses) : null;
     }
 
     // Each job (not paused) past its freshness objective: the minutes since it should have succeeded again.

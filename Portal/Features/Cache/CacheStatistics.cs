@@ -52,6 +52,20 @@ public sealed class CacheStatistics
     private static readonly Counter MemoryRemovals = Metrics.CreateCounter(
         "portal_cache_memory_removals_total", "Entries that left the memory tier, by reason (capacity is an eviction).", "category", "reason");
 
+    /// <summary>
+    /// The PromQL of the lookups counted over <paramref name="span"/> (e.g. <c>5m</c>): of one category, or by category
+    /// when none is named; <paramref name="hitsOnly"/> leaves out those every tier missed.
+    /// </summary>
+    public static string LookupsQuery(string span, bool hitsOnly, string? category = null)
+    {
+        var matchers = string.Join(", ", new[]
+        {
+            category is null ? null : $"category=\"{category.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"",
+            hitsOnly ? "tier!=\"computed\"" : null,
+        }.OfType<string>());
+        return $"sum{(category is null ? " by (category)" : "")} (increase(portal_cache_lookups_total{{{matchers}}}[{span}]))";
+    }
+
     private sealed class Counts
     {
         public long MemoryEntries;

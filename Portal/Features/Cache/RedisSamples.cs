@@ -47,4 +47,30 @@ public sealed class RedisSamples(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<RedisTrendPoint>(new CommandDefinition(sql, new { name, window }, cancellationToken: cancellationToken))).AsList();
     }
+
+    /// <summary>The Redis instances sampled between two instants.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT name FROM redis_samples WHERE at > @from AND at <= @to ORDER BY name", new { from, to }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// The hit ratio and lookups between the last readings at or before each instant; null without two readings, without
+    /// lookups, or across a restart of Redis (its counters going down).
+    /// </summary>
+    public async Task<(double Ratio, long Lookups)?> HitRatioBetweenAsync(string name, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        const string reading = "SELECT keyspace_hits, keyspace_misses FROM redis_samples WHERE name = @name AND at <= @at ORDER BY at DESC LIMIT 1";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var first = await connection.QueryFirstOrDefaultAsync<(long Hits, long Misses)?>(new CommandDefinition(reading, new { name, at = from }, cancellationToken: cancellationToken));
+        var last = await connection.QueryFirstOrDefaultAsync<(long Hits, long Misses)?>(new CommandDefinition(reading, new { name, at = to }, cancellationToken: cancellationToken));
+        if (first is not { } start || last is not { } end)
+        {
+            return null;
+        }
+        var (hits, misses) = (end.Hits - start.Hits, end.Misses - start.Misses);
+        return hits >= 0 && misses >= 0 && hits + misses > 0 ? ((double)hits / (hits + misses), hits + misses) : null;
+    }
 }

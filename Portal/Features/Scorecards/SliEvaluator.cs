@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using Portal.Features.Cache;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
 
@@ -45,8 +46,7 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
     private static string Uptime(string up) => $"avg(avg_over_time(({up})[299s:30s]))";
 
     // A lookup the cache answered from any tier is a hit; "computed" means every tier missed.
-    private static string CacheLookups(string category, bool hitsOnly) =>
-        $"sum(increase(portal_cache_lookups_total{{category=\"{Escape(category)}\"{(hitsOnly ? ", tier!=\"computed\"" : "")}}}[5m]))";
+    private static string CacheLookups(string category, bool hitsOnly) => CacheStatistics.LookupsQuery("5m", hitsOnly, category);
 
     private static string LatencyQuery(SliSpec sli)
     {

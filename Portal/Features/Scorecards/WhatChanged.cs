@@ -1,6 +1,5 @@
-using System.Globalization;
-using Dapper;
 using Npgsql;
+using Portal.Features.Cache;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
 using Portal.Features.Vitals;
@@ -38,7 +37,7 @@ public sealed record Degradation(
 /// statements (every query target) whose time moved most, the Web Vitals pages of the service's apps that worsened,
 /// and the caches whose hit ratio fell — each compared with the hour before.
 /// </summary>
-public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, VitalsStore vitals, PrometheusClient prometheus, NpgsqlDataSource portal)
+public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, VitalsStore vitals, PrometheusClient prometheus, RedisSamples redisSamples)
 {
     public const int Shown = 5;
 
@@ -144,8 +143,8 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
     private async Task<IReadOnlyList<CacheChange>> CategoriesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var span = $"{(long)(to - from).TotalSeconds}s";
-        var hits = $"sum by (category) (increase(portal_cache_lookups_total{{tier!=\"computed\"}}[{span}]))";
-        var all = $"sum by (category) (increase(portal_cache_lookups_total[{span}]))";
+        var hits = CacheStatistics.LookupsQuery(span, hitsOnly: true);
+        var all = CacheStatistics.LookupsQuery(span, hitsOnly: false);
         var now = await RatiosAsync(hits, all, to, cancellationToken);
         var before = await RatiosAsync(hits, all, from, cancellationToken);
         return now.Where(pair => before.ContainsKey(pair.Key) && pair.Value.Ratio < before[pair.Key].Ratio)
@@ -163,32 +162,16 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
             .ToDictionary(pair => $"cache category {pair.Key}", pair => (answered.GetValueOrDefault(pair.Key) / pair.Value, pair.Value));
     }
 
+    // Every Redis the portal samples: its hit ratio in the interval against the one before.
     private async Task<IReadOnlyList<CacheChange>> RedisAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        // Counters at the last reading at or before each boundary; a restart (counters going down) gives no ratio.
-        const string sql = """
-            WITH marks AS (SELECT unnest(ARRAY[@baselineFrom, @from, @to]::timestamptz[]) AS mark),
-            readings AS (
-                SELECT n.name, m.mark, r.keyspace_hits AS hits, r.keyspace_misses AS misses
-                FROM (SELECT DISTINCT name FROM redis_samples WHERE at > @baselineFrom AND at <= @to) n
-                CROSS JOIN marks m
-                CROSS JOIN LATERAL (SELECT keyspace_hits, keyspace_misses FROM redis_samples s WHERE s.name = n.name AND s.at <= m.mark ORDER BY s.at DESC LIMIT 1) r
-            )
-            SELECT name AS "Name", mark AS "Mark", hits AS "Hits", misses AS "Misses" FROM readings ORDER BY name, mark
-            """;
-        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(string Name, DateTime Mark, long Hits, long Misses)>(new CommandDefinition(sql,
-            new { baselineFrom = from - (to - from), from, to }, cancellationToken: cancellationToken))).AsList();
         var changes = new List<CacheChange>();
-        foreach (var redis in rows.GroupBy(row => row.Name).Where(group => group.Count() == 3))
+        foreach (var name in await redisSamples.NamesAsync(from - (to - from), to, cancellationToken))
         {
-            var (start, middle, end) = (redis.ElementAt(0), redis.ElementAt(1), redis.ElementAt(2));
-            double? Ratio((string, DateTime, long Hits, long Misses) a, (string, DateTime, long Hits, long Misses) b) =>
-                b.Hits - a.Hits is var hits and >= 0 && b.Misses - a.Misses is var misses and >= 0 && hits + misses > 0 ? (double)hits / (hits + misses) : null;
-            if (Ratio(middle, end) is { } now && Ratio(start, middle) is { } before && now < before)
+            if (await redisSamples.HitRatioBetweenAsync(name, from, to, cancellationToken) is { } now
+                && await redisSamples.HitRatioBetweenAsync(name, from - (to - from), from, cancellationToken) is { } before && now.Ratio < before.Ratio)
             {
-                changes.Add(new CacheChange(string.Create(CultureInfo.InvariantCulture, $"Redis {redis.Key}"), now, before,
-                    end.Hits + end.Misses - middle.Hits - middle.Misses));
+                changes.Add(new CacheChange($"Redis {name}", now.Ratio, before.Ratio, now.Lookups));
             }
         }
         return changes;
