@@ -7,15 +7,22 @@ using Microsoft.AspNetCore.Http;
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>
-/// What Slack would receive (the only fake of the tests: Slack itself cannot run here): an incoming-webhook endpoint on
-/// loopback that records every message and answers with the statuses a test scripts (200 once the script is used up).
+/// What Slack would receive (the only fake of the tests: Slack itself cannot run here): an incoming-webhook endpoint and
+/// the Web API's <c>chat.postMessage</c> on loopback, recording every message and answering with the statuses a test
+/// scripts (200 once the script is used up; the Web API's answer to 200 is <c>{ ok, channel, ts }</c> as Slack's).
 /// </summary>
 public sealed class SlackReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentQueue<(int Status, int? RetryAfterSeconds)> script = new();
 
-    public sealed record Received(DateTimeOffset At, int AnsweredWith, JsonElement Body);
+    /// <param name="Ts">The message's timestamp id, as the Web API answered it (null for a webhook or a failure).</param>
+    public sealed record Received(DateTimeOffset At, int AnsweredWith, JsonElement Body, string Path, string? Authorization = null, string? Ts = null)
+    {
+        public string? Text => Body.GetProperty("text").GetString();
+
+        public string? ThreadTs => Body.TryGetProperty("thread_ts", out var thread) ? thread.GetString() : null;
+    }
 
     public ConcurrentQueue<Received> Messages { get; } = new();
 
@@ -28,17 +35,38 @@ public sealed class SlackReceiver : IAsyncDisposable
         {
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
             var (status, retryAfter) = script.TryDequeue(out var next) ? next : (200, null);
-            Messages.Enqueue(new Received(DateTimeOffset.UtcNow, status, body));
-            if (retryAfter is { } seconds)
-            {
-                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
+            Messages.Enqueue(new Received(DateTimeOffset.UtcNow, status, body, request.Path));
+            RetryAfter(response, retryAfter);
             return Results.Text(status == 200 ? "ok" : "failure", statusCode: status);
+        });
+        app.MapPost("/api/chat.postMessage", async (HttpRequest request, HttpResponse response) =>
+        {
+            var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+            var (status, retryAfter) = script.TryDequeue(out var next) ? next : (200, null);
+            var ts = status == 200 ? $"1700000000.{Interlocked.Increment(ref lastTs):000000}" : null;
+            Messages.Enqueue(new Received(DateTimeOffset.UtcNow, status, body, request.Path, request.Headers.Authorization, ts));
+            RetryAfter(response, retryAfter);
+            return status == 200
+                ? Results.Json(new { ok = true, channel = body.GetProperty("channel").GetString(), ts })
+                : Results.Json(new { ok = false, error = "ratelimited" }, statusCode: status);
         });
     }
 
+    private int lastTs;
+
     /// <summary>The webhook's address (its last part stands for the secret Slack gives).</summary>
     public string WebhookUrl => $"{app.Urls.Single()}/services/T000/B000/secret-part";
+
+    /// <summary>The Web API's root, for <c>Slack:ApiUrl</c>.</summary>
+    public string ApiUrl => $"{app.Urls.Single()}/api/";
+
+    private static void RetryAfter(HttpResponse response, int? seconds)
+    {
+        if (seconds is { } value)
+        {
+            response.Headers.RetryAfter = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     public static SlackReceiver Start()
     {

@@ -61,6 +61,9 @@ public sealed class AlertRulesTests
         { Rule("source: cache\n    below: 60%"), "name: Slow", "rule 'Slow': a cache rule names one `redis` or one `category`" },
         { Rule("source: promql\n    query: up\n    above: 1\n    for: 3y"), "3y", "rule 'Slow': for must be a duration" },
         { "burn_rate:\n  - { severity: page, factor: 14.4, long: 5m, short: 1h }\n", "1h", "burn_rate: the short window must be shorter than the long one" },
+        { "notifications:\n  routes:\n    - { match: {}, to: slack }\n", "{ match", "route 1: `match` names at least one label" },
+        { "notifications:\n  routes:\n    - { match: { team: a }, to: [] }\n", "[]", "route 1: destinations are a name or a list of names" },
+        { "notifications:\n  routes:\n    - { match: { team: a }, to: slack, continue: maybe }\n", "maybe", "route 1: `continue` is true or false" },
         { Rule("source: job") + "  - name: Slow\n    severity: warning\n    source: job\n", "name: Slow\n    severity: warning\n    source: job\n", "rule 'Slow': a second warning rule of this name (the first at line 2)" },
     };
 
@@ -76,5 +79,48 @@ public sealed class AlertRulesTests
 
         Assert.Null(rules);
         Assert.Contains(errors, error => error.ToString().StartsWith($"alerts.yaml:{line}:{column}: {message}", StringComparison.Ordinal));
+    }
+
+    private const string Routed = """
+        notifications:
+          default: [slack]
+          routes:
+            - { match: { team: payments }, to: payments-oncall, continue: true }
+            - { match: { severity: critical }, to: [slack, pager] }
+            - { match: { service: shop }, to: web }
+        """;
+
+    private static AlertInstance Alert(string severity, params (string Label, string Value)[] labels) => new()
+    {
+        Fingerprint = "f", RuleKey = "k", RuleName = "Slow", Severity = severity, Source = AlertSources.PromQl,
+        Labels = labels.ToDictionary(label => label.Label, label => label.Value),
+    };
+
+    [Fact]
+    public void Routes_FirstMatchTakesTheAlert_ContinueLetsLaterRoutesTakeItToo_ElseTheDefault()
+    {
+        var (rules, errors) = new AlertRulesReader("alerts.yaml", destinations: ["slack", "payments-oncall", "pager", "web"]).Read(Routed);
+
+        Assert.Empty(errors);
+        Assert.Equal(["payments-oncall", "slack", "pager"], rules!.DestinationsOf(Alert("critical", ("team", "payments"))));
+        Assert.Equal(["payments-oncall", "web"], rules.DestinationsOf(Alert("warning", ("team", "payments"), ("service", "shop"))));
+        Assert.Equal(["web"], rules.DestinationsOf(Alert("warning", ("service", "shop"))));
+        Assert.Equal(["slack", "pager"], rules.DestinationsOf(Alert("critical", ("service", "shop"))));     // route 2 stops before route 3
+        Assert.Equal(["slack"], rules.DestinationsOf(Alert("warning", ("team", "search"))));                // no route: the default
+    }
+
+    [Fact]
+    public void Routes_ToADestinationNotConfigured_AreAWarningNamingTheSetting_NotABlock()
+    {
+        var (rules, errors) = new AlertRulesReader("alerts.yaml", destinations: ["slack"]).Read(Routed);
+
+        Assert.NotNull(rules);
+        Assert.All(errors, error => Assert.False(error.Blocking));
+        Assert.Equal(
+        [
+            "alerts.yaml:4:40: warning: route 1: no Slack destination 'payments-oncall' is configured (set Slack:Destinations:payments-oncall:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
+            "alerts.yaml:5:52: warning: route 2: no Slack destination 'pager' is configured (set Slack:Destinations:pager:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
+            "alerts.yaml:6:39: warning: route 3: no Slack destination 'web' is configured (set Slack:Destinations:web:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
+        ], errors.Select(error => error.ToString()));
     }
 }

@@ -18,10 +18,7 @@ public sealed class AlertEvaluation(
     {
         var now = at ?? time.GetUtcNow();
         var rules = source.Rules();
-        if (source.Current is null)
-        {
-            throw new InvalidOperationException($"No alert rules are in force: {string.Join("; ", source.Errors)}");
-        }
+        var ruleSet = source.Current ?? throw new InvalidOperationException($"No alert rules are in force: {string.Join("; ", source.Errors)}");
         var existing = (await store.AllAsync(cancellationToken)).GroupBy(instance => instance.RuleKey).ToDictionary(group => group.Key, group => group.ToList());
         var (instances, transitions, unreadable) = (new List<AlertInstance>(), new List<AlertTransition>(), new List<string>());
         foreach (var (rule, index) in rules.Select((rule, index) => (rule, index)))
@@ -63,7 +60,7 @@ public sealed class AlertEvaluation(
         var inForce = rules.SelectMany(rule => new[] { rule.Key, NoDataRuleOf(rule).Key }).ToHashSet();
         var final = existing.Values.SelectMany(group => group).Concat(instances).GroupBy(instance => instance.Fingerprint).Select(group => group.Last())
             .Where(instance => inForce.Contains(instance.RuleKey)).ToDictionary(instance => instance.Fingerprint);
-        var (groups, ended, sent) = await DispatchAsync(final, now, cancellationToken);
+        var (groups, ended, sent) = await DispatchAsync(ruleSet, final, now, cancellationToken);
         await store.SaveAsync(instances, transitions, groups, ended, sent, cancellationToken);
         var firing = instances.Count(instance => instance.State == AlertStates.Firing);
         var summary = $"{rules.Count} rules: {firing} alerts firing, {instances.Count(instance => instance.State == AlertStates.Pending)} pending, {transitions.Count} changes";
@@ -71,25 +68,25 @@ public sealed class AlertEvaluation(
         return unreadable.Count == 0 ? summary : $"{summary}; no data from {string.Join("; ", unreadable)}";
     }
 
-    // The firing alerts that are neither silenced nor inhibited, by group (rule and service, to the destination), each
-    // group's step of the notification policy, and the notifications it calls for.
+    // The firing alerts that are neither silenced nor inhibited, by group (rule and service, for each destination the
+    // routes give), each group's step of the notification policy, and the notifications it calls for.
     private async Task<(List<AlertGroup> Groups, List<string> Ended, List<NewNotification> Notifications)> DispatchAsync(
-        IReadOnlyDictionary<string, AlertInstance> final, DateTimeOffset now, CancellationToken cancellationToken)
+        AlertRuleSet ruleSet, IReadOnlyDictionary<string, AlertInstance> final, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var options = notifications.Value;
-        var destination = NotificationPolicy.DefaultDestination;
         var known = await store.GroupsAsync(cancellationToken);
         var active = (await silences.ListAsync(TimeSpan.Zero, cancellationToken)).Where(silence => silence.ActiveAt(now)).ToList();
         var allFiring = final.Values.Where(instance => instance.State == AlertStates.Firing).ToList();
         // Silenced and inhibited alerts are left out of their groups: a group with nothing else is resolved, as in Alertmanager.
         var firing = allFiring.Where(instance => !Muting.IsSilenced(instance, active, now) && !Muting.IsInhibited(instance, allFiring))
-            .GroupBy(instance => NotificationPolicy.KeyOf(destination, instance))
-            .ToDictionary(group => group.Key, group => group.OrderBy(instance => instance.ActiveSince).ToList());
+            .SelectMany(instance => ruleSet.DestinationsOf(instance).Select(destination => (Key: NotificationPolicy.KeyOf(destination, instance), Destination: destination, Instance: instance)))
+            .GroupBy(routed => routed.Key)
+            .ToDictionary(group => group.Key, group => (group.First().Destination, Alerts: group.Select(routed => routed.Instance).OrderBy(instance => instance.ActiveSince).ToList()));
         var (groups, ended, queued) = (new List<AlertGroup>(), new List<string>(), new List<NewNotification>());
         foreach (var key in firing.Keys.Union(known.Keys))
         {
             var before = known.GetValueOrDefault(key);
-            var alerts = firing.GetValueOrDefault(key) ?? [];
+            var (destination, alerts) = firing.TryGetValue(key, out var routed) ? routed : (before!.Destination, []);
             var (next, kind) = NotificationPolicy.Decide(before, key, destination, alerts, now, options);
             if (next is null)
             {
@@ -106,7 +103,8 @@ public sealed class AlertEvaluation(
             var group = next ?? before!;
             var told = kind == NotificationKinds.Resolved ? before!.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList() : alerts;
             var (title, payload) = SlackMessage.Build(kind, group, told, options.PortalUrl);
-            queued.Add(new NewNotification(key, group.Destination, kind, title, payload, told.Count, now));
+            var fingerprints = kind == NotificationKinds.Resolved ? before!.Notified : told.Select(alert => alert.Fingerprint).ToList();
+            queued.Add(new NewNotification(key, group.Destination, kind, title, payload, fingerprints, group.FirstSeenAt, now));
         }
         return (groups, ended, queued);
     }

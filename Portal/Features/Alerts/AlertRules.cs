@@ -82,9 +82,36 @@ public sealed record AlertRule
 /// <summary>One multiwindow burn-rate condition: the budget burning faster than <paramref name="Factor"/>× over both windows.</summary>
 public sealed record BurnRateWindow(string Severity, double Factor, TimeSpan LongSpan, TimeSpan ShortSpan);
 
-/// <summary>The rules in force: the file's threshold rules and the burn-rate rules generated for every SLA objective.</summary>
+/// <summary>
+/// A notification route: alerts whose labels (with <c>alertname</c> and <c>severity</c>) equal every matcher go to its
+/// destinations; the first route that matches takes the alert unless it says <c>continue</c>.
+/// </summary>
+public sealed record NotificationRoute(IReadOnlyDictionary<string, string> Match, IReadOnlyList<string> To, bool Continue, SourceLocation? Location = null);
+
+/// <summary>The rules in force: the file's threshold rules and the burn-rate rules generated for every SLA objective; and where their notifications go.</summary>
 public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, IReadOnlyList<BurnRateWindow> BurnRates, DateTimeOffset LoadedAt)
 {
+    public IReadOnlyList<NotificationRoute> Routes { get; init; } = [];
+
+    /// <summary>Where an alert no route takes goes.</summary>
+    public IReadOnlyList<string> DefaultDestinations { get; init; } = [SlackDestinations.Default];
+
+    /// <summary>The destinations of one alert, in the routes' order.</summary>
+    public IReadOnlyList<string> DestinationsOf(AlertInstance alert)
+    {
+        var labels = Silence.LabelsOf(alert);
+        var destinations = new List<string>();
+        foreach (var route in Routes.Where(route => route.Match.All(matcher => labels.TryGetValue(matcher.Key, out var value) && value == matcher.Value)))
+        {
+            destinations.AddRange(route.To.Except(destinations));
+            if (!route.Continue)
+            {
+                return destinations;
+            }
+        }
+        return destinations.Count > 0 ? destinations : DefaultDestinations;
+    }
+
     /// <summary>The SRE workbook's defaults: page at 14.4× over 1 h and 5 m or 6× over 6 h and 30 m; ticket at 1× over 3 d and 6 h.</summary>
     public static readonly IReadOnlyList<BurnRateWindow> DefaultBurnRates =
     [

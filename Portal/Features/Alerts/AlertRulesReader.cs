@@ -9,9 +9,9 @@ namespace Portal.Features.Alerts;
 /// <summary>
 /// Reads <c>alerts.yaml</c>: the burn-rate windows (defaults from the SRE workbook) and the threshold rules, every error
 /// with its file, line and column, as the SLA catalogue is read. A rule naming an SLA objective is checked against the
-/// catalogue in force.
+/// catalogue in force. Routes naming a destination that is not configured are warned of: the notification would be kept, and shown dead.
 /// </summary>
-public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogue = null) : YamlFileReader(file)
+public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogue = null, IReadOnlyCollection<string>? destinations = null) : YamlFileReader(file)
 {
     private static readonly double Week = TimeSpan.FromDays(7).TotalMilliseconds;
 
@@ -45,7 +45,84 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
                 Error(other, "`rules` is a list of rules");
                 break;
         }
-        return (BlockingErrors > 0 ? null : new AlertRuleSet(File, rules, burnRates, DateTimeOffset.UtcNow), Errors);
+        var (routes, defaults) = Child(root, "notifications") is { } notifications ? ReadNotifications(notifications) : ([], [SlackDestinations.Default]);
+        return (BlockingErrors > 0 ? null : new AlertRuleSet(File, rules, burnRates, DateTimeOffset.UtcNow) { Routes = routes, DefaultDestinations = defaults }, Errors);
+    }
+
+    // notifications: { default: slack, routes: [ { match: { severity: critical }, to: [payments], continue: true } ] }
+    private (List<NotificationRoute> Routes, IReadOnlyList<string> Defaults) ReadNotifications(YamlNode node)
+    {
+        var routes = new List<NotificationRoute>();
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "`notifications` is a mapping with `default` and `routes`");
+            return (routes, [SlackDestinations.Default]);
+        }
+        var defaults = Child(map, "default") is { } defaultNode ? Destinations(defaultNode, "notifications: default") : [SlackDestinations.Default];
+        switch (Child(map, "routes"))
+        {
+            case null:
+                break;
+            case YamlSequenceNode list:
+                foreach (var (item, index) in list.Children.Select((item, index) => (item, index + 1)))
+                {
+                    var what = $"route {index}";
+                    if (item is not YamlMappingNode route)
+                    {
+                        Error(item, $"{what}: a route is a mapping {{ match, to, continue }}");
+                        continue;
+                    }
+                    var match = Mapping(route, "match", what);
+                    if (match.Count == 0)
+                    {
+                        Error(route, $"{what}: `match` names at least one label and its value (severity, team, service, alertname…)");
+                    }
+                    var to = Child(route, "to") is { } toNode ? Destinations(toNode, what) : null;
+                    if (to is null)
+                    {
+                        Error(route, $"{what}: `to` names the destinations it sends to");
+                    }
+                    var continues = Text(Child(route, "continue")) switch
+                    {
+                        null or "false" => false,
+                        "true" => true,
+                        _ => Invalid(Child(route, "continue")!, $"{what}: `continue` is true or false"),
+                    };
+                    routes.Add(new NotificationRoute(match, to ?? [], continues, At(route.Start)));
+                }
+                break;
+            case var other:
+                Error(other, "`routes` is a list of { match, to, continue }");
+                break;
+        }
+        return (routes, defaults);
+    }
+
+    // A destination name or a list of them; one that is not configured is a warning (its notifications would be dead).
+    private List<string> Destinations(YamlNode node, string what)
+    {
+        var names = node switch
+        {
+            YamlScalarNode scalar => [scalar],
+            YamlSequenceNode list => list.Children.ToList(),
+            _ => [],
+        };
+        if (names.Count == 0 || names.Any(name => Text(name) is not { Length: > 0 }))
+        {
+            Error(node, $"{what}: destinations are a name or a list of names");
+            return [];
+        }
+        foreach (var name in names.Where(name => destinations is not null && !destinations.Contains(Text(name)!)))
+        {
+            Add(new SlaError(At(name.Start), $"{what}: {SlackDestinations.NotConfigured(Text(name)!)}; its notifications will be kept as dead", Blocking: false));
+        }
+        return names.Select(name => Text(name)!).Distinct().ToList();
+    }
+
+    private bool Invalid(YamlNode node, string message)
+    {
+        Error(node, message);
+        return false;
     }
 
     private List<BurnRateWindow> ReadBurnRates(YamlNode node)

@@ -15,7 +15,7 @@ public sealed class AlertOptions
 /// The alert rules in force. Every evaluation and page view asks; the file is read again when it or the SLA catalogue
 /// changed since the last read. An invalid edit leaves the last valid rules in force and its errors in <see cref="Errors"/>.
 /// </summary>
-public sealed class AlertRulesSource(IOptions<AlertOptions> options, IHostEnvironment environment, SlaCatalogueSource catalogue, ILogger<AlertRulesSource> logger)
+public sealed class AlertRulesSource(IOptions<AlertOptions> options, IHostEnvironment environment, SlaCatalogueSource catalogue, SlackDestinations destinations, ILogger<AlertRulesSource> logger)
 {
     private readonly Lock reading = new();
     private (DateTime Written, long Length, DateTimeOffset? Catalogue) readStamp;
@@ -50,7 +50,7 @@ public sealed class AlertRulesSource(IOptions<AlertOptions> options, IHostEnviro
             logger.LogWarning("Alert rules {Path} do not exist", Path);
             return;
         }
-        var (rules, errors) = new AlertRulesReader(Path, catalogue.Current).Read(File.ReadAllText(Path));
+        var (rules, errors) = new AlertRulesReader(Path, catalogue.Current, destinations.All().Select(destination => destination.Name).ToList()).Read(File.ReadAllText(Path));
         Errors = errors;
         if (rules is null)
         {

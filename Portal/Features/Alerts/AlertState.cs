@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -29,6 +30,12 @@ public sealed record AlertInstance
     public DateTimeOffset? FiringSince { get; init; }
     public DateTimeOffset? ResolvedAt { get; init; }
     public DateTimeOffset LastEvaluatedAt { get; init; }
+
+    /// <summary>The rule's summary with this alert's value in it.</summary>
+    public string? Summary => Annotations.GetValueOrDefault("summary")?.Replace("{{ value }}", Format(Value), StringComparison.Ordinal);
+
+    /// <summary>A value or threshold as messages and pages show it.</summary>
+    public static string Format(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "—";
 
     /// <summary>
     /// A stable identity for a rule's alert with these labels (as Alertmanager's fingerprint): the rule's key and

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 
 namespace Portal.Features.Alerts;
 
-/// <summary>The <c>alert_instances</c> and <c>alert_transitions</c> tables.</summary>
+/// <summary>Alerts' state (<c>alert_instances</c>, <c>alert_transitions</c>), their notification groups and the outbox of notifications.</summary>
 public sealed class AlertStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
@@ -41,20 +41,52 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         return rows.ToDictionary(row => row.GroupKey, row => new AlertGroup(row.GroupKey, row.Destination, row.RuleName, row.Service, row.Notified, row.FirstSeenAt, row.LastNotifiedAt));
     }
 
-    /// <summary>Notifications, newest first, optionally of one status and since an instant.</summary>
-    public async Task<IReadOnlyList<AlertNotification>> NotificationsAsync(string? status = null, DateTimeOffset? since = null, int limit = 200, CancellationToken cancellationToken = default)
+    /// <summary>Notifications, newest first, as the filter narrows them.</summary>
+    public async Task<IReadOnlyList<AlertNotification>> NotificationsAsync(NotificationFilter? filter = null, CancellationToken cancellationToken = default)
     {
+        filter ??= new NotificationFilter();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<AlertNotification>(new CommandDefinition($"""
             SELECT {NotificationColumns} FROM alert_notifications
-            WHERE (@status::text IS NULL OR status = @status) AND (@since::timestamptz IS NULL OR created_at >= @since)
-            ORDER BY created_at DESC, id DESC LIMIT @limit
-            """, new { status, since, limit }, cancellationToken: cancellationToken))).AsList();
+            WHERE (@Status::text IS NULL OR status = @Status) AND (@Since::timestamptz IS NULL OR created_at >= @Since)
+              AND (@Destination::text IS NULL OR destination = @Destination) AND (@Fingerprint::text IS NULL OR fingerprints @> ARRAY[@Fingerprint])
+              AND (@Text::text IS NULL OR title ILIKE '%' || @Text || '%' OR last_error ILIKE '%' || @Text || '%')
+            ORDER BY created_at DESC, id DESC LIMIT @Limit
+            """, filter, cancellationToken: cancellationToken))).AsList();
     }
+
+    public async Task<AlertNotification?> NotificationAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<AlertNotification>(new CommandDefinition(
+            $"SELECT {NotificationColumns} FROM alert_notifications WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The notifications of one group's episode, oldest first (through a bot token: one Slack thread).</summary>
+    public async Task<IReadOnlyList<AlertNotification>> EpisodeAsync(string groupKey, DateTimeOffset episode, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<AlertNotification>(new CommandDefinition(
+            $"SELECT {NotificationColumns} FROM alert_notifications WHERE group_key = @groupKey AND episode = @episode ORDER BY id",
+            new { groupKey, episode }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Sends a dead notification back to the outbox, due now, its give-up clock restarted; false if it is not dead.</summary>
+    public async Task<bool> RetryAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE alert_notifications SET status = 'pending', next_attempt_at = now(), retried_at = now() WHERE id = @id AND status = 'dead'
+            """, new { id }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<AlertInstance?> InstanceAsync(string fingerprint, CancellationToken cancellationToken = default) =>
+        (await ReadAsync($"SELECT {Columns} FROM alert_instances WHERE fingerprint = @fingerprint", new { fingerprint }, cancellationToken)).SingleOrDefault();
 
     public const string NotificationColumns = """
         id AS "Id", group_key AS "GroupKey", destination AS "Destination", kind AS "Kind", title AS "Title", payload::text AS "Payload", alerts AS "Alerts",
-        status AS "Status", attempts AS "Attempts", next_attempt_at AS "NextAttemptAt", last_error AS "LastError", created_at AS "CreatedAt", sent_at AS "SentAt"
+        status AS "Status", attempts AS "Attempts", next_attempt_at AS "NextAttemptAt", last_error AS "LastError", created_at AS "CreatedAt", sent_at AS "SentAt",
+        episode AS "Episode", fingerprints AS "Fingerprints", slack_channel AS "SlackChannel", slack_ts AS "SlackTs", retried_at AS "RetriedAt"
         """;
 
     /// <summary>
@@ -107,9 +139,13 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         foreach (var notification in notifications)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts, created_at, next_attempt_at)
-                VALUES (@GroupKey, @Destination, @Kind, @Title, @Payload, @Alerts, @At, @At)
-                """, new { notification.GroupKey, notification.Destination, notification.Kind, notification.Title, Payload = new JsonbParameter(notification.Payload), notification.Alerts, notification.At },
+                INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts, fingerprints, episode, created_at, next_attempt_at)
+                VALUES (@GroupKey, @Destination, @Kind, @Title, @Payload, @Alerts, @Fingerprints, @Episode, @At, @At)
+                """, new
+            {
+                notification.GroupKey, notification.Destination, notification.Kind, notification.Title, Payload = new JsonbParameter(notification.Payload),
+                Alerts = notification.Fingerprints.Count, Fingerprints = notification.Fingerprints.ToArray(), notification.Episode, notification.At,
+            },
                 transaction, cancellationToken: cancellationToken));
         }
         await transaction.CommitAsync(cancellationToken);

@@ -3,8 +3,10 @@ using Portal.Features.Auth;
 namespace Portal.Features.Alerts;
 
 /// <summary>
-/// <c>/api/v1/alerts</c> (Viewer): the alerts pending or firing now (<c>?state=all</c> includes the inactive ones), and
-/// <c>/api/v1/alerts/notifications?status=&amp;since=</c>: what was sent, is waiting or was given up.
+/// The alerts API. Viewers read: <c>/api/v1/alerts</c> (pending and firing; <c>?state=all</c> all), one alert with its
+/// timeline and notifications, <c>/api/v1/alerts/notifications?status=&amp;since=&amp;destination=&amp;q=</c> (what was sent,
+/// is waiting or was given up) and one notification with its payload, the destinations, the silences. Admins create
+/// silences, send test messages and retry dead notifications.
 /// </summary>
 public static class AlertsEndpoints
 {
@@ -15,7 +17,7 @@ public static class AlertsEndpoints
 
     public sealed record NotificationResponse(
         long Id, string Group, string Destination, string Kind, string Title, int Alerts, string Status, int Attempts, string? LastError,
-        DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt);
+        DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<string> Fingerprints, string? SlackTs);
 
     /// <param name="DurationMinutes">Instead of <paramref name="EndsAt"/>: how long from the start.</param>
     public sealed record SilenceRequest(Dictionary<string, string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? DurationMinutes, string? Comment);
@@ -30,13 +32,20 @@ public static class AlertsEndpoints
                 return Results.Problem(title: "Invalid state", detail: "state must be active (the default) or all.", statusCode: StatusCodes.Status400BadRequest);
             }
             var instances = state == "all" ? await store.AllAsync(cancellationToken) : await store.ActiveAsync(cancellationToken);
-            return Results.Ok(instances.Select(instance => new AlertResponse(instance.Fingerprint, instance.RuleName, instance.Severity, instance.Source, instance.State,
-                instance.NoData, instance.NoDataReason, instance.Value, instance.Threshold, instance.ActiveSince, instance.FiringSince, instance.ResolvedAt,
-                instance.LastEvaluatedAt, instance.Labels, instance.Annotations)));
+            return Results.Ok(instances.Select(Response));
         });
-        api.MapGet("/alerts/notifications", async (string? status, string? since, AlertStore store, CancellationToken cancellationToken) =>
+        api.MapGet("/alerts/{fingerprint}", async (string fingerprint, AlertStore store, CancellationToken cancellationToken) =>
+            await store.InstanceAsync(fingerprint, cancellationToken) is { } instance
+                ? Results.Ok(new
+                {
+                    alert = Response(instance),
+                    timeline = await store.TimelineAsync(fingerprint, cancellationToken),
+                    notifications = (await store.NotificationsAsync(new NotificationFilter(Fingerprint: fingerprint), cancellationToken)).Select(Response),
+                })
+                : Results.Problem(title: "Unknown alert", detail: $"no alert has the fingerprint '{fingerprint}'", statusCode: StatusCodes.Status404NotFound));
+        api.MapGet("/alerts/notifications", async (string? status, string? since, string? destination, string? q, AlertStore store, CancellationToken cancellationToken) =>
         {
-            if (status is not (null or "pending" or "sent" or "dead"))
+            if (status is not null && !NotificationFilter.Statuses.Contains(status))
             {
                 return Results.Problem(title: "Invalid status", detail: "status must be pending, sent or dead.", statusCode: StatusCodes.Status400BadRequest);
             }
@@ -49,19 +58,32 @@ public static class AlertsEndpoints
                 }
                 from = parsed;
             }
-            var notifications = await store.NotificationsAsync(status, from, cancellationToken: cancellationToken);
-            return Results.Ok(notifications.Select(notification => new NotificationResponse(notification.Id, notification.GroupKey, notification.Destination, notification.Kind,
-                notification.Title, notification.Alerts, notification.Status, notification.Attempts, notification.LastError, notification.CreatedAt, notification.SentAt,
-                notification.Status == "pending" ? notification.NextAttemptAt : null)));
+            var notifications = await store.NotificationsAsync(new NotificationFilter(status, from, destination, Text: q), cancellationToken);
+            return Results.Ok(notifications.Select(Response));
         });
+        api.MapGet("/alerts/notifications/{id:long}", async (long id, AlertStore store, CancellationToken cancellationToken) =>
+            await store.NotificationAsync(id, cancellationToken) is { } notification
+                ? Results.Ok(new { notification = Response(notification), payload = System.Text.Json.JsonDocument.Parse(notification.Payload).RootElement })
+                : Results.Problem(title: "Unknown notification", detail: $"no notification {id}", statusCode: StatusCodes.Status404NotFound));
+        api.MapGet("/alerts/destinations", (SlackDestinations destinations) => Results.Ok(destinations.All()));
         api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
-        endpoints.MapPost("/api/v1/alerts/test", async (HttpContext context, TestMessage test, CancellationToken cancellationToken) =>
+        var admin = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+        admin.MapPost("/alerts/test", async (string? destination, HttpContext context, NotificationActions actions, SlackDestinations destinations, CancellationToken cancellationToken) =>
         {
-            var id = await test.QueueAsync(context.User, cancellationToken);
-            return Results.Accepted("/api/v1/alerts/notifications", new { notification = id, destination = NotificationPolicy.DefaultDestination });
-        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+            destination ??= SlackDestinations.Default;
+            return await actions.SendTestAsync(context.User, destination, cancellationToken) is { } id
+                ? Results.Accepted($"/api/v1/alerts/notifications/{id}", new { notification = id, destination })
+                : Results.Problem(title: "Unknown destination", statusCode: StatusCodes.Status400BadRequest,
+                    detail: $"{SlackDestinations.NotConfigured(destination)}; configured: {string.Join(", ", destinations.All().Select(known => known.Name).DefaultIfEmpty("none"))}");
+        });
+        admin.MapPost("/alerts/notifications/{id:long}/retry", async (long id, HttpContext context, NotificationActions actions, AlertStore store, CancellationToken cancellationToken) =>
+            await actions.RetryAsync(context.User, id, cancellationToken)
+                ? Results.Accepted($"/api/v1/alerts/notifications/{id}", new { notification = id, status = "pending" })
+                : await store.NotificationAsync(id, cancellationToken) is { } notification
+                    ? Results.Problem(title: "Not dead", detail: $"notification {id} is {notification.Status}: only a dead one is retried", statusCode: StatusCodes.Status409Conflict)
+                    : Results.Problem(title: "Unknown notification", detail: $"no notification {id}", statusCode: StatusCodes.Status404NotFound));
         // The body is read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
-        endpoints.MapPost("/api/v1/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
+        admin.MapPost("/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (!context.Request.HasJsonContentType())
             {
@@ -96,7 +118,15 @@ public static class AlertsEndpoints
             }
             var silence = await silences.CreateAsync(context.User, body!.Matchers!, startsAt, endsAt!.Value, body.Comment!.Trim(), cancellationToken);
             return Results.Created($"/api/v1/silences/{silence.Id}", silence);
-        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+        });
         return endpoints;
     }
+
+    private static AlertResponse Response(AlertInstance instance) => new(instance.Fingerprint, instance.RuleName, instance.Severity, instance.Source, instance.State,
+        instance.NoData, instance.NoDataReason, instance.Value, instance.Threshold, instance.ActiveSince, instance.FiringSince, instance.ResolvedAt,
+        instance.LastEvaluatedAt, instance.Labels, instance.Annotations);
+
+    private static NotificationResponse Response(AlertNotification notification) => new(notification.Id, notification.GroupKey, notification.Destination, notification.Kind,
+        notification.Title, notification.Alerts, notification.Status, notification.Attempts, notification.LastError, notification.CreatedAt, notification.SentAt,
+        notification.Status == "pending" ? notification.NextAttemptAt : null, notification.Fingerprints, notification.SlackTs);
 }

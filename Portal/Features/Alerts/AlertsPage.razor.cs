@@ -17,7 +17,13 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     public required SilenceStore Silences { get; init; }
 
     [Inject]
-    public required TestMessage Test { get; init; }
+    public required NotificationActions Actions { get; init; }
+
+    [Inject]
+    public required SlackDestinations Destinations { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
 
     [CascadingParameter]
     public required Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> Authentication { get; set; }
@@ -29,7 +35,8 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private IReadOnlyList<Silence> silences = [];
     private DateTimeOffset? lastEvaluation;
     private string? filter;
-    private long? testQueued;
+    private IReadOnlyList<SlackDestination> destinations = [];
+    private (long Id, string Destination)? testQueued;
 
     protected override async Task OnInitializedAsync()
     {
@@ -44,14 +51,41 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         active = all.Where(instance => instance.State != AlertStates.Inactive)
             .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
         lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
-        sent = await Store.NotificationsAsync(limit: 20, cancellationToken: closed.Token);
+        sent = await Store.NotificationsAsync(new NotificationFilter(Limit: 10), closed.Token);
+        destinations = Destinations.All();
         silences = await Silences.ListAsync(cancellationToken: closed.Token);
     }
 
-    private async Task SendTestAsync()
+    private async Task SendTestAsync(string destination)
     {
-        testQueued = await Test.QueueAsync((await Authentication).User, closed.Token);
+        if (await Actions.SendTestAsync((await Authentication).User, destination, closed.Token) is { } id)
+        {
+            testQueued = (id, destination);
+        }
         await LoadAsync();
+    }
+
+    private async Task SilenceAsync(AlertInstance alert)
+    {
+        var dialog = await Dialogs.ShowAsync<SilenceDialog>($"Silence {alert.RuleName}", new DialogParameters<SilenceDialog> { { dialog => dialog.Alert, alert } });
+        if (await dialog.Result is { Canceled: false })
+        {
+            await LoadAsync();
+        }
+    }
+
+    // Which alerts a destination gets: the routes naming it, and everything no route takes if it is a default.
+    private string Routing(string destination)
+    {
+        var ruleSet = Rules.Current;
+        if (ruleSet is null)
+        {
+            return "";
+        }
+        var routes = ruleSet.Routes.Where(route => route.To.Contains(destination))
+            .Select(route => string.Join(", ", route.Match.Select(matcher => $"{matcher.Key}={matcher.Value}")));
+        var parts = routes.Concat(ruleSet.DefaultDestinations.Contains(destination) ? ["every alert no route takes"] : []).ToList();
+        return parts.Count > 0 ? string.Join("; ", parts) : "nothing: no route names it";
     }
 
     private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)
@@ -71,10 +105,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         _ => $"minutes past freshness of {rule.Job}",
     };
 
-    private static string Summary(AlertInstance alert) => alert.Annotations.TryGetValue("summary", out var summary)
-        ? summary.Replace("{{ value }}", Number(alert.Value), StringComparison.Ordinal) : "";
-
-    private static string Number(double? value) => value is { } number ? number.ToString("0.####", CultureInfo.CurrentCulture) : "—";
+    private static string Number(double? value) => AlertInstance.Format(value);
 
     private static Color SeverityColor(string severity) => severity is AlertSeverities.Critical or AlertSeverities.Page ? Color.Error : Color.Warning;
 

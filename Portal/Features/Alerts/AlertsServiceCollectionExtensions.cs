@@ -8,12 +8,13 @@ public static class AlertsServiceCollectionExtensions
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
+        services.AddSingleton<SlackDestinations>();
         services.AddSingleton<AlertRulesSource>();
         services.AddSingleton<AlertEvaluator>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<AlertEvaluation>();
         services.AddSingleton<SilenceStore>();
-        services.AddSingleton<TestMessage>();
+        services.AddSingleton<NotificationActions>();
         return services;
     }
 

@@ -1,8 +1,8 @@
 namespace Portal.Features.Alerts;
 
 /// <summary>
-/// How alerts become notifications (Alertmanager's policy and defaults) and where they go. <c>Slack:WebhookUrl</c>
-/// (environment <c>Slack__WebhookUrl</c>) is a secret: it is never shown on a page or written to a log.
+/// How alerts become notifications: Alertmanager's grouping and its defaults. Where they go is <see cref="SlackOptions"/>
+/// and the routes of <c>alerts.yaml</c>.
 /// </summary>
 public sealed class NotificationOptions
 {
@@ -28,12 +28,4 @@ public sealed class NotificationOptions
     public TimeSpan GroupWait => TimeSpan.FromSeconds(GroupWaitSeconds);
     public TimeSpan GroupInterval => TimeSpan.FromSeconds(GroupIntervalSeconds);
     public TimeSpan RepeatInterval => TimeSpan.FromSeconds(RepeatIntervalSeconds);
-}
-
-public sealed class SlackOptions
-{
-    public const string Section = "Slack";
-
-    /// <summary>An incoming webhook (the destination named <c>slack</c>); a secret.</summary>
-    public string? WebhookUrl { get; set; }
 }

@@ -19,8 +19,6 @@ public static class NotificationKinds
 /// </summary>
 public static class NotificationPolicy
 {
-    public const string DefaultDestination = "slack";
-
     public static string KeyOf(string destination, AlertInstance alert) => $"{destination}/{alert.RuleName}/{ServiceOf(alert)}";
 
     public static string ServiceOf(AlertInstance alert) => alert.Labels.GetValueOrDefault("service") ?? "";
@@ -49,8 +47,16 @@ public static class NotificationPolicy
     private static AlertGroup Notified(AlertGroup group, IReadOnlyList<string> firing, DateTimeOffset now) => group with { Notified = firing, LastNotifiedAt = now };
 }
 
-/// <summary>A notification to write to the outbox.</summary>
-public sealed record NewNotification(string GroupKey, string Destination, string Kind, string Title, string Payload, int Alerts, DateTimeOffset At);
+/// <summary>A notification to write to the outbox: of a group's episode (its first-seen instant), about some alerts (their fingerprints).</summary>
+public sealed record NewNotification(
+    string GroupKey, string Destination, string Kind, string Title, string Payload, IReadOnlyList<string> Fingerprints, DateTimeOffset Episode, DateTimeOffset At);
+
+/// <summary>What the notification history and <c>GET /api/v1/alerts/notifications</c> narrow the outbox by; null is any.</summary>
+public sealed record NotificationFilter(
+    string? Status = null, DateTimeOffset? Since = null, string? Destination = null, string? Fingerprint = null, string? Text = null, int Limit = 200)
+{
+    public static readonly IReadOnlyList<string> Statuses = ["pending", "sent", "dead"];
+}
 
 /// <summary>A notification as the outbox holds it: pending until sent, or dead once given up.</summary>
 public sealed record AlertNotification
@@ -68,4 +74,13 @@ public sealed record AlertNotification
     public string? LastError { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? SentAt { get; init; }
+    public DateTimeOffset? Episode { get; init; }
+    public string[] Fingerprints { get; init; } = [];
+
+    /// <summary>Where Slack's Web API put it (bot-token destinations): the thread of its episode.</summary>
+    public string? SlackChannel { get; init; }
+    public string? SlackTs { get; init; }
+
+    /// <summary>When an admin last sent a dead notification back to the outbox (its give-up clock starts again).</summary>
+    public DateTimeOffset? RetriedAt { get; init; }
 }

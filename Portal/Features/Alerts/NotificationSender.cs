@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,18 +11,20 @@ namespace Portal.Features.Alerts;
 
 /// <summary>
 /// Delivers the outbox (in the worker): the oldest due notification, locked for the attempt so that any number of
-/// workers post it once. A failure is retried with exponential back-off (Slack's <c>429 Retry-After</c> honoured) until
+/// workers post it once, and never before an earlier notification of its episode (a resolution does not overtake its
+/// alert). A failure is retried with exponential back-off (Slack's <c>429 Retry-After</c> honoured) until
 /// <see cref="NotificationOptions.GiveUpAfterSeconds"/>, then the notification is dead; a refusal (4xx) is dead at once.
+/// Through a bot token, every later notification of an episode is posted in the thread of its first message.
 /// </summary>
 public sealed class NotificationSender(
-    NpgsqlDataSource dataSource, IHttpClientFactory httpClients, IOptions<SlackOptions> slack, IOptions<NotificationOptions> options, ILogger<NotificationSender> logger)
+    NpgsqlDataSource dataSource, IHttpClientFactory httpClients, SlackDestinations destinations, IOptions<NotificationOptions> options, ILogger<NotificationSender> logger)
     : BackgroundService
 {
     public const string HttpClientName = "slack";
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan LongestBackOff = TimeSpan.FromMinutes(5);
 
-    private sealed record Outcome(bool Sent, TimeSpan? RetryIn, string? Error);
+    private sealed record Outcome(bool Sent, TimeSpan? RetryIn, string? Error, string? Channel = null, string? Ts = null);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,8 +56,10 @@ public sealed class NotificationSender(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var due = await connection.QueryFirstOrDefaultAsync<AlertNotification>(new CommandDefinition($"""
-            SELECT {AlertStore.NotificationColumns} FROM alert_notifications
+            SELECT {AlertStore.NotificationColumns} FROM alert_notifications n
             WHERE status = 'pending' AND next_attempt_at <= now()
+              AND NOT EXISTS (SELECT FROM alert_notifications earlier
+                              WHERE earlier.group_key = n.group_key AND earlier.episode = n.episode AND earlier.id < n.id AND earlier.status = 'pending')
             ORDER BY next_attempt_at, id LIMIT 1
             FOR UPDATE SKIP LOCKED
             """, transaction: transaction, cancellationToken: cancellationToken));
@@ -60,16 +67,17 @@ public sealed class NotificationSender(
         {
             return false;
         }
-        var outcome = await DeliverAsync(due, cancellationToken);
-        var giveUpAt = due.CreatedAt + TimeSpan.FromSeconds(options.Value.GiveUpAfterSeconds);
+        var outcome = await DeliverAsync(connection, transaction, due, cancellationToken);
+        var giveUpAt = (due.RetriedAt ?? due.CreatedAt) + TimeSpan.FromSeconds(options.Value.GiveUpAfterSeconds);
         var status = outcome.Sent ? "sent" : outcome.RetryIn is { } wait && DateTimeOffset.UtcNow + wait <= giveUpAt ? "pending" : "dead";
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE alert_notifications
             SET status = @status, attempts = attempts + 1, last_error = @error,
                 sent_at = CASE WHEN @status = 'sent' THEN now() END,
-                next_attempt_at = now() + make_interval(secs => @retrySeconds)
+                next_attempt_at = now() + make_interval(secs => @retrySeconds),
+                slack_channel = @Channel, slack_ts = @Ts
             WHERE id = @Id
-            """, new { status, error = outcome.Error, retrySeconds = outcome.RetryIn?.TotalSeconds ?? 0, due.Id }, transaction, cancellationToken: cancellationToken));
+            """, new { status, error = outcome.Error, retrySeconds = outcome.RetryIn?.TotalSeconds ?? 0, outcome.Channel, outcome.Ts, due.Id }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         if (status != "sent")
         {
@@ -78,22 +86,29 @@ public sealed class NotificationSender(
         return true;
     }
 
-    private async Task<Outcome> DeliverAsync(AlertNotification notification, CancellationToken cancellationToken)
+    private async Task<Outcome> DeliverAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AlertNotification notification, CancellationToken cancellationToken)
     {
-        if (notification.Destination != NotificationPolicy.DefaultDestination || slack.Value.WebhookUrl is not { Length: > 0 } webhook)
+        if (destinations.Find(notification.Destination) is not { } endpoint)
         {
-            return new Outcome(false, null, $"no Slack destination '{notification.Destination}' is configured (set Slack:WebhookUrl)");
+            return new Outcome(false, null, SlackDestinations.NotConfigured(notification.Destination));
         }
         var backOff = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, notification.Attempts), LongestBackOff.TotalSeconds));
         try
         {
-            using var content = new StringContent(notification.Payload, Encoding.UTF8, "application/json");
-            using var response = await httpClients.CreateClient(HttpClientName).PostAsync(new Uri(webhook), content, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
+            var payload = notification.Payload;
+            if (endpoint.Token is { } token)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                payload = await WebApiPayloadAsync(connection, transaction, notification, endpoint.Channel!, cancellationToken);
+            }
+            request.Content = new StringContent(payload, Encoding.UTF8, "application/json");
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                return new Outcome(true, null, null);
+                return endpoint.Token is null ? new Outcome(true, null, null) : WebApiOutcome(body, backOff);
             }
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
             var error = $"Slack answered {(int)response.StatusCode} {body[..Math.Min(body.Length, 200)]}".Trim();
             return response.StatusCode switch
             {
@@ -104,8 +119,46 @@ public sealed class NotificationSender(
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // The webhook's address is a secret: the error names the destination, never the URL.
+            // The destination's address and token are secrets: the error names the destination, never them.
             return new Outcome(false, backOff, $"Slack unreachable: {ex.GetType().Name}");
+        }
+    }
+
+    // chat.postMessage takes the webhook's message with the channel, and the thread of the episode's first message
+    // once there is one (a dead first message leaves the rest in the channel).
+    private static async Task<string> WebApiPayloadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, AlertNotification notification, string channel, CancellationToken cancellationToken)
+    {
+        var message = JsonNode.Parse(notification.Payload)!.AsObject();
+        message["channel"] = channel;
+        var thread = notification.Episode is null ? null : await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition("""
+            SELECT slack_ts FROM alert_notifications
+            WHERE group_key = @GroupKey AND episode = @Episode AND id < @Id AND slack_ts IS NOT NULL ORDER BY id LIMIT 1
+            """, notification, transaction, cancellationToken: cancellationToken));
+        if (thread is not null)
+        {
+            message["thread_ts"] = thread;
+        }
+        return message.ToJsonString();
+    }
+
+    // The Web API answers 200 with { ok, error } (and 429 when rate limited, handled with the other statuses); its
+    // own failures are worth retrying, a refusal (channel_not_found, invalid_auth…) is not.
+    private static Outcome WebApiOutcome(string body, TimeSpan backOff)
+    {
+        try
+        {
+            var answer = JsonNode.Parse(body);
+            if (answer?["ok"]?.GetValue<bool>() == true)
+            {
+                return new Outcome(true, null, null, answer["channel"]?.GetValue<string>(), answer["ts"]?.GetValue<string>());
+            }
+            var error = answer?["error"]?.GetValue<string>() ?? "not ok";
+            return new Outcome(false, error is "internal_error" or "fatal_error" or "service_unavailable" or "request_timeout" ? backOff : null, $"Slack answered {error}");
+        }
+        catch (JsonException)
+        {
+            return new Outcome(false, null, "Slack's answer was not JSON");
         }
     }
 }

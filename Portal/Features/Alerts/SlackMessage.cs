@@ -23,7 +23,7 @@ public static class SlackMessage
         };
         foreach (var alert in alerts.Take(10))
         {
-            var summary = alert.Annotations.GetValueOrDefault("summary")?.Replace("{{ value }}", Number(alert.Value), StringComparison.Ordinal);
+            var summary = alert.Summary;
             var since = alert.ActiveSince is { } at ? $" since {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : "";
             var line = kind == NotificationKinds.Resolved
                 ? $"• {Escape(summary ?? alert.RuleName)} — resolved"
@@ -85,5 +85,5 @@ public static class SlackMessage
     // Slack's three control characters in text.
     private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
-    private static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "—";
+    private static string Number(double? value) => AlertInstance.Format(value);
 }

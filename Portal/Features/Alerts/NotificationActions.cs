@@ -1,0 +1,36 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Portal.Features.Audit;
+
+namespace Portal.Features.Alerts;
+
+/// <summary>
+/// What an admin does to notifications, from the pages or the API, audited: "Send test message" to a destination
+/// (queued in the outbox and sent by the worker like any notification), and a dead notification sent back to the outbox.
+/// </summary>
+public sealed class NotificationActions(AlertStore store, SlackDestinations destinations, AuditLog audit, IOptions<NotificationOptions> options)
+{
+    /// <returns>The queued notification's id, or null when no such destination is configured.</returns>
+    public async Task<long?> SendTestAsync(ClaimsPrincipal actor, string destination, CancellationToken cancellationToken = default)
+    {
+        if (!destinations.Exists(destination))
+        {
+            return null;
+        }
+        var who = AuditLog.ActorOf(actor);
+        var id = await store.QueueTestAsync(destination, who, options.Value.PortalUrl, cancellationToken);
+        await audit.RecordAsync(who, "alerts.test", destination, null, new { notification = id }, cancellationToken);
+        return id;
+    }
+
+    /// <returns>False when the notification is not dead (sent, still pending, or unknown).</returns>
+    public async Task<bool> RetryAsync(ClaimsPrincipal actor, long id, CancellationToken cancellationToken = default)
+    {
+        if (!await store.RetryAsync(id, cancellationToken))
+        {
+            return false;
+        }
+        await audit.RecordAsync(AuditLog.ActorOf(actor), "alerts.retry", $"notification {id}", new { status = "dead" }, new { status = "pending" }, cancellationToken);
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Components;
+using Portal.Components;
+
+namespace Portal.Features.Alerts;
+
+public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
+{
+    private const string DefaultSince = "7d";
+    private const int Limit = 500;
+    private static readonly (string Key, string Name)[] Spans = [("24h", "last 24 hours"), ("7d", "last 7 days"), ("30d", "last 30 days"), ("all", "any time")];
+
+    [Inject]
+    public required AlertStore Store { get; init; }
+
+    [Inject]
+    public required SlackDestinations Destinations { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? Status { get; set; }
+
+    [SupplyParameterFromQuery(Name = "destination")]
+    public string? Destination { get; set; }
+
+    [SupplyParameterFromQuery(Name = "since")]
+    public string? Since { get; set; }
+
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? Q { get; set; }
+
+    private readonly CancellationTokenSource closed = new();
+    private IReadOnlyList<AlertNotification>? notifications;
+    private IReadOnlyList<string> destinations = [];
+
+    protected override void OnInitialized() =>
+        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(15), () => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), closed.Token);
+
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        var since = (Since ?? DefaultSince) switch
+        {
+            "24h" => Time.GetUtcNow().AddHours(-24),
+            "30d" => Time.GetUtcNow().AddDays(-30),
+            "all" => (DateTimeOffset?)null,
+            _ => Time.GetUtcNow().AddDays(-7),
+        };
+        var status = Status is not null && NotificationFilter.Statuses.Contains(Status) ? Status : null;
+        notifications = await Store.NotificationsAsync(new NotificationFilter(status, since, Destination, Text: string.IsNullOrWhiteSpace(Q) ? null : Q.Trim(), Limit: Limit), closed.Token);
+        // The configured destinations and any the outbox still holds (one since removed from the configuration).
+        destinations = Destinations.All().Select(destination => destination.Name).Concat(notifications.Select(notification => notification.Destination))
+            .Append(Destination).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+    }
+
+    private void Apply(params (string Name, string? Value)[] changes) =>
+        Navigation.ReplaceQuery(new Dictionary<string, string?> { ["status"] = Status, ["destination"] = Destination, ["since"] = Since, ["q"] = Q }, changes);
+
+    private string Count() => notifications is null ? ""
+        : notifications.Count == Limit ? $"the newest {Limit}: narrow the filters for older ones"
+        : $"{notifications.Count} notifications, {notifications.Count(notification => notification.Status == "dead")} dead, {notifications.Count(notification => notification.Status == "pending")} pending";
+
+    private string EmptyText() => Status is null && Destination is null && string.IsNullOrWhiteSpace(Q)
+        ? "No notification in this span: one is sent when an alert has fired for the group wait (or an admin sends a test message from the Alerts page)."
+        : "No notification matches these filters: clear them to see all.";
+
+    public void Dispose()
+    {
+        closed.Cancel();
+        closed.Dispose();
+    }
+}
