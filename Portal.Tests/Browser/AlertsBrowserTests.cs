@@ -12,9 +12,17 @@ namespace Portal.Tests.Browser;
 public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
+    private readonly SlackReceiver receiver = SlackReceiver.Start();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await receiver.DisposeAsync();
+    }
 
     protected override void Configure(Dictionary<string, string?> settings)
     {
+        settings["Slack:WebhookUrl"] = receiver.WebhookUrl;
         File.WriteAllText(rulesFile, File.ReadAllText(Repository.File("alerts.yaml")) + """
               - { name: PrometheusScrapesNothing, source: promql, query: "vector(0)", below: 1, severity: critical, labels: { service: portal, team: platform }, annotations: { summary: "Prometheus answered {{ value }}" } }
             """);
@@ -37,6 +45,70 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await Chromium.ScreenshotAsync(page, "alerts");
     }
 
+    private Task<string> EvaluateAsync(TimeSpan later) =>
+        App.Services.GetRequiredService<AlertEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None, DateTimeOffset.UtcNow + later);
+
+    [Fact]
+    public async Task Admin_CreatesASilenceFromAFiringAlert_ItsNotificationsStop()
+    {
+        var page = await chromium.OpenAsync(App, PortalRoles.Admin, "/alerts");
+        var firing = page.Locator("[data-alert='PrometheusScrapesNothing/critical']");
+
+        await firing.GetByTestId("silence").ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await Expect(dialog).ToContainTextAsync("alertname=PrometheusScrapesNothing");
+        await dialog.GetByTestId("create-silence").ClickAsync();
+        await Expect(dialog.GetByTestId("dialog-error")).ToContainTextAsync("Say why");
+        await dialog.GetByText("team=platform").ClickAsync();   // unticked: every portal alert of this rule, whatever its team
+        await dialog.GetByLabel("Why").FillAsync("Prometheus is being migrated");
+        await Chromium.ScreenshotAsync(page, "alerts-silence-dialog");
+        await dialog.GetByTestId("create-silence").ClickAsync();
+
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(firing.GetByTestId("silenced")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("silences")).ToContainTextAsync("Prometheus is being migrated");
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        var (matchers, minutes) = await Dapper.SqlMapper.QuerySingleAsync<(string, double)>(connection,
+            "SELECT matchers::text, extract(epoch FROM ends_at - starts_at) / 60 FROM alert_silences");
+        Assert.Equal(new Dictionary<string, string> { ["alertname"] = "PrometheusScrapesNothing", ["severity"] = "critical", ["service"] = "portal" },
+            System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(matchers));
+        Assert.Equal(60, minutes, 3);
+        Assert.Equal(1, await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "SELECT count(*) FROM audit_log WHERE action = 'silence.create'"));
+
+        await EvaluateAsync(TimeSpan.FromMinutes(1)); // past the group wait: it would have been notified
+        Assert.Empty(await App.Services.GetRequiredService<AlertStore>().NotificationsAsync());
+    }
+
+    [Fact]
+    public async Task Viewer_FollowsANotification_FromTheHistoryToItsMessageAndTheAlertsTimeline()
+    {
+        await EvaluateAsync(TimeSpan.FromMinutes(1));
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            // The evaluation ran a minute ahead of the clock (past the group wait): its notification is due now.
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE alert_notifications SET next_attempt_at = now()");
+        }
+        var sender = ActivatorUtilities.CreateInstance<NotificationSender>(App.Services);
+        while (await sender.SendNextAsync())
+        {
+        }
+        var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/alerts");
+
+        await page.GetByTestId("history-link").ClickAsync();
+        await Expect(page.GetByTestId("count")).ToContainTextAsync("1 notification, 0 dead, 0 pending");
+        await Chromium.ScreenshotAsync(page, "notification-history");
+        await page.GetByText("[FIRING:1] PrometheusScrapesNothing — portal").ClickAsync();
+
+        await Expect(page.GetByTestId("slack-preview")).ToContainTextAsync("Prometheus answered 0 — 0 against 1 (critical)");
+        await Expect(page.GetByTestId("facts")).ToContainTextAsync("sent");
+        await Chromium.ScreenshotAsync(page, "notification");
+        await page.GetByTestId("told").Locator("a").First.ClickAsync();
+
+        await Expect(page.GetByTestId("timeline")).ToContainTextAsync("inactive → firing");
+        await Expect(page.GetByTestId("notifications")).ToContainTextAsync("[FIRING:1] PrometheusScrapesNothing — portal");
+        Assert.Single(receiver.Messages);
+    }
+
     [Fact]
     public async Task Admin_SendsATestMessage_ItIsQueuedForSlack()
     {
@@ -44,7 +116,7 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
 
         await page.GetByTestId("send-test").ClickAsync();
 
-        await Expect(page.GetByTestId("test-queued")).ToContainTextAsync("queued");
+        await Expect(page.GetByTestId("test-queued")).ToContainTextAsync("queued for slack");
         await Expect(page.GetByTestId("notifications")).ToContainTextAsync("[TEST] Portal can post here");
     }
 }

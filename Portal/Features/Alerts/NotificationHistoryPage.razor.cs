@@ -63,7 +63,7 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
 
     private string Count() => notifications is null ? ""
         : notifications.Count == Limit ? $"the newest {Limit}: narrow the filters for older ones"
-        : $"{notifications.Count} notifications, {notifications.Count(notification => notification.Status == "dead")} dead, {notifications.Count(notification => notification.Status == "pending")} pending";
+        : $"{notifications.Count} notification{(notifications.Count == 1 ? "" : "s")}, {notifications.Count(notification => notification.Status == "dead")} dead, {notifications.Count(notification => notification.Status == "pending")} pending";
 
     private string EmptyText() => Status is null && Destination is null && string.IsNullOrWhiteSpace(Q)
         ? "No notification in this span: one is sent when an alert has fired for the group wait (or an admin sends a test message from the Alerts page)."
