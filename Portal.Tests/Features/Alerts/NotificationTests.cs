@@ -1,83 +1,40 @@
 using System.Net.Http.Json;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Features.Alerts;
-using Portal.Features.Jobs;
-using Portal.Features.Scorecards;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Alerts;
 
-/// <summary>
-/// From a firing alert to what Slack receives, with a local receiver in Slack's place. The rule's value is Prometheus's
-/// clock (<c>vector(time())</c>, below a chosen instant), so evaluations at chosen instants fire and clear it.
-/// </summary>
-public sealed class NotificationTests : PortalOnFreshDatabase
+/// <summary>From a firing alert to what Slack receives (a local receiver in Slack's place).</summary>
+public sealed class NotificationTests : ClockAlertsTest
 {
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
-    private readonly DateTimeOffset t0 = SliEvaluator.Floor(DateTimeOffset.UtcNow).AddMinutes(-30);
-    private SlackReceiver receiver = null!;
-
-    private DateTimeOffset ClearsAt => t0.AddMinutes(12);
-
-    protected override void Configure(Dictionary<string, string?> settings)
-    {
-        receiver = SlackReceiver.Start();
-        File.WriteAllText(rulesFile, $$$"""
-            burn_rate: []
-            rules:
-              - { name: ClockBehind, source: promql, query: "vector(time())", below: {{{ClearsAt.ToUnixTimeSeconds()}}}, severity: critical,
-                  labels: { service: checkout, team: payments }, annotations: { summary: "The clock reads {{ value }}", runbook: "https://runbooks.example/clock" } }
-            """);
-        settings["Alerts:RulesFile"] = rulesFile;
-        settings["Slack:WebhookUrl"] = receiver.WebhookUrl;
-        settings["Notifications:GroupWaitSeconds"] = "30";
-        settings["Notifications:GroupIntervalSeconds"] = "300";
-        settings["Notifications:RepeatIntervalSeconds"] = "600";
-        settings["Notifications:PortalUrl"] = "https://portal.example";
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
-
-    private Task<string> EvaluateAtAsync(DateTimeOffset at) => App.Services.GetRequiredService<AlertEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None, at);
-
-    private NotificationSender Sender => ActivatorUtilities.CreateInstance<NotificationSender>(App.Services);
-
-    private async Task SendAllDueAsync()
-    {
-        var sender = Sender;
-        while (await sender.SendNextAsync())
-        {
-        }
-    }
-
-    private async Task<IReadOnlyList<AlertNotification>> OutboxAsync() =>
-        (await App.Services.GetRequiredService<AlertStore>().NotificationsAsync()).OrderBy(notification => notification.Id).ToList();
+    protected override string Rules => $$$"""
+        burn_rate: []
+        rules:
+          - { name: ClockBehind, source: promql, query: "vector(time())", below: {{{ClearsAt.ToUnixTimeSeconds()}}}, severity: critical,
+              labels: { service: checkout, team: payments }, annotations: { summary: "The clock reads {{ value }}", runbook: "https://runbooks.example/clock" } }
+        """;
 
     [Fact]
     public async Task Firing_AfterGroupWait_OneMessage_RepeatedAfterTheRepeatInterval_ThenOneResolved()
     {
-        await EvaluateAtAsync(t0);                   // fires (no `for`): the group waits 30 s
+        await EvaluateAtAsync(T0);                   // fires (no `for`): the group waits 30 s
         Assert.Empty(await OutboxAsync());
-        await EvaluateAtAsync(t0.AddMinutes(1));     // group_wait over: the first message
-        await EvaluateAtAsync(t0.AddMinutes(2));     // unchanged, within repeat_interval: nothing
-        await EvaluateAtAsync(t0.AddMinutes(11));    // 10 minutes after the first: the repeat
+        await EvaluateAtAsync(T0.AddMinutes(1));     // group_wait over: the first message
+        await EvaluateAtAsync(T0.AddMinutes(2));     // unchanged, within repeat_interval: nothing
+        await EvaluateAtAsync(T0.AddMinutes(11));    // 10 minutes after the first: the repeat
         await EvaluateAtAsync(ClearsAt);             // cleared: resolved
         await EvaluateAtAsync(ClearsAt.AddMinutes(1));
         await SendAllDueAsync();
 
         Assert.Equal(["firing", "repeat", "resolved"], (await OutboxAsync()).Select(notification => notification.Kind));
-        var messages = receiver.Messages.ToList();
+        var messages = Receiver.Messages.ToList();
         Assert.Equal(["[FIRING:1] ClockBehind — checkout", "[FIRING:1] ClockBehind — checkout", "[RESOLVED] ClockBehind — checkout"],
             messages.Select(message => message.Body.GetProperty("text").GetString()));
         Assert.Equal(["#E01E5A", "#E01E5A", "#2EB67D"], messages.Select(message => message.Body.GetProperty("attachments")[0].GetProperty("color").GetString()));
         var first = messages[0].Body.GetRawText();
-        Assert.Contains($"*{t0.AddMinutes(1).ToUnixTimeSeconds()}* against {ClearsAt.ToUnixTimeSeconds()} (critical) since {t0.UtcDateTime:yyyy-MM-dd HH:mm} UTC", first, StringComparison.Ordinal);
+        Assert.Contains($"*{T0.AddMinutes(1).ToUnixTimeSeconds()}* against {ClearsAt.ToUnixTimeSeconds()} (critical) since {T0.UtcDateTime:yyyy-MM-dd HH:mm} UTC", first, StringComparison.Ordinal);
         Assert.Contains("<https://runbooks.example/clock|Runbook>", first, StringComparison.Ordinal);
         Assert.Contains("<https://portal.example/alerts|Alerts>", first, StringComparison.Ordinal);
         Assert.All(await OutboxAsync(), notification => Assert.Equal(("sent", 1), (notification.Status, notification.Attempts)));
@@ -86,30 +43,30 @@ public sealed class NotificationTests : PortalOnFreshDatabase
     [Fact]
     public async Task Receiver_500_Then429WithRetryAfter_Then200_TheMessageArrivesOnceAfterTheStatedDelay()
     {
-        receiver.Answer((500, null), (429, 2), (200, null));
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        Receiver.Answer((500, null), (429, 2), (200, null));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
 
         await SendAllDueAsync();                                          // 500: retried in 1 s
-        await Eventually.HoldsAsync(async () => { await SendAllDueAsync(); return receiver.Messages.Count >= 2; }, TimeSpan.FromSeconds(10), "the retry after the 500");
-        var limited = receiver.Messages.Last();                           // 429, Retry-After: 2
-        await Eventually.HoldsAsync(async () => { await SendAllDueAsync(); return receiver.Messages.Count >= 3; }, TimeSpan.FromSeconds(10), "the retry after the 429");
+        await Eventually.HoldsAsync(async () => { await SendAllDueAsync(); return Receiver.Messages.Count >= 2; }, TimeSpan.FromSeconds(10), "the retry after the 500");
+        var limited = Receiver.Messages.Last();                           // 429, Retry-After: 2
+        await Eventually.HoldsAsync(async () => { await SendAllDueAsync(); return Receiver.Messages.Count >= 3; }, TimeSpan.FromSeconds(10), "the retry after the 429");
 
-        var answers = receiver.Messages.ToList();
+        var answers = Receiver.Messages.ToList();
         Assert.Equal([500, 429, 200], answers.Select(message => message.AnsweredWith));
         Assert.True(answers[2].At - limited.At >= TimeSpan.FromSeconds(1.9), $"retried {answers[2].At - limited.At} after the 429");
         var notification = Assert.Single(await OutboxAsync());
         Assert.Equal(("sent", 3), (notification.Status, notification.Attempts));
         await SendAllDueAsync();
-        Assert.Equal(3, receiver.Messages.Count); // delivered once
+        Assert.Equal(3, Receiver.Messages.Count); // delivered once
     }
 
     [Fact]
     public async Task Refused_IsDeadAtOnce_WithTheErrorButNeverTheWebhooksAddress()
     {
-        receiver.Answer((400, null));
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        Receiver.Answer((400, null));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
 
         await SendAllDueAsync();
 
@@ -130,8 +87,8 @@ public sealed class NotificationTests : PortalOnFreshDatabase
     [Fact]
     public async Task NothingAccepted_IsLost_APendingNotificationIsDeliveredByTheNextSender()
     {
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
         await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
             Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM alert_notifications WHERE status = 'pending'"));
@@ -140,30 +97,30 @@ public sealed class NotificationTests : PortalOnFreshDatabase
         // A sender made afresh (as after a restart of the worker) finds it in the outbox.
         Assert.True(await Sender.SendNextAsync());
 
-        Assert.Single(receiver.Messages);
+        Assert.Single(Receiver.Messages);
         Assert.Equal("sent", Assert.Single(await OutboxAsync()).Status);
     }
 
     [Fact]
     public async Task Silence_FromTheApi_SuppressesTheMatchingGroupOnly_AndIsAudited()
     {
-        await File.AppendAllTextAsync(rulesFile, "\n" + """
+        await File.AppendAllTextAsync(RulesFile, "\n" + """
               - { name: ClockAlsoBehind, source: promql, query: "vector(time())", above: 0, severity: warning, labels: { service: shop } }
             """);
         using var client = App.CreateHttpClient();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(Portal.Features.Auth.PortalRoles.Admin));
         var created = await client.PostAsJsonAsync(new Uri("/api/v1/silences", UriKind.Relative),
-            new { matchers = new { alertname = "ClockBehind", service = "checkout" }, startsAt = t0.AddMinutes(-1), endsAt = DateTimeOffset.UtcNow.AddHours(1), comment = "migrating the clock" });
+            new { matchers = new { alertname = "ClockBehind", service = "checkout" }, startsAt = T0.AddMinutes(-1), endsAt = DateTimeOffset.UtcNow.AddHours(1), comment = "migrating the clock" });
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
         var refused = await client.PostAsJsonAsync(new Uri("/api/v1/silences", UriKind.Relative), new { matchers = new { alertname = "ClockBehind" }, durationMinutes = 60 });
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("comment: say why", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
         await SendAllDueAsync();
 
-        Assert.Equal(["[FIRING:1] ClockAlsoBehind — shop"], receiver.Messages.Select(message => message.Body.GetProperty("text").GetString()));
+        Assert.Equal(["[FIRING:1] ClockAlsoBehind — shop"], Receiver.Messages.Select(message => message.Body.GetProperty("text").GetString()));
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'silence.create' AND after::text LIKE '%migrating the clock%'"));
     }
@@ -191,7 +148,7 @@ public sealed class NotificationTests : PortalOnFreshDatabase
         await SendAllDueAsync();
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        var message = Assert.Single(receiver.Messages);
+        var message = Assert.Single(Receiver.Messages);
         Assert.Equal("[TEST] Portal can post here", message.Body.GetProperty("text").GetString());
         Assert.Equal(("test", "sent"), (Assert.Single(await OutboxAsync()).Kind, (await OutboxAsync())[0].Status));
         await using var connection = new NpgsqlConnection(Database.ConnectionString);

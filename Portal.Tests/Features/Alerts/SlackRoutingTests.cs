@@ -1,12 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Features.Alerts;
 using Portal.Features.Auth;
-using Portal.Features.Jobs;
-using Portal.Features.Scorecards;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Alerts;
@@ -15,79 +12,45 @@ namespace Portal.Tests.Features.Alerts;
 /// Routes to several destinations, a bot-token destination's threads, dead notifications sent again, and the outbox
 /// surviving the worker's death — against a local receiver in Slack's place (webhook and Web API).
 /// </summary>
-public sealed class SlackRoutingTests : PortalOnFreshDatabase
+public sealed class SlackRoutingTests : ClockAlertsTest
 {
     private const string Token = "xoxb-test-token-123";
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-routes-").FullName, "alerts.yaml");
-    private readonly DateTimeOffset t0 = SliEvaluator.Floor(DateTimeOffset.UtcNow).AddMinutes(-30);
-    private SlackReceiver receiver = null!;
     private Dictionary<string, string?> configured = null!;
 
-    private DateTimeOffset ClearsAt => t0.AddMinutes(12);
+    // ClockBehind (payments, critical) goes to the payments channel and, being critical, to the webhook too;
+    // ClockAlsoBehind (web, warning) is taken by no route: the default, the webhook.
+    protected override string Rules => $$$"""
+        burn_rate: []
+        rules:
+          - { name: ClockBehind, source: promql, query: "vector(time())", below: {{{ClearsAt.ToUnixTimeSeconds()}}}, severity: critical,
+              labels: { service: checkout, team: payments }, annotations: { summary: "The clock reads {{ value }}" } }
+          - { name: ClockAlsoBehind, source: promql, query: "vector(time())", above: 0, severity: warning, labels: { service: shop, team: web } }
+        notifications:
+          default: slack
+          routes:
+            - { match: { team: payments }, to: payments-oncall, continue: true }
+            - { match: { severity: critical }, to: slack }
+        """;
 
     protected override void Configure(Dictionary<string, string?> settings)
     {
-        receiver = SlackReceiver.Start();
-        // ClockBehind (payments, critical) goes to the payments channel and, being critical, to the webhook too;
-        // ClockAlsoBehind (web, warning) is taken by no route: the default, the webhook.
-        File.WriteAllText(rulesFile, $$$"""
-            burn_rate: []
-            rules:
-              - { name: ClockBehind, source: promql, query: "vector(time())", below: {{{ClearsAt.ToUnixTimeSeconds()}}}, severity: critical,
-                  labels: { service: checkout, team: payments }, annotations: { summary: "The clock reads {{ value }}" } }
-              - { name: ClockAlsoBehind, source: promql, query: "vector(time())", above: 0, severity: warning, labels: { service: shop, team: web } }
-            notifications:
-              default: slack
-              routes:
-                - { match: { team: payments }, to: payments-oncall, continue: true }
-                - { match: { severity: critical }, to: slack }
-            """);
-        settings["Alerts:RulesFile"] = rulesFile;
-        settings["Slack:WebhookUrl"] = receiver.WebhookUrl;
+        base.Configure(settings);
         settings["Slack:BotToken"] = Token;
-        settings["Slack:ApiUrl"] = receiver.ApiUrl;
+        settings["Slack:ApiUrl"] = Receiver.ApiUrl;
         settings["Slack:Destinations:payments-oncall:Channel"] = "C0PAYMENTS";
-        settings["Notifications:GroupWaitSeconds"] = "30";
-        settings["Notifications:RepeatIntervalSeconds"] = "600";
         configured = settings;
     }
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await receiver.DisposeAsync();
-    }
+    private List<SlackReceiver.Received> ViaBot => Receiver.Messages.Where(message => message.Path == "/api/chat.postMessage").ToList();
 
-    private Task<string> EvaluateAtAsync(DateTimeOffset at) => App.Services.GetRequiredService<AlertEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None, at);
-
-    private async Task SendAllDueAsync()
-    {
-        var sender = ActivatorUtilities.CreateInstance<NotificationSender>(App.Services);
-        while (await sender.SendNextAsync())
-        {
-        }
-    }
-
-    private async Task<IReadOnlyList<AlertNotification>> OutboxAsync() =>
-        (await App.Services.GetRequiredService<AlertStore>().NotificationsAsync()).OrderBy(notification => notification.Id).ToList();
-
-    private List<SlackReceiver.Received> ViaBot => receiver.Messages.Where(message => message.Path == "/api/chat.postMessage").ToList();
-
-    private List<SlackReceiver.Received> ViaWebhook => receiver.Messages.Where(message => message.Path != "/api/chat.postMessage").ToList();
-
-    private async Task<HttpClient> ClientAsync(string role)
-    {
-        var client = App.CreateHttpClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.TokenAsync(role));
-        return client;
-    }
+    private List<SlackReceiver.Received> ViaWebhook => Receiver.Messages.Where(message => message.Path != "/api/chat.postMessage").ToList();
 
     [Fact]
     public async Task Routes_SendEachGroupToItsDestinations_AndTheBotThreadsTheRepeatAndTheResolution()
     {
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));     // group wait over: firing
-        await EvaluateAtAsync(t0.AddMinutes(11));    // repeat interval over: repeat
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));     // group wait over: firing
+        await EvaluateAtAsync(T0.AddMinutes(11));    // repeat interval over: repeat
         await EvaluateAtAsync(ClearsAt);             // ClockBehind clears: resolved
         await SendAllDueAsync();
 
@@ -112,9 +75,9 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
     [Fact]
     public async Task AResolution_NeverOvertakesItsFiring_AndStillGoesInItsThread()
     {
-        receiver.Answer((500, null)); // the bot's first attempt of the firing message
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        Receiver.Answer((500, null)); // the bot's first attempt of the firing message
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
         await EvaluateAtAsync(ClearsAt);              // resolved while the firing message still waits for its retry
 
         await SendAllDueAsync();
@@ -130,9 +93,9 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
     [Fact]
     public async Task DeadNotification_SentAgainByAnAdmin_IsDelivered_AndAudited()
     {
-        receiver.Answer((400, null));
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        Receiver.Answer((400, null));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
         await SendAllDueAsync();
         var dead = Assert.Single(await OutboxAsync(), notification => notification.Status == "dead");
         var sent = (await OutboxAsync()).First(notification => notification.Status == "sent");
@@ -150,7 +113,7 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
         var retried = (await OutboxAsync()).Single(notification => notification.Id == dead.Id);
         Assert.Equal(("sent", 2), (retried.Status, retried.Attempts));
         Assert.NotNull(retried.RetriedAt);
-        Assert.Equal(4, receiver.Messages.Count); // 3 notifications, one of them twice
+        Assert.Equal(4, Receiver.Messages.Count); // 3 notifications, one of them twice
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE action = 'alerts.retry' AND subject = @subject", new { subject = $"notification {dead.Id}" }));
         using var detail = System.Text.Json.JsonDocument.Parse(await viewer.GetStringAsync(new Uri($"/api/v1/alerts/notifications/{dead.Id}", UriKind.Relative)));
@@ -167,7 +130,7 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
         await SendAllDueAsync();
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var message = Assert.Single(receiver.Messages);
+        var message = Assert.Single(Receiver.Messages);
         Assert.Equal(("/api/chat.postMessage", "[TEST] Portal can post here", "C0PAYMENTS"), (message.Path, message.Text, message.Body.GetProperty("channel").GetString()));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("configured: payments-oncall, slack", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -177,11 +140,11 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
     [Fact]
     public async Task WorkerKilledWhileANotificationIsPending_TheNextWorkerDeliversEveryNotificationOnce()
     {
-        await EvaluateAtAsync(t0);
-        await EvaluateAtAsync(t0.AddMinutes(1));
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
         var queued = await OutboxAsync();
         Assert.Equal(3, queued.Count);
-        receiver.Answer((503, null));
+        Receiver.Answer((503, null));
         var settings = PortalSettings.For(Database);
         foreach (var (key, value) in configured.Where(setting => setting.Key.StartsWith("Slack:", StringComparison.Ordinal)))
         {
@@ -191,15 +154,15 @@ public sealed class SlackRoutingTests : PortalOnFreshDatabase
 
         await using (var first = WorkerProcess.Start(settings))
         {
-            await Eventually.HoldsAsync(() => Task.FromResult(!receiver.Messages.IsEmpty), TimeSpan.FromSeconds(60), "the first worker's first attempt");
+            await Eventually.HoldsAsync(() => Task.FromResult(!Receiver.Messages.IsEmpty), TimeSpan.FromSeconds(60), "the first worker's first attempt");
             await first.KillAsync(); // SIGKILL: no shutdown code runs
         }
         await using var second = WorkerProcess.Start(settings);
         await Eventually.HoldsAsync(async () => (await OutboxAsync()).All(notification => notification.Status == "sent"), TimeSpan.FromSeconds(60), "the second worker delivers the rest");
 
-        var delivered = receiver.Messages.Where(message => message.AnsweredWith == 200).Select(message => (message.Path, message.Text)).Order().ToList();
+        var delivered = Receiver.Messages.Where(message => message.AnsweredWith == 200).Select(message => (message.Path, message.Text)).Order().ToList();
         var expected = queued.Select(notification => (notification.Destination == "payments-oncall" ? "/api/chat.postMessage" : "/services/T000/B000/secret-part", (string?)notification.Title)).Order().ToList();
         Assert.Equal(expected, delivered);                       // each once
-        Assert.Equal(503, receiver.Messages.First().AnsweredWith);
+        Assert.Equal(503, Receiver.Messages.First().AnsweredWith);
     }
 }
