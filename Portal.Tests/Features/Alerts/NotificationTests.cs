@@ -126,6 +126,27 @@ public sealed class NotificationTests : ClockAlertsTest
     }
 
     [Fact]
+    public async Task SilencedAfterItsMessage_TheGroupFallsSilent_NoRepeat_AndNoResolvedWhileItStillFires_NorWhenItClearsUnderTheSilence()
+    {
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));                         // the firing message
+        using var admin = await ClientAsync(Portal.Features.Auth.PortalRoles.Admin);
+        var created = await admin.PostAsJsonAsync(new Uri("/api/v1/silences", UriKind.Relative),
+            new { matchers = new { alertname = "ClockBehind" }, startsAt = T0.AddMinutes(2), endsAt = DateTimeOffset.UtcNow.AddHours(1), comment = "fixing the clock" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+
+        await EvaluateAtAsync(T0.AddMinutes(3));                         // still firing, silenced: not "resolved"
+        await EvaluateAtAsync(T0.AddMinutes(11));                        // the repeat would be due: silenced
+        await EvaluateAtAsync(ClearsAt);                                 // cleared under the silence: ends without a word
+        await EvaluateAtAsync(ClearsAt.AddMinutes(1));
+        await SendAllDueAsync();
+
+        Assert.Equal(["[FIRING:1] ClockBehind — checkout"], Receiver.Messages.Select(message => message.Text));
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM alert_groups"));
+    }
+
+    [Fact]
     public void Inhibition_AFiringCriticalMutesTheWarningOfTheSameObjectiveOnly()
     {
         AlertInstance Alert(string severity, string objective) => new()

@@ -77,16 +77,34 @@ public sealed class AlertEvaluation(
         var known = await store.GroupsAsync(cancellationToken);
         var active = (await silences.ListAsync(TimeSpan.Zero, cancellationToken)).Where(silence => silence.ActiveAt(now)).ToList();
         var allFiring = final.Values.Where(instance => instance.State == AlertStates.Firing).ToList();
-        // Silenced and inhibited alerts are left out of their groups: a group with nothing else is resolved, as in Alertmanager.
-        var firing = allFiring.Where(instance => !Muting.IsSilenced(instance, active, now) && !Muting.IsInhibited(instance, allFiring))
+        bool Muted(AlertInstance instance) => Muting.IsSilenced(instance, active, now) || Muting.IsInhibited(instance, allFiring);
+        var routed = allFiring
             .SelectMany(instance => ruleSet.DestinationsOf(instance).Select(destination => (Key: NotificationPolicy.KeyOf(destination, instance), Destination: destination, Instance: instance)))
-            .GroupBy(routed => routed.Key)
-            .ToDictionary(group => group.Key, group => (group.First().Destination, Alerts: group.Select(routed => routed.Instance).OrderBy(instance => instance.ActiveSince).ToList()));
+            .ToList();
+        // Silenced and inhibited alerts are left out of their groups' messages; a group with nothing else says nothing.
+        var firing = routed.Where(each => !Muted(each.Instance)).GroupBy(each => each.Key)
+            .ToDictionary(group => group.Key, group => (group.First().Destination, Alerts: group.Select(each => each.Instance).OrderBy(instance => instance.ActiveSince).ToList()));
+        var mutedGroups = routed.Where(each => Muted(each.Instance)).Select(each => each.Key).ToHashSet();
         var (groups, ended, queued) = (new List<AlertGroup>(), new List<string>(), new List<NewNotification>());
         foreach (var key in firing.Keys.Union(known.Keys))
         {
             var before = known.GetValueOrDefault(key);
-            var (destination, alerts) = firing.TryGetValue(key, out var routed) ? routed : (before!.Destination, []);
+            if (!firing.ContainsKey(key) && before is not null)
+            {
+                // As in Alertmanager, muting never reads as a resolution: a group whose alerts still fire, all muted,
+                // waits without a word; one whose alerts stopped firing under a silence ends without one.
+                if (mutedGroups.Contains(key))
+                {
+                    continue;
+                }
+                var told = before.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList();
+                if (told.Count > 0 && told.All(instance => Muting.IsSilenced(instance, active, now)))
+                {
+                    ended.Add(key);
+                    continue;
+                }
+            }
+            var (destination, alerts) = firing.TryGetValue(key, out var group) ? group : (before!.Destination, []);
             var (next, kind) = NotificationPolicy.Decide(before, key, destination, alerts, now, options);
             if (next is null)
             {
@@ -100,11 +118,11 @@ public sealed class AlertEvaluation(
             {
                 continue;
             }
-            var group = next ?? before!;
-            var told = kind == NotificationKinds.Resolved ? before!.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList() : alerts;
-            var (title, payload) = SlackMessage.Build(kind, group, told, options.PortalUrl);
-            var fingerprints = kind == NotificationKinds.Resolved ? before!.Notified : told.Select(alert => alert.Fingerprint).ToList();
-            queued.Add(new NewNotification(key, group.Destination, kind, title, payload, fingerprints, group.FirstSeenAt, now));
+            var current = next ?? before!;
+            var about = kind == NotificationKinds.Resolved ? before!.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList() : alerts;
+            var (title, payload) = SlackMessage.Build(kind, current, about, options.PortalUrl);
+            var fingerprints = kind == NotificationKinds.Resolved ? before!.Notified : about.Select(alert => alert.Fingerprint).ToList();
+            queued.Add(new NewNotification(key, current.Destination, kind, title, payload, fingerprints, current.FirstSeenAt, now));
         }
         return (groups, ended, queued);
     }
