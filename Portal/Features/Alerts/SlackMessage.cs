@@ -67,9 +67,17 @@ public static class SlackMessage
         {
             var root = portal.TrimEnd('/');
             yield return $"<{root}/alerts|Alerts>";
-            foreach (var objective in alerts.Select(alert => alert.Labels.GetValueOrDefault("objective")).OfType<string>().Distinct().Take(3))
+            // The page that explains each alert: its objective's scorecard, its target's queries, its app's Web Vitals, the jobs.
+            foreach (var (label, page, name) in new[] { ("objective", "/scorecards/objectives/", "Scorecard"), ("target", "/queries?target=", "Queries"), ("app", "/vitals?app=", "Web Vitals") })
             {
-                yield return $"<{root}/scorecards/objectives/{Uri.EscapeDataString(objective)}|Scorecard: {objective}>";
+                foreach (var value in alerts.Select(alert => alert.Labels.GetValueOrDefault(label)).OfType<string>().Distinct().Take(3))
+                {
+                    yield return $"<{root}{page}{Uri.EscapeDataString(value)}|{name}: {Escape(value)}>";
+                }
+            }
+            if (alerts.Any(alert => alert.Labels.ContainsKey("job")))
+            {
+                yield return $"<{root}/jobs|Jobs>";
             }
         }
         foreach (var runbook in alerts.Select(alert => alert.Annotations.GetValueOrDefault("runbook")).OfType<string>().Distinct().Take(3))

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Portal.Features.Alerts;
+
+namespace Portal.Tests.Features.Alerts;
+
+/// <summary>The message itself: title, colour, each alert's line, and the links to the page that explains it.</summary>
+public sealed class SlackMessageTests
+{
+    private static readonly DateTimeOffset Since = new(2026, 11, 23, 8, 15, 0, TimeSpan.Zero);
+
+    private static AlertInstance Alert(string severity, params (string Label, string Value)[] labels) => new()
+    {
+        Fingerprint = string.Join('-', labels.Select(label => label.Value)), RuleKey = "k", RuleName = "QueryTimeHigh", Severity = severity, Source = AlertSources.Query,
+        State = AlertStates.Firing, Value = 2345.5, Threshold = 2000, ActiveSince = Since,
+        Labels = labels.ToDictionary(label => label.Label, label => label.Value),
+        Annotations = new Dictionary<string, string> { ["summary"] = "A statement takes {{ value }} ms a call", ["runbook"] = "https://runbooks.example/slow" },
+    };
+
+    private static AlertGroup Group => new("slack/QueryTimeHigh/checkout", "slack", "QueryTimeHigh", "checkout", [], Since, null);
+
+    [Fact]
+    public void Firing_TwoAlerts_TitleColourLinesAndLinksToTheirPages()
+    {
+        List<AlertInstance> alerts = [Alert("warning", ("service", "checkout"), ("target", "orders-db")), Alert("warning", ("service", "checkout"), ("app", "shop & co"))];
+
+        var (title, payload) = SlackMessage.Build(NotificationKinds.Firing, Group, alerts, "https://portal.example/");
+
+        using var message = JsonDocument.Parse(payload);
+        Assert.Equal("[FIRING:2] QueryTimeHigh — checkout", title);
+        Assert.Equal(title, message.RootElement.GetProperty("text").GetString());
+        var attachment = message.RootElement.GetProperty("attachments")[0];
+        Assert.Equal("#ECB22E", attachment.GetProperty("color").GetString());
+        var texts = attachment.GetProperty("blocks").EnumerateArray().Select(block => block.TryGetProperty("text", out var text)
+            ? text.GetProperty("text").GetString() : block.GetProperty("elements")[0].GetProperty("text").GetString()).ToList();
+        Assert.Equal("• A statement takes 2345.5 ms a call — *2345.5* against 2000 (warning) since 2026-11-23 08:15 UTC\n_service=checkout, target=orders-db_", texts[1]);
+        Assert.Equal(
+            "<https://portal.example/alerts|Alerts> · <https://portal.example/queries?target=orders-db|Queries: orders-db> · "
+            + "<https://portal.example/vitals?app=shop%20%26%20co|Web Vitals: shop &amp; co> · <https://runbooks.example/slow|Runbook>",
+            texts[^1]);
+    }
+
+    [Fact]
+    public void Resolved_IsGreen_AndSaysSo()
+    {
+        var (title, payload) = SlackMessage.Build(NotificationKinds.Resolved, Group, [Alert("critical", ("service", "checkout"))], null);
+
+        using var message = JsonDocument.Parse(payload);
+        Assert.Equal("[RESOLVED] QueryTimeHigh — checkout", title);
+        Assert.Equal("#2EB67D", message.RootElement.GetProperty("attachments")[0].GetProperty("color").GetString());
+        var line = message.RootElement.GetProperty("attachments")[0].GetProperty("blocks")[1].GetProperty("text").GetProperty("text").GetString();
+        Assert.Equal("• A statement takes 2345.5 ms a call — resolved\n_service=checkout_", line);
+    }
+}
