@@ -4,6 +4,7 @@ using MudBlazor.Services;
 using Portal.Components;
 using Portal.Data;
 using Portal.Features.Alerts;
+using Portal.Features.Reports;
 using Portal.Features.Audit;
 using Portal.Features.Auth;
 using Portal.Features.Cache;
@@ -36,6 +37,7 @@ public static class PortalApplication
         builder.Services.AddWebVitalsIngestion();
         builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
+        builder.Services.AddReports(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;
@@ -80,6 +82,7 @@ public static class PortalApplication
         app.MapVitalsApi();
         app.MapScorecardsApi();
         app.MapAlertsApi();
+        app.MapReportsApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

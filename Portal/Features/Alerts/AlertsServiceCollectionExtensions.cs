@@ -6,7 +6,8 @@ public static class AlertsServiceCollectionExtensions
     public static IServiceCollection AddAlerts(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
-        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section))
+            .PostConfigure(notifications => notifications.PortalUrl ??= configuration["PortalUrl"]);
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
         services.AddSingleton<SlackDestinations>();
         services.AddSingleton<AlertRulesSource>();

@@ -22,7 +22,7 @@ public sealed class NotificationOptions
     /// <summary>How long the sender retries a notification before marking it dead.</summary>
     public int GiveUpAfterSeconds { get; set; } = 3600;
 
-    /// <summary>The portal's address, for the links in messages.</summary>
+    /// <summary>The portal's address, for the links in messages (the top-level <c>PortalUrl</c> unless set).</summary>
     public string? PortalUrl { get; set; }
 
     public TimeSpan GroupWait => TimeSpan.FromSeconds(GroupWaitSeconds);

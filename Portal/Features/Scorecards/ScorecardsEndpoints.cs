@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 using System.Text;
 using Portal.Features.Auth;
@@ -50,7 +51,7 @@ public static class ScorecardsEndpoints
             return Results.Problem(title: "Unknown service", detail: $"The SLA catalogue has no service '{service}'.", statusCode: StatusCodes.Status404NotFound);
         }
         return csv
-            ? Results.Text(Csv(services), "text/csv; charset=utf-8", Encoding.UTF8)
+            ? Results.Text(CsvOf(services), "text/csv; charset=utf-8", Encoding.UTF8)
             : Results.Ok(new ScorecardsResponse(set.At, window, services));
     }
 
@@ -69,26 +70,15 @@ public static class ScorecardsEndpoints
         _ => "no-data",
     };
 
-    private static string Csv(IReadOnlyList<ServiceResponse> services)
+    private static string CsvOf(IReadOnlyList<ServiceResponse> services)
     {
         var csv = new StringBuilder("service,team,objective,title,priority,kind,window,status,figure,value,target,unit,compliance,objective_share,budget_remaining\n");
         foreach (var objective in services.SelectMany(service => service.Objectives))
         {
-            csv.AppendLine(string.Join(',', new[]
-            {
+            csv.AppendLine(Csv.Line(
                 objective.Service, objective.Team, objective.Id, objective.Title, objective.Priority, objective.Kind, objective.Window, objective.Status, objective.Figure,
-                Number(objective.Value), Number(objective.Target), objective.Unit, Number(objective.Compliance), Number(objective.Objective), Number(objective.BudgetRemaining),
-            }.Select(Field)));
+                Csv.Number(objective.Value), Csv.Number(objective.Target), objective.Unit, Csv.Number(objective.Compliance), Csv.Number(objective.Objective), Csv.Number(objective.BudgetRemaining)));
         }
         return csv.ToString();
-    }
-
-    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-
-    // RFC 4180 quoting; a leading = + - @ is prefixed so that a spreadsheet never runs a title as a formula.
-    private static string Field(string value)
-    {
-        var safe = value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal) && !double.TryParse(value, CultureInfo.InvariantCulture, out _) ? "'" + value : value;
-        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{safe.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : safe;
     }
 }

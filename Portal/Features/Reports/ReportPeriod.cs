@@ -1,0 +1,73 @@
+namespace Portal.Features.Reports;
+
+public static class ReportSchedules
+{
+    public const string Weekly = "weekly";
+    public const string Daily = "daily";
+    public const string Monthly = "monthly";
+
+    public static readonly IReadOnlyList<string> All = [Weekly, Daily, Monthly];
+}
+
+/// <summary>
+/// The span a report covers: a whole week (Monday to Monday), day or month in a time zone, and the span before it of
+/// the same kind, which every change is measured against.
+/// </summary>
+public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOffset End, string TimeZone)
+{
+    /// <summary>The last whole period before <paramref name="now"/> in the time zone (Monday's report covers last week).</summary>
+    public static ReportPeriod Last(string kind, DateTimeOffset now, string timeZone)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        var local = TimeZoneInfo.ConvertTime(now, zone).Date;
+        var end = kind switch
+        {
+            ReportSchedules.Daily => local,
+            ReportSchedules.Monthly => new DateTime(local.Year, local.Month, 1),
+            _ => local.AddDays(-(((int)local.DayOfWeek + 6) % 7)),
+        };
+        var start = kind switch
+        {
+            ReportSchedules.Daily => end.AddDays(-1),
+            ReportSchedules.Monthly => end.AddMonths(-1),
+            _ => end.AddDays(-7),
+        };
+        return new ReportPeriod(kind, At(start, zone), At(end, zone), timeZone);
+    }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ReportPeriod Previous
+    {
+        get
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+            var start = TimeZoneInfo.ConvertTime(Start, zone).DateTime;
+            var before = Kind switch
+            {
+                ReportSchedules.Daily => start.AddDays(-1),
+                ReportSchedules.Monthly => start.AddMonths(-1),
+                _ => start.AddDays(-7),
+            };
+            return this with { Start = At(before, zone), End = Start };
+        }
+    }
+
+    /// <summary>The local date the period starts on: "week of 2026-11-16".</summary>
+    public DateOnly FirstDay => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(Start, TimeZoneInfo.FindSystemTimeZoneById(TimeZone)).DateTime);
+
+    public string Name => Kind switch
+    {
+        ReportSchedules.Daily => $"day of {FirstDay:yyyy-MM-dd}",
+        ReportSchedules.Monthly => $"month of {FirstDay:MMMM yyyy}",
+        _ => $"week of {FirstDay:yyyy-MM-dd}",
+    };
+
+    public string Adjective => Kind switch { ReportSchedules.Daily => "Daily", ReportSchedules.Monthly => "Monthly", _ => "Weekly" };
+
+    /// <summary>"the previous week", as changes are described.</summary>
+    public string PreviousName => Kind switch { ReportSchedules.Daily => "the previous day", ReportSchedules.Monthly => "the previous month", _ => "the previous week" };
+
+    public TimeSpan Length => End - Start;
+
+    private static DateTimeOffset At(DateTime local, TimeZoneInfo zone) => new(local, zone.GetUtcOffset(local));
+}

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Portal.Features.Audit;
+
+namespace Portal.Features.Reports;
+
+/// <summary>Generating a report (archived as it is made) and sending one, for the schedule, the preview and the archive's "send".</summary>
+public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, ReportMailer mailer, ReportArchive archive, AuditLog audit, IOptions<ReportOptions> options, TimeProvider time)
+{
+    public string? PortalUrl => options.Value.PortalUrl;
+
+    /// <summary>Builds the report of the last whole period (in the time zone) and archives it.</summary>
+    public async Task<(long Id, BaselineReport Report)> GenerateAsync(ReportScope scope, string kind, string timeZone, string generatedBy, CancellationToken cancellationToken = default)
+    {
+        var report = await builder.BuildAsync(scope, ReportPeriod.Last(kind, time.GetUtcNow(), timeZone), cancellationToken);
+        var id = await archive.SaveAsync(report, await mail.ArchiveHtmlAsync(report, PortalUrl), generatedBy, cancellationToken);
+        return (id, report);
+    }
+
+    public async Task SendAsync(long id, BaselineReport report, MailboxAddress to, string? unsubscribeUrl, CancellationToken cancellationToken = default)
+    {
+        var links = new ReportMail.Links(PortalUrl, PortalUrl is { Length: > 0 } root ? $"{root.TrimEnd('/')}/reports/{id}" : null, unsubscribeUrl);
+        await mailer.SendAsync(await mail.ComposeAsync(report, mailer.From, to, links), cancellationToken);
+    }
+
+    /// <summary>"Send me a preview now": generated now, archived, sent to one address; audited.</summary>
+    public async Task<long> PreviewAsync(ClaimsPrincipal actor, MailboxAddress to, ReportScope scope, string kind, string timeZone, CancellationToken cancellationToken = default)
+    {
+        var who = AuditLog.ActorOf(actor);
+        var (id, report) = await GenerateAsync(scope, kind, timeZone, who, cancellationToken);
+        await audit.RecordAsync(who, "report.preview", $"report {id}", null, new { to = to.Address, scope, kind, timeZone }, cancellationToken);
+        await SendAsync(id, report, to, null, cancellationToken);
+        return id;
+    }
+
+    /// <summary>An archived report sent (again) to one address; audited.</summary>
+    public async Task<bool> SendArchivedAsync(ClaimsPrincipal actor, long id, MailboxAddress to, CancellationToken cancellationToken = default)
+    {
+        if (await archive.GetAsync(id, cancellationToken) is not { } stored)
+        {
+            return false;
+        }
+        await audit.RecordAsync(AuditLog.ActorOf(actor), "report.send", $"report {id}", null, new { to = to.Address }, cancellationToken);
+        await SendAsync(id, ReportArchive.Read(stored.DataJson), to, null, cancellationToken);
+        return true;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using MailKit;
+using MimeKit;
+using Portal.Features.Auth;
+
+namespace Portal.Features.Reports;
+
+/// <summary>
+/// <c>/api/v1/reports</c>: the archive (Viewer) and one report's data; an archived report sent to an address, and a
+/// preview generated now and sent (Admin).
+/// </summary>
+public static class ReportsEndpoints
+{
+    public sealed record ScopeRequest(List<string>? Services, List<string>? Apps, List<string>? Targets);
+
+    public sealed record PreviewRequest(string? To, ScopeRequest? Scope, string? Schedule, string? TimeZone);
+
+    public sealed record SendRequest(string? To);
+
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        api.MapGet("", async (ReportArchive archive, CancellationToken cancellationToken) => Results.Ok(await archive.ListAsync(cancellationToken: cancellationToken)));
+        api.MapGet("/{id:long}", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
+            await archive.GetAsync(id, cancellationToken) is { } stored
+                ? Results.Text(stored.DataJson, "application/json")
+                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
+
+        var admin = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+        // Bodies are read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
+        admin.MapPost("/preview", async (HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>
+        {
+            var (body, problem) = await ReadAsync<PreviewRequest>(context, cancellationToken);
+            var to = Address(body?.To);
+            var schedule = body?.Schedule ?? ReportSchedules.Weekly;
+            var timeZone = body?.TimeZone ?? "UTC";
+            problem ??= body switch
+            {
+                null => "the body is a JSON object: { to, scope: { services, apps, targets }, schedule, timeZone }",
+                _ when to is null => "to: one e-mail address",
+                _ when !ReportSchedules.All.Contains(schedule) => $"schedule: one of {string.Join(", ", ReportSchedules.All)}",
+                _ when !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _) => $"timeZone: '{timeZone}' is not a time zone (an IANA name such as Europe/Paris)",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                return Results.Problem(title: "Invalid preview", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            }
+            if (!mailer.Configured)
+            {
+                return Results.Problem(title: "No SMTP server", detail: "set Smtp:Host (environment Smtp__Host) to send reports", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            var scope = new ReportScope(body!.Scope?.Services ?? [], body.Scope?.Apps ?? [], body.Scope?.Targets ?? []);
+            return await SendingAsync(async () =>
+            {
+                var id = await reports.PreviewAsync(context.User, to!, scope, schedule, timeZone, cancellationToken);
+                return Results.Accepted($"/api/v1/reports/{id}", new { report = id, to = to!.Address });
+            });
+        });
+        admin.MapPost("/{id:long}/send", async (long id, HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>
+        {
+            var (body, problem) = await ReadAsync<SendRequest>(context, cancellationToken);
+            var to = Address(body?.To);
+            problem ??= to is null ? "to: one e-mail address, as { \"to\": \"lead@example.com\" }" : null;
+            if (problem is not null)
+            {
+                return Results.Problem(title: "Invalid send", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            }
+            if (!mailer.Configured)
+            {
+                return Results.Problem(title: "No SMTP server", detail: "set Smtp:Host (environment Smtp__Host) to send reports", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            return await SendingAsync(async () => await reports.SendArchivedAsync(context.User, id, to!, cancellationToken)
+                ? Results.Accepted($"/api/v1/reports/{id}", new { report = id, to = to!.Address })
+                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
+        });
+        return endpoints;
+    }
+
+    private static MailboxAddress? Address(string? text) =>
+        text is { Length: > 0 } && MailboxAddress.TryParse(text, out var address) && address.Address.Contains('@', StringComparison.Ordinal) ? address : null;
+
+    private static async Task<(T? Body, string? Problem)> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken) where T : class
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            return (null, "Content-Type: application/json");
+        }
+        try
+        {
+            return (await context.Request.ReadFromJsonAsync<T>(cancellationToken), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"not JSON of the expected shape: {ex.Message}");
+        }
+    }
+
+    // The SMTP server's refusal or absence is the answer's subject, never a stack trace; the report stays archived.
+    private static async Task<IResult> SendingAsync(Func<Task<IResult>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or ProtocolException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Security.AuthenticationException)
+        {
+            return Results.Problem(title: "The SMTP server did not take the message", detail: $"{ex.GetType().Name}: {ex.Message} (the report is in the archive)",
+                statusCode: StatusCodes.Status502BadGateway);
+        }
+    }
+}
