@@ -42,11 +42,11 @@ public sealed class Chromium : IAsyncLifetime
     }
 
     /// <summary>Saves a screenshot into $PORTAL_TEST_SCREENSHOTS when set, for a person to look at what the tests saw.</summary>
-    public static async Task ScreenshotAsync(IPage page, string name)
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = false)
     {
         if (Environment.GetEnvironmentVariable("PORTAL_TEST_SCREENSHOTS") is { Length: > 0 } folder)
         {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png") });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = fullPage });
         }
     }
 

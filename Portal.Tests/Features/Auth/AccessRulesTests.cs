@@ -77,6 +77,11 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/alerts/destinations", PortalRoles.Viewer),
         ApiPost("/api/v1/alerts/notifications/{id:long}/retry", PortalRoles.Admin, "/api/v1/alerts/notifications/999999/retry", 404),
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
+        Api("/api/v1/reports", PortalRoles.Viewer),
+        Api("/api/v1/reports/{id:long}", PortalRoles.Viewer, "/api/v1/reports/999999", 404),
+        // A form post: an admin gets through to the body's check (a JSON object is expected).
+        ApiPost("/api/v1/reports/preview", PortalRoles.Admin, "/api/v1/reports/preview", 400),
+        ApiPost("/api/v1/reports/{id:long}/send", PortalRoles.Admin, "/api/v1/reports/999999/send", 400),
         Api("/api/v1/scorecards/{service}", PortalRoles.Viewer, "/api/v1/scorecards/portal"),
         Api("/api/v1/targets", PortalRoles.Developer),
         Api("/api/v1/queries", PortalRoles.Developer),

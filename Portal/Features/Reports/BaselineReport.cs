@@ -32,7 +32,8 @@ public sealed record KeyMetric(string Name, string Source, string Unit, double? 
 }
 
 /// <summary>An SLA objective in scope, as its scorecard stood at the end of the period.</summary>
-public sealed record ObjectiveLine(string Id, string Service, string Title, string Priority, string Figure, string Unit, double? Value, double? Target, string Status, double? BudgetRemaining);
+public sealed record ObjectiveLine(
+    string Id, string Service, string Title, string Priority, string Figure, string Unit, double? Value, double? Target, bool LowerIsBetter, string Status, double? BudgetRemaining);
 
 /// <summary>A critical finding: an objective breached or at risk, an alert that fired, a job that failed or went stale.</summary>
 public sealed record Finding(string Kind, string Title, string Detail, string Link);

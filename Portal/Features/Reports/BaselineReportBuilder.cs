@@ -155,7 +155,7 @@ public sealed partial class BaselineReportBuilder(
 
         var pages = await PagesAsync(connection, apps, period, cancellationToken);
         var before = (await PagesAsync(connection, apps, period.Previous, cancellationToken)).ToDictionary(page => (page.App, page.Page, page.Metric));
-        foreach (var page in pages)
+        foreach (var page in pages.Where(page => page.Page != VitalsStore.All))
         {
             var metric = VitalsMetric.Find(page.Metric)!;
             if (metric.Unit == "ms" && page.P75 > metric.Good)
@@ -379,7 +379,7 @@ public sealed partial class BaselineReportBuilder(
         {
             var score = Scorecards.Scorecards.Score(objective, windows[objective.Id], read[objective.Id], states.GetValueOrDefault(objective.Id), period.End);
             return new ObjectiveLine(objective.Id, objective.Service, objective.Title, objective.Priority, score.Figure.Name, score.Figure.Unit, score.Value,
-                score.Figure.Target, score.Status.ToString(), score.Budget.Remaining);
+                score.Figure.Target, score.Figure.LowerIsBetter, score.Status.ToString(), score.Budget.Remaining);
         }).OrderByDescending(line => line.Status == nameof(ObjectiveStatus.Breached)).ThenBy(line => line.Priority, StringComparer.Ordinal).ToList();
     }
 

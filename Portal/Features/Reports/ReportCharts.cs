@@ -27,7 +27,7 @@ public static class ReportCharts
     // Each day's API p95 and page-load p95, in milliseconds, against the days of the period.
     private static byte[] DailyChart(BaselineReport report)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         var zone = TimeZoneInfo.FindSystemTimeZoneById(report.Period.TimeZone);
         void Line(string name, Func<DailyPoint, double?> value, Color color)
         {
@@ -44,8 +44,9 @@ public static class ReportCharts
         }
         Line("API response p95", day => day.ApiP95Ms, Color.FromHex("#1E88E5"));
         Line("Page load p95 (LCP)", day => day.PageLoadP95Ms, Color.FromHex("#8E24AA"));
-        plot.Axes.DateTimeTicksBottom();
-        plot.Axes.Bottom.Label.Text = "Day";
+        var days = report.Daily.Select(day => TimeZoneInfo.ConvertTime(day.Day, zone).DateTime).ToList();
+        plot.Axes.Bottom.SetTicks(days.Select(day => day.ToOADate()).ToArray(), days.Select(day => day.ToString("ddd d", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Bottom.Label.Text = $"Day ({report.Period.TimeZone})";
         plot.Axes.Left.Label.Text = "p95 (ms)";
         plot.Axes.Margins(bottom: 0);
         plot.Title("Daily p95");
@@ -56,7 +57,7 @@ public static class ReportCharts
     // The opportunities' estimated impact, largest at the top, in hours (or minutes) per period.
     private static byte[] OpportunityChart(BaselineReport report)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         var ranked = report.Opportunities;
         var inHours = ranked[0].ImpactMs >= 3_600_000;
         var unit = inHours ? "h" : "min";
@@ -70,6 +71,14 @@ public static class ReportCharts
         plot.Axes.Bottom.Label.Text = $"Estimated impact ({unit} per {report.Period.Kind switch { ReportSchedules.Daily => "day", ReportSchedules.Monthly => "month", _ => "week" }})";
         plot.Axes.Margins(left: 0);
         plot.Title("Top opportunities");
-        return plot.GetImageBytes(Width, 60 + 26 * ranked.Count, ImageFormat.Png);
+        return plot.GetImageBytes(Width, 120 + 26 * ranked.Count, ImageFormat.Png);
+    }
+
+    // Debian's DejaVu Sans, like the e-mail's sans-serif text.
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Font.Set("DejaVu Sans");
+        return plot;
     }
 }

@@ -11,7 +11,7 @@ namespace Portal.Features.Reports;
 /// A report as a message: an HTML body (inline styles, charts as CID-embedded PNGs), a plain-text alternative, and the
 /// key metrics as a CSV attachment; and as the archive keeps it, the same HTML with its images inline.
 /// </summary>
-public sealed class ReportMail(IServiceProvider services, ILoggerFactory loggers)
+public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory loggers)
 {
     public const string CsvName = "key-metrics.csv";
 
@@ -50,7 +50,9 @@ public sealed class ReportMail(IServiceProvider services, ILoggerFactory loggers
 
     private async Task<string> HtmlAsync(BaselineReport report, Links links, Func<string, string?> images)
     {
-        await using var renderer = new HtmlRenderer(services, loggers);
+        // A renderer wants a scope of its own (components may take scoped services).
+        await using var scope = scopes.CreateAsyncScope();
+        await using var renderer = new HtmlRenderer(scope.ServiceProvider, loggers);
         return await renderer.Dispatcher.InvokeAsync(async () =>
         {
             var parameters = ParameterView.FromDictionary(new Dictionary<string, object?>
