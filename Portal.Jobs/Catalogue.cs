@@ -52,6 +52,10 @@ public static class Catalogue
             "Reads every alert rule of alerts.yaml and the burn-rate rules of the SLA objectives, and moves each alert between inactive, pending and firing.",
             "* * * * *", typeof(AlertEvaluationJob), Timeout: TimeSpan.FromSeconds(50), Freshness: TimeSpan.FromMinutes(5),
             Retries: false), // the next minute's run reads everything again
+        new("report-delivery", "Report delivery",
+            "Plans each report subscription's due period (once: one delivery per recipient and period), generates and archives its report, and sends every pending delivery by SMTP, retrying with back-off for a day.",
+            "* * * * *", typeof(ReportDeliveryJob), Timeout: TimeSpan.FromMinutes(10), Freshness: TimeSpan.FromMinutes(15),
+            Retries: false), // the next minute's run takes up whatever is pending
         new("nightly-aggregation", "Nightly aggregation",
             "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Features.Cache;
 using Portal.Features.Alerts;
+using Portal.Features.Reports;
 using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
 using Portal.Features.Scorecards;
@@ -58,6 +59,7 @@ public static class JobsApplication
         builder.Services.AddPrometheusClient(builder.Configuration);
         builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
+        builder.Services.AddReports(builder.Configuration);
         builder.Services.AddNotificationSender();
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)

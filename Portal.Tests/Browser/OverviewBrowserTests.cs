@@ -44,14 +44,14 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
     }
 
     [Fact]
-    public async Task Navigation_PlannedArea_ShowsItsEmptyStateInsideTheShell()
+    public async Task Navigation_Reports_ShowsItsArchiveInsideTheShell()
     {
         var page = await chromium.OpenAsync(fixture.Running.Portal);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Reports" }).ClickAsync();
 
         await Expect(page.Locator("h1")).ToHaveTextAsync("Reports");
-        await Expect(page.GetByTestId("empty-state")).ToContainTextAsync("Reports is not built yet");
+        await Expect(page.GetByTestId("archive")).ToContainTextAsync("No report yet");
         Assert.EndsWith("/reports", page.Url, StringComparison.Ordinal);
     }
 }

@@ -52,6 +52,11 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Page("/prometheus", PortalRoles.Developer),
         Page("/cache", PortalRoles.Viewer),
         Page("/alerts", PortalRoles.Viewer),
+        Page("/reports/{Id:long}", PortalRoles.Viewer, "/reports/999999"),
+        new("/reports/{id:long}/print", "/reports/999999/print", HttpMethod.Get, false, [302, 404, 404, 404, 302]),
+        // The e-mails' unsubscribe link needs no sign-in: its signed token is the authority (none here: refused alike).
+        new("/reports/unsubscribe", "/reports/unsubscribe", HttpMethod.Get, false, [400, 400, 400, 400, 400]),
+        new("/reports/unsubscribe", "/reports/unsubscribe?token=forged.token", HttpMethod.Post, false, [400, 400, 400, 400, 400]),
         Page("/alerts/notifications", PortalRoles.Viewer),
         Page("/alerts/notifications/{Id:long}", PortalRoles.Viewer, "/alerts/notifications/999999"),
         Page("/alerts/{Fingerprint}", PortalRoles.Viewer, "/alerts/0000000000000000"),

@@ -9,9 +9,9 @@ public sealed class PagesTests(RunningPortalFixture fixture) : IClassFixture<Run
     [Theory]
     [InlineData("/scorecards", "Every service's SLA objectives")]
     [InlineData("/alerts", "Firing and pending")]
-    [InlineData("/reports", "Reports is not built yet")]
+    [InlineData("/reports", "Subscriptions")]
     [InlineData("/jobs", "Hangfire dashboard")]
-    public async Task PlannedArea_Get_SaysPlainlyItIsNotBuilt(string path, string expected)
+    public async Task Area_Get_ShowsItsPage(string path, string expected)
     {
         using var http = await fixture.Running.Portal.SignedInClientAsync(PortalRoles.Admin);
 

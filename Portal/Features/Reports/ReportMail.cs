@@ -37,6 +37,7 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
         if (links.UnsubscribeUrl is { } unsubscribe)
         {
             message.Headers.Add(HeaderId.ListUnsubscribe, $"<{unsubscribe}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"); // RFC 8058: mail clients' own button
         }
         return message;
     }

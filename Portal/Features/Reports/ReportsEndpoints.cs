@@ -19,9 +19,9 @@ public static class ReportsEndpoints
 
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
-        api.MapGet("", async (ReportArchive archive, CancellationToken cancellationToken) => Results.Ok(await archive.ListAsync(cancellationToken: cancellationToken)));
-        api.MapGet("/{id:long}", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        api.MapGet("/reports", async (ReportArchive archive, CancellationToken cancellationToken) => Results.Ok(await archive.ListAsync(cancellationToken: cancellationToken)));
+        api.MapGet("/reports/{id:long}", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
             await archive.GetAsync(id, cancellationToken) is { } stored
                 ? Results.Text(stored.DataJson, "application/json")
                 : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
@@ -74,8 +74,36 @@ public static class ReportsEndpoints
                 ? Results.Accepted($"/api/v1/reports/{id}", new { report = id, to = to!.Address })
                 : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
         });
+        // The archived report alone, for the browser's print (a print stylesheet: no background, no page break inside a table row).
+        endpoints.MapGet("/reports/{id:long}/print", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
+            await archive.GetAsync(id, cancellationToken) is { } stored
+                ? Results.Content(stored.Html.Replace("</head>", PrintStyle + "</head>", StringComparison.Ordinal), "text/html; charset=utf-8")
+                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound))
+            .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        // The e-mails' unsubscribe link: no sign-in, the signed token is the authority. GET only asks (mail scanners
+        // follow links); POST acts, from the page's button or a mail client's one-click (RFC 8058).
+        endpoints.MapGet("/reports/unsubscribe", async (string? token, ReportSubscriptions subscriptions, CancellationToken cancellationToken) =>
+            await subscriptions.ReadTokenAsync(token, cancellationToken) is var (_, recipient)
+                ? Page("Unsubscribe", $"<p>Stop sending this report to <b>{Html(recipient)}</b>?</p>"
+                    + $"<form method=\"post\" action=\"/reports/unsubscribe?token={Uri.EscapeDataString(token!)}\"><button type=\"submit\">Unsubscribe</button></form>")
+                : Page("Link not valid", "<p>This unsubscribe link is not valid, or its subscription has already ended.</p>", StatusCodes.Status400BadRequest))
+            .AllowAnonymous();
+        endpoints.MapPost("/reports/unsubscribe", async (string? token, ReportSubscriptions subscriptions, CancellationToken cancellationToken) =>
+            await subscriptions.UnsubscribeAsync(token, cancellationToken) is { } unsubscribed
+                ? Page("Unsubscribed", $"<p><b>{Html(unsubscribed)}</b> will not receive this report any more.</p>")
+                : Page("Link not valid", "<p>This unsubscribe link is not valid, or its subscription has already ended.</p>", StatusCodes.Status400BadRequest))
+            .AllowAnonymous().DisableAntiforgery();
         return endpoints;
     }
+
+    private const string PrintStyle = "<style>@media print { body { background: #fff !important; } table { page-break-inside: auto; } tr, img { page-break-inside: avoid; } "
+        + "a { color: inherit !important; text-decoration: none; } }</style>";
+
+    private static string Html(string text) => System.Net.WebUtility.HtmlEncode(text);
+
+    private static IResult Page(string title, string body, int status = StatusCodes.Status200OK) => Results.Content(
+        $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Portal</title></head>"
+        + $"<body style=\"font-family: sans-serif; max-width: 36rem; margin: 4rem auto;\"><h1>{title}</h1>{body}</body></html>", "text/html; charset=utf-8", statusCode: status);
 
     private static MailboxAddress? Address(string? text) =>
         text is { Length: > 0 } && MailboxAddress.TryParse(text, out var address) && address.Address.Contains('@', StringComparison.Ordinal) ? address : null;

@@ -13,6 +13,8 @@ public static class ReportsServiceCollectionExtensions
         services.AddSingleton<ReportMailer>();
         services.AddSingleton<ReportArchive>();
         services.AddSingleton<Reports>();
+        services.AddSingleton<ReportSubscriptions>();
+        services.AddSingleton<ReportDelivery>();
         return services;
     }
 }
