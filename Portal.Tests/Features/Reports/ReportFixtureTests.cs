@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Reports;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Reports;
+
+/// <summary>
+/// A fixture fortnight of service "shop": Prometheus backfilled with known request latencies, errors and cache lookups
+/// (hour by hour, last week and the week before), known Redis INFO readings, known Web Vitals. Every key metric and the
+/// ranking of the opportunities are worked out by hand here.
+/// </summary>
+public sealed class ReportFixtureTests : PortalOnFreshDatabase
+{
+    private static readonly ReportPeriod Week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
+    private static readonly double[] Bounds = [0.1, 0.25, 0.5, 1, double.PositiveInfinity];
+
+    // Cumulative bucket increments per hour: last week p95 falls inside (0.25, 0.5], the week before on 0.25 exactly.
+    private static readonly double[] ThisWeek = [60, 90, 96, 99, 100];
+    private static readonly double[] WeekBefore = [80, 95, 98, 100, 100];
+
+    private static readonly double[] Checkout = [2_600, 3_100, 3_400, 3_900, 4_200, 4_800, 5_200, 6_000];
+    private static readonly double[] Home = [900, 1_000, 1_100, 1_200, 1_300, 1_400, 1_500, 1_600, 1_700, 1_800, 1_900, 2_000];
+    private static readonly double[] SearchInp = [300, 400, 500, 600];
+
+    private BackfilledPrometheus prometheus = null!;
+
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        prometheus = BackfilledPrometheus.StartAsync(OpenMetrics()).GetAwaiter().GetResult();
+        settings["Prometheus:Url"] = prometheus.Url;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await prometheus.DisposeAsync();
+    }
+
+    private static string OpenMetrics()
+    {
+        var latency = new StringBuilder("# HELP http_request_duration_seconds Latency.\n# TYPE http_request_duration_seconds histogram\n");
+        var requests = new StringBuilder("# HELP http_requests_received Requests.\n# TYPE http_requests_received counter\n");
+        var lookups = new StringBuilder("# HELP portal_cache_lookups Cache reads.\n# TYPE portal_cache_lookups counter\n");
+        var compute = new StringBuilder("# HELP portal_cache_compute_seconds Compute time.\n# TYPE portal_cache_compute_seconds counter\n");
+        var buckets = Bounds.Select(_ => 1_000.0).ToArray();
+        var (ok, failed, searchMemory, searchComputed, searchSeconds, profileMemory, profileComputed) = (1_000.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for (var hour = Week.Previous.Start; hour <= Week.End; hour = hour.AddHours(1))
+        {
+            var at = hour.ToUnixTimeSeconds();
+            if (hour > Week.Previous.Start)
+            {
+                var thisWeek = hour > Week.Start;
+                var increments = thisWeek ? ThisWeek : WeekBefore;
+                for (var b = 0; b < Bounds.Length; b++)
+                {
+                    buckets[b] += increments[b];
+                }
+                (ok, failed) = thisWeek ? (ok + 98, failed + 2) : (ok + 99, failed + 1);
+                (searchMemory, searchComputed, searchSeconds) = (searchMemory + 30, searchComputed + 70, searchSeconds + 35);
+                (profileMemory, profileComputed) = (profileMemory + 90, profileComputed + 10);
+            }
+            for (var b = 0; b < Bounds.Length; b++)
+            {
+                var le = double.IsPositiveInfinity(Bounds[b]) ? "+Inf" : Bounds[b].ToString(CultureInfo.InvariantCulture);
+                latency.AppendLine(CultureInfo.InvariantCulture, $"http_request_duration_seconds_bucket{{job=\"shop\",le=\"{le}\"}} {buckets[b]} {at}");
+            }
+            requests.AppendLine(CultureInfo.InvariantCulture, $"http_requests_received_total{{job=\"shop\",code=\"200\"}} {ok} {at}");
+            requests.AppendLine(CultureInfo.InvariantCulture, $"http_requests_received_total{{job=\"shop\",code=\"500\"}} {failed} {at}");
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{job=\"shop\",category=\"search\",tier=\"memory\"}} {searchMemory} {at}");
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{job=\"shop\",category=\"search\",tier=\"computed\"}} {searchComputed} {at}");
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{job=\"shop\",category=\"profile\",tier=\"memory\"}} {profileMemory} {at}");
+            lookups.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_lookups_total{{job=\"shop\",category=\"profile\",tier=\"computed\"}} {profileComputed} {at}");
+            compute.AppendLine(CultureInfo.InvariantCulture, $"portal_cache_compute_seconds_total{{job=\"shop\",category=\"search\"}} {searchSeconds} {at}");
+        }
+        return latency.Append(requests).Append(lookups).Append(compute).AppendLine("# EOF").ToString();
+    }
+
+    protected override async Task SeedAsync(NpgsqlConnection connection)
+    {
+        async Task VitalsAsync(string page, string metric, IEnumerable<double> values, DateTimeOffset from)
+        {
+            foreach (var (value, index) in values.Select((value, index) => (value, index)))
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                    VALUES ('shop', @at, @metric, @value, @value, 'good', @id, @page, 'desktop')
+                    """, new { at = from.AddHours(1 + index * 3), metric, value, id = $"{metric}{page}{from:yyyyMMdd}-{index}", page });
+            }
+        }
+        await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key) VALUES ('shop', 'Shop', 'pk_shop')");
+        await VitalsAsync("/checkout", "LCP", Checkout, Week.Start);
+        await VitalsAsync("/home", "LCP", Home, Week.Start.AddDays(2));
+        await VitalsAsync("/search", "INP", SearchInp, Week.Start.AddDays(3));
+        // Redis INFO readings: 1,000 hits and 500 misses over the week before, 9,000 and 1,000 over last week.
+        foreach (var (at, hits, misses) in new[] { (Week.Previous.Start, 0, 0), (Week.Start, 1_000, 500), (Week.End.AddMinutes(-1), 10_000, 1_500) })
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO redis_samples (name, at, keyspace_hits, keyspace_misses, used_memory_bytes, evicted_keys, expired_keys, ops_per_second, connected_clients, keys)
+                VALUES ('shop', @at, @hits, @misses, 0, 0, 0, 0, 1, 0)
+                """, new { at, hits, misses });
+        }
+    }
+
+    private static double PercentileCont(IEnumerable<double> values, double fraction)
+    {
+        var sorted = values.Order().ToArray();
+        var position = fraction * (sorted.Length - 1);
+        var (lower, upper) = ((int)Math.Floor(position), (int)Math.Ceiling(position));
+        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
+    }
+
+    private Task<BaselineReport> BuildAsync() =>
+        App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["shop"], ["shop"], ["portal"]), Week);
+
+    [Fact]
+    public async Task KeyMetrics_EqualTheirHandWorkedValues()
+    {
+        var report = await BuildAsync();
+        var metrics = report.KeyMetrics.ToDictionary(metric => metric.Name);
+
+        // p95 of 100 requests an hour: rank 95 lies between the 90 under 0.25 s and the 96 under 0.5 s: 0.25 + 0.25 × 5/6 s.
+        Assert.Equal(250 + 250 * 5.0 / 6, metrics[BaselineReportBuilder.Names.Api].Current!.Value, 6);
+        // The week before: 95 of 100 under 0.25 s, rank 95 on the bucket's bound (interpolated from 0.1 s over 80 → 95).
+        Assert.Equal(250, metrics[BaselineReportBuilder.Names.Api].Previous!.Value, 6);
+        Assert.Equal((0.02, 0.01), (Math.Round(metrics[BaselineReportBuilder.Names.Errors].Current!.Value, 10), Math.Round(metrics[BaselineReportBuilder.Names.Errors].Previous!.Value, 10)));
+        Assert.Equal(9_000.0 / 10_000, metrics[BaselineReportBuilder.Names.Cache].Current!.Value, 10);
+        Assert.Equal(1_000.0 / 1_500, metrics[BaselineReportBuilder.Names.Cache].Previous!.Value, 10);
+        Assert.Equal(PercentileCont(Checkout.Concat(Home), 0.95), metrics[BaselineReportBuilder.Names.PageLoad].Current!.Value, 6);
+        Assert.Equal((168 * 100L, 0, 7), (report.Coverage.Requests, report.Coverage.DaysWithoutPrometheus, report.Coverage.Days));
+
+        // Page load (5.6 s > 2.5 s) and errors (2 % > 1 %) miss their targets: Critical by the stated rule.
+        Assert.Equal((ReportHealth.Critical, "missed targets: Page load p95, Error rate"), (report.Health, report.HealthReason));
+        var pageLoadPoints = 100 * 2_500 / PercentileCont(Checkout.Concat(Home), 0.95);
+        Assert.Equal(Math.Round((pageLoadPoints + 100 + 50 + 100) / 4, 1), report.Score);
+    }
+
+    [Fact]
+    public async Task Opportunities_RankedAsWorkedByHand()
+    {
+        var report = await BuildAsync();
+
+        // search cache: 35 s of computing its misses an hour × 168 h = 5,880 s; profile answers 90 %: none.
+        // /checkout LCP p75 4,900 ms: (4,900 − 2,500) × 8 views = 19,200 ms; /search INP p75 525 ms: (525 − 200) × 4 = 1,300 ms.
+        Assert.Equal(
+            [("cache", 5_880_000.0), ("frontend", 19_200.0), ("frontend", 1_300.0)],
+            report.Opportunities.Select(opportunity => (opportunity.Kind, Math.Round(opportunity.ImpactMs, 6))));
+        Assert.Contains("search", report.Opportunities[0].Title, StringComparison.Ordinal);
+        Assert.Contains("/checkout", report.Opportunities[1].Title, StringComparison.Ordinal);
+        Assert.Contains("/search", report.Opportunities[2].Title, StringComparison.Ordinal);
+        // The largest regressions: errors 1 % → 2 % (+100 %), then API p95 250 → 458 ms (+83 %); the improvement: the cache hit ratio 66.7 % → 90 %.
+        Assert.Equal([BaselineReportBuilder.Names.Errors, BaselineReportBuilder.Names.Api], report.Regressions.Take(2).Select(movement => movement.What));
+        Assert.Contains(report.Improvements, movement => movement.What == BaselineReportBuilder.Names.Cache);
+    }
+}
