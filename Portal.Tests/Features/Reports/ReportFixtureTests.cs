@@ -26,6 +26,9 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
     private static readonly double[] Home = [900, 1_000, 1_100, 1_200, 1_300, 1_400, 1_500, 1_600, 1_700, 1_800, 1_900, 2_000];
     private static readonly double[] SearchInp = [300, 400, 500, 600];
 
+    /// <summary>A word of each opportunity's title, in the hand-worked order.</summary>
+    private static readonly string[] Ranked = ["category search", "orders", "items", "/checkout", "stock", "INP p75 of /search"];
+
     private BackfilledPrometheus prometheus = null!;
 
     protected override void Configure(Dictionary<string, string?> settings)
@@ -92,6 +95,7 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
             }
         }
         await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key) VALUES ('shop', 'Shop', 'pk_shop')");
+        await SeedStatementsAsync(connection);
         await VitalsAsync("/checkout", "LCP", Checkout, Week.Start);
         await VitalsAsync("/home", "LCP", Home, Week.Start.AddDays(2));
         await VitalsAsync("/search", "INP", SearchInp, Week.Start.AddDays(3));
@@ -105,6 +109,41 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
         }
     }
 
+    // Statements of target "fixture" as the query snapshots store them: running totals at the three snapshots that
+    // bound the two weeks. (calls, time ms) in the week before, then last week.
+    private static readonly (long QueryId, string Query, (long Calls, double TimeMs) Before, (long Calls, double TimeMs) Last)[] Statements =
+    [
+        (1, "SELECT * FROM orders WHERE customer = $1", (1_000, 20_000), (1_000, 50_000)),    // 20 → 50 ms a call
+        (2, "SELECT * FROM items WHERE id = $1", (700_000, 35_000), (700_000, 35_000)),       // 0.05 ms, 69 calls a minute, a row each: N+1
+        (3, "UPDATE stock SET n = n - 1 WHERE sku = $1", (500, 10_000), (500, 5_000)),        // 20 → 10 ms
+    ];
+
+    private static async Task SeedStatementsAsync(NpgsqlConnection connection)
+    {
+        foreach (var at in new[] { Week.Previous.Start, Week.Start, Week.End })
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO query_snapshots (target, taken_at, statements, moved, reset_detected, baseline, duration_ms)
+                VALUES ('fixture', @at, 3, 3, false, @baseline, 1)
+                """, new { at, baseline = at == Week.Previous.Start });
+        }
+        foreach (var (queryId, query, before, last) in Statements)
+        {
+            var id = await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO query_statements (target, query_id, user_id, db_id, toplevel, user_name, database_name, query, first_seen, last_moved, seen, running)
+                VALUES ('fixture', @queryId, 10, 5, true, 'shop', 'shop', @query, @first, @moved, '{}', '{}') RETURNING id
+                """, new { queryId, query, first = Week.Previous.Start, moved = Week.End });
+            foreach (var (at, calls, time) in new[] { (Week.Previous.Start, 0L, 0.0), (Week.Start, before.Calls, before.TimeMs), (Week.End, before.Calls + last.Calls, before.TimeMs + last.TimeMs) })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO query_totals (statement_id, taken_at, calls, total_time_ms, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written,
+                                              temp_blks_read, temp_blks_written, blk_read_time_ms, blk_write_time_ms, wal_bytes, min_time_ms, max_time_ms, stddev_time_ms)
+                    VALUES (@id, @at, @calls, @time, @calls, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                    """, new { id, at, calls, time });
+            }
+        }
+    }
+
     private static double PercentileCont(IEnumerable<double> values, double fraction)
     {
         var sorted = values.Order().ToArray();
@@ -114,7 +153,7 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
     }
 
     private Task<BaselineReport> BuildAsync() =>
-        App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["shop"], ["shop"], ["portal"]), Week);
+        App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["shop"], ["shop"], ["fixture"]), Week);
 
     [Fact]
     public async Task KeyMetrics_EqualTheirHandWorkedValues()
@@ -130,12 +169,15 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
         Assert.Equal(9_000.0 / 10_000, metrics[BaselineReportBuilder.Names.Cache].Current!.Value, 10);
         Assert.Equal(1_000.0 / 1_500, metrics[BaselineReportBuilder.Names.Cache].Previous!.Value, 10);
         Assert.Equal(PercentileCont(Checkout.Concat(Home), 0.95), metrics[BaselineReportBuilder.Names.PageLoad].Current!.Value, 6);
-        Assert.Equal((168 * 100L, 0, 7), (report.Coverage.Requests, report.Coverage.DaysWithoutPrometheus, report.Coverage.Days));
+        // Every statement's time over every call: (50,000 + 35,000 + 5,000) / 701,500; the week before 65,000 / 701,500.
+        Assert.Equal(90_000.0 / 701_500, metrics[BaselineReportBuilder.Names.Database].Current!.Value, 10);
+        Assert.Equal(65_000.0 / 701_500, metrics[BaselineReportBuilder.Names.Database].Previous!.Value, 10);
+        Assert.Equal((168 * 100L, 0, 7, 2), (report.Coverage.Requests, report.Coverage.DaysWithoutPrometheus, report.Coverage.Days, report.Coverage.Snapshots));
 
         // Page load (5.6 s > 2.5 s) and errors (2 % > 1 %) miss their targets: Critical by the stated rule.
         Assert.Equal((ReportHealth.Critical, "missed targets: Page load p95, Error rate"), (report.Health, report.HealthReason));
         var pageLoadPoints = 100 * 2_500 / PercentileCont(Checkout.Concat(Home), 0.95);
-        Assert.Equal(Math.Round((pageLoadPoints + 100 + 50 + 100) / 4, 1), report.Score);
+        Assert.Equal(Math.Round((pageLoadPoints + 100 + 100 + 50 + 100) / 5, 1), report.Score); // page load, API, database, errors, cache
     }
 
     [Fact]
@@ -144,15 +186,18 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
         var report = await BuildAsync();
 
         // search cache: 35 s of computing its misses an hour × 168 h = 5,880 s; profile answers 90 %: none.
+        // Statements by their database time: orders 50 s, items 35 s (an N+1 suspect), stock 5 s.
         // /checkout LCP p75 4,900 ms: (4,900 − 2,500) × 8 views = 19,200 ms; /search INP p75 525 ms: (525 − 200) × 4 = 1,300 ms.
         Assert.Equal(
-            [("cache", 5_880_000.0), ("frontend", 19_200.0), ("frontend", 1_300.0)],
+            [("cache", 5_880_000.0), ("statement", 50_000.0), ("n+1", 35_000.0), ("frontend", 19_200.0), ("statement", 5_000.0), ("frontend", 1_300.0)],
             report.Opportunities.Select(opportunity => (opportunity.Kind, Math.Round(opportunity.ImpactMs, 6))));
-        Assert.Contains("search", report.Opportunities[0].Title, StringComparison.Ordinal);
-        Assert.Contains("/checkout", report.Opportunities[1].Title, StringComparison.Ordinal);
-        Assert.Contains("/search", report.Opportunities[2].Title, StringComparison.Ordinal);
-        // The largest regressions: errors 1 % → 2 % (+100 %), then API p95 250 → 458 ms (+83 %); the improvement: the cache hit ratio 66.7 % → 90 %.
-        Assert.Equal([BaselineReportBuilder.Names.Errors, BaselineReportBuilder.Names.Api], report.Regressions.Take(2).Select(movement => movement.What));
-        Assert.Contains(report.Improvements, movement => movement.What == BaselineReportBuilder.Names.Cache);
+        Assert.Equal(Ranked, report.Opportunities.Select(opportunity => Ranked.First(word => opportunity.Title.Contains(word, StringComparison.Ordinal))));
+        Assert.Equal("/queries/1?target=fixture", report.Opportunities[1].Link);
+        // The largest regressions: orders' mean 20 → 50 ms (+150 %), errors 1 % → 2 % (+100 %), API p95 250 → 458 ms (+83 %),
+        // database time per call +38 %; the improvements: stock's mean 20 → 10 ms (−50 %), the cache hit ratio 66.7 % → 90 % (+35 %).
+        Assert.Equal(["mean time of SELECT * FROM orders WHERE customer = $1 (fixture)", BaselineReportBuilder.Names.Errors, BaselineReportBuilder.Names.Api, BaselineReportBuilder.Names.Database],
+            report.Regressions.Select(movement => movement.What));
+        Assert.Equal(["mean time of UPDATE stock SET n = n - 1 WHERE sku = $1 (fixture)", BaselineReportBuilder.Names.Cache], report.Improvements.Select(movement => movement.What));
+        Assert.Contains("index advice of fixture: not a configured query target", report.Coverage.Gaps);
     }
 }
