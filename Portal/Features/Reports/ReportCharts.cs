@@ -48,7 +48,6 @@ public static class ReportCharts
         plot.Axes.Bottom.SetTicks(days.Select(day => day.ToOADate()).ToArray(), days.Select(day => day.ToString("ddd d", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.Bottom.Label.Text = $"Day ({report.Period.TimeZone})";
         plot.Axes.Left.Label.Text = "p95 (ms)";
-        plot.Axes.Margins(bottom: 0);
         plot.Title("Daily p95");
         plot.ShowLegend(Alignment.UpperLeft);
         return plot.GetImageBytes(Width, 280, ImageFormat.Png);

@@ -1,0 +1,70 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Features.Reports;
+using Portal.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Portal.Tests.Browser;
+
+/// <summary>The Reports page as its users meet it: a product lead subscribes; an archived report opens, compares with the week before.</summary>
+public sealed class ReportsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+{
+    private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
+
+    protected override async Task SeedAsync(NpgsqlConnection connection)
+    {
+        foreach (var (start, values) in new[] { (week.Previous.Start, new[] { 1_100.0, 1_900, 2_400 }), (week.Start, new[] { 1_500.0, 2_900, 4_400, 5_100 }) })
+        {
+            foreach (var (value, index) in values.Select((value, index) => (value, index)))
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                    VALUES ('portal', @at, 'LCP', @value, @value, 'good', @id, '/checkout', 'desktop')
+                    """, new { at = start.AddHours(index + 1), value, id = $"lcp-{start:yyyyMMdd}-{index}" });
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Viewer_SubscribesThemselves_AndSeesWhenTheReportComes()
+    {
+        var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/reports");
+
+        await page.GetByTestId("new-subscription").ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await dialog.GetByLabel("Your e-mail address").FillAsync("lead@example.com");
+        await dialog.GetByTestId("subscribe").ClickAsync();
+
+        await Expect(page.GetByTestId("message")).ToContainTextAsync("Subscribed: lead@example.com will receive the report Mondays at 08:00");
+        await Expect(page.GetByTestId("subscriptions")).ToContainTextAsync("lead@example.com");
+        await Expect(page.GetByTestId("subscriptions")).ToContainTextAsync("Mon ");
+        await Chromium.ScreenshotAsync(page, "reports");
+    }
+
+    [Fact]
+    public async Task ArchivedReport_Opens_AndComparesWithTheWeekBefore()
+    {
+        var builder = App.Services.GetRequiredService<BaselineReportBuilder>();
+        var mail = App.Services.GetRequiredService<ReportMail>();
+        var archive = App.Services.GetRequiredService<ReportArchive>();
+        var scope = new ReportScope([], ["portal"], []);
+        foreach (var period in new[] { week.Previous, week })
+        {
+            var report = await builder.BuildAsync(scope, period);
+            await archive.SaveAsync(report, await mail.ArchiveHtmlAsync(report, null), "schedule");
+        }
+        var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/reports");
+
+        await page.GetByText($"Weekly performance baseline — portal — {week.Name}").ClickAsync();
+        await Expect(page.GetByTestId("report-frame")).ToBeVisibleAsync();
+        await Expect(page.FrameLocator("[data-testid=report-frame]").Locator("[data-metric='Page load p95']")).ToContainTextAsync("Not met");
+        await page.GetByTestId("compare").ClickAsync();
+
+        var comparison = page.GetByTestId("comparison");
+        await Expect(comparison).ToContainTextAsync(week.Previous.Name);
+        await Expect(comparison.Locator("tr", new() { HasText = "Page load p95" })).ToContainTextAsync("2.35 s");   // the week before: p95 of 1.1, 1.9, 2.4 s
+        await Chromium.ScreenshotAsync(page, "report");
+    }
+}
