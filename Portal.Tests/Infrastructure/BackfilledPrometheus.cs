@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -32,10 +30,7 @@ public sealed class BackfilledPrometheus : IAsyncDisposable
 
         var config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, "global:\n  scrape_interval: 15s\nscrape_configs: []\n");
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LoopbackPort.Free();
 
         var process = Process.Start(new ProcessStartInfo("prometheus",
             [$"--config.file={config}", $"--storage.tsdb.path={data}", $"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=3650d"])

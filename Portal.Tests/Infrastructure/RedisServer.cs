@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -18,10 +16,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LoopbackPort.Free();
 
         var server = new RedisServer(port);
         await server.RestartAsync();
@@ -36,19 +31,7 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         }) ?? throw new InvalidOperationException("redis-server did not start");
-        await Eventually.HoldsAsync(async () =>
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(10), $"redis-server accepts connections on {Port}");
+        await LoopbackPort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(10), $"redis-server accepts connections on {Port}");
     }
 
     public async Task StopAsync()

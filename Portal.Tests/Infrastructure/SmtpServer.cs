@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MimeKit;
 
 namespace Portal.Tests.Infrastructure;
@@ -21,10 +19,7 @@ public sealed class SmtpServer : IAsyncDisposable
 
     public static async Task<SmtpServer> StartAsync()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LoopbackPort.Free();
         var server = new SmtpServer(port);
         await server.StartAgainAsync();
         return server;
@@ -36,19 +31,7 @@ public sealed class SmtpServer : IAsyncDisposable
         {
             RedirectStandardError = true, RedirectStandardOutput = true,
         }) ?? throw new InvalidOperationException("aiosmtpd did not start (apt-get install python3-aiosmtpd)");
-        await Eventually.HoldsAsync(async () =>
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(15), "aiosmtpd listens");
+        await LoopbackPort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(15), "aiosmtpd listens");
     }
 
     public async Task StopAsync()
