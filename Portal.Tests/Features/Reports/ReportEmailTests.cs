@@ -76,7 +76,8 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
     }
 
     private static readonly string[] Portal = ["portal"];
-    private static readonly object Preview = new { to = "lead@example.com", scope = new { apps = Portal, services = Portal, targets = Portal } };
+    // In Paris time: a week from Sunday 23:00 UTC (found by trying it: a zone's offset must not reach PostgreSQL).
+    private static readonly object Preview = new { to = "lead@example.com", scope = new { apps = Portal, services = Portal, targets = Portal }, timeZone = "Europe/Paris" };
 
     [Fact]
     public async Task PageLoad_AndItsOpportunities_EqualTheirOwnComputation()

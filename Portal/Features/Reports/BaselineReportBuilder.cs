@@ -82,7 +82,7 @@ public sealed partial class BaselineReportBuilder(
         var (health, reason) = ReportScoring.Health(metrics, objectives);
         var (score, parts) = ReportScoring.Score(metrics, objectives);
         var (regressions, improvements) = ReportScoring.Movements(draft.Movements);
-        var days = Enumerable.Range(0, (int)Math.Round(period.Length.TotalDays)).Select(day => period.Start.AddDays(day)).ToList();
+        var days = period.Days;
         var daily = days.Select(day => draft.Daily.TryGetValue(day, out var point) ? new DailyPoint(day, point.Api, point.PageLoad) : new DailyPoint(day, null, null)).ToList();
         return new BaselineReport(
             ScopeLabel(scope), scope, period, time.GetUtcNow(), health, reason, score, parts, metrics, objectives, findings,
@@ -149,7 +149,7 @@ public sealed partial class BaselineReportBuilder(
         var zone = TimeZoneInfo.FindSystemTimeZoneById(period.TimeZone);
         foreach (var (day, p95) in daily)
         {
-            var at = new DateTimeOffset(day, zone.GetUtcOffset(day));
+            var at = new DateTimeOffset(day, zone.GetUtcOffset(day)).ToUniversalTime();
             draft.Daily[at] = (draft.Daily.GetValueOrDefault(at).Api, p95);
         }
 
@@ -229,12 +229,12 @@ public sealed partial class BaselineReportBuilder(
             period.Start.AddDays(1), period.End, TimeSpan.FromDays(1), cancellationToken: cancellationToken);
         foreach (var sample in dailyP95.Result.Series.SelectMany(series => series.Samples).Where(sample => double.IsFinite(sample.Value)))
         {
-            var day = sample.Timestamp.AddDays(-1).ToOffset(period.Start.Offset);
+            var day = sample.Timestamp.AddDays(-1);
             draft.Daily[day] = (sample.Value * 1000, draft.Daily.GetValueOrDefault(day).PageLoad);
         }
         var dailyRequests = await prometheus.QueryRangeAsync($"sum(count_over_time({settings.RequestsMetric}{Selector()}[1d]))",
             period.Start.AddDays(1), period.End, TimeSpan.FromDays(1), cancellationToken: cancellationToken);
-        draft.DaysWithoutPrometheus = (int)Math.Round(period.Length.TotalDays) - dailyRequests.Result.Series.SelectMany(series => series.Samples).Count(sample => sample.Value > 0);
+        draft.DaysWithoutPrometheus = period.Days.Count - dailyRequests.Result.Series.SelectMany(series => series.Samples).Count(sample => sample.Value > 0);
 
         // Per service.
         var byService = await AtAsync($"histogram_quantile(0.95, sum by (le, {label}) (increase({settings.RequestDurationMetric}_bucket{Selector()}[{range}])))", period.End);

@@ -11,7 +11,8 @@ public static class ReportSchedules
 
 /// <summary>
 /// The span a report covers: a whole week (Monday to Monday), day or month in a time zone, and the span before it of
-/// the same kind, which every change is measured against.
+/// the same kind, which every change is measured against. Its ends are UTC instants (as PostgreSQL takes them); the
+/// names and days are the time zone's.
 /// </summary>
 public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOffset End, string TimeZone)
 {
@@ -69,5 +70,17 @@ public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOff
 
     public TimeSpan Length => End - Start;
 
-    private static DateTimeOffset At(DateTime local, TimeZoneInfo zone) => new(local, zone.GetUtcOffset(local));
+    /// <summary>The local midnights the period's days start at (23 or 25 hours apart across a change of summer time).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<DateTimeOffset> Days
+    {
+        get
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+            var (first, last) = (TimeZoneInfo.ConvertTime(Start, zone).DateTime, TimeZoneInfo.ConvertTime(End, zone).DateTime);
+            return Enumerable.Range(0, (int)(last - first).TotalDays).Select(day => At(first.AddDays(day), zone)).ToList();
+        }
+    }
+
+    private static DateTimeOffset At(DateTime local, TimeZoneInfo zone) => new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
 }
