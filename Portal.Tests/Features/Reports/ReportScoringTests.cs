@@ -38,6 +38,8 @@ public sealed class ReportScoringTests
         Assert.Equal(ReportHealth.NeedsImprovement, ReportScoring.Health(allMet, [Objective("Fast", "Breached", "P2")]).Health);
         Assert.Equal((ReportHealth.Critical, "missed targets: API, Cache"), ReportScoring.Health(twoMissed, []));
         Assert.Equal((ReportHealth.Critical, "breached: Fast"), ReportScoring.Health(allMet, [Objective("Fast", "Breached", "P0")]));
+        // A fresh install's first report: nothing measured is nothing judged, not "Good".
+        Assert.Equal(ReportHealth.NoData, ReportScoring.Health([Metric("API", null, 200)], [Objective("Fast", "NoData")]).Health);
     }
 
     [Fact]

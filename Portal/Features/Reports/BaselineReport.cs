@@ -20,6 +20,7 @@ public static class ReportHealth
     public const string Good = "Good";
     public const string NeedsImprovement = "Needs improvement";
     public const string Critical = "Critical";
+    public const string NoData = "No data";
 }
 
 /// <summary>A key metric of the executive summary: this period against its target and the period before.</summary>

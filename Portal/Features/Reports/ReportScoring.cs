@@ -13,7 +13,7 @@ public static class ReportScoring
 
     public const string HealthRule =
         "Critical when a P0 or P1 objective is breached or two key metrics miss their targets; Needs improvement when one key metric "
-        + "misses its target or any objective is breached or at risk; Good otherwise.";
+        + "misses its target or any objective is breached or at risk; Good otherwise — No data when no key metric and no objective had any.";
 
     public const string ScoreFormula =
         "The mean of one score per key metric and objective with data: a met target scores 100; a missed one scores target ÷ value "
@@ -21,6 +21,10 @@ public static class ReportScoring
 
     public static (string Health, string Reason) Health(IReadOnlyList<KeyMetric> metrics, IReadOnlyList<ObjectiveLine> objectives)
     {
+        if (metrics.All(metric => metric.Current is null) && objectives.All(objective => objective.Status == nameof(ObjectiveStatus.NoData)))
+        {
+            return (ReportHealth.NoData, "no source had data for the period: nothing can be judged");
+        }
         var missed = metrics.Where(metric => metric.Status == MetricStatus.NotMet).Select(metric => metric.Name).ToList();
         var breachedKey = objectives.Where(objective => objective.Status == nameof(ObjectiveStatus.Breached) && objective.Priority is "P0" or "P1").Select(objective => objective.Title).ToList();
         var troubled = objectives.Where(objective => objective.Status is nameof(ObjectiveStatus.Breached) or nameof(ObjectiveStatus.AtRisk)).Select(objective => objective.Title).ToList();
