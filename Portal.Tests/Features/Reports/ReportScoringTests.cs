@@ -26,6 +26,21 @@ public sealed class ReportScoringTests
     }
 
     [Fact]
+    public void SubscribedOnFriday_TheFirstReportIsDueMondayAtEight_LocalTime_WithLastWeek()
+    {
+        var paris = TimeSpan.FromHours(1);
+        var subscription = new ReportSubscription(1, "lead", ["lead@example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "Europe/Paris", true,
+            new DateTimeOffset(2026, 11, 20, 15, 0, 0, paris));
+
+        Assert.Null(subscription.DueAt(new DateTimeOffset(2026, 11, 21, 12, 0, 0, paris)));               // Saturday: last week predates it
+        Assert.Null(subscription.DueAt(new DateTimeOffset(2026, 11, 23, 7, 59, 0, paris)));               // Monday, before eight
+        var due = subscription.DueAt(new DateTimeOffset(2026, 11, 23, 8, 0, 0, paris));
+        Assert.Equal("week of 2026-11-16", due!.Name);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 8, 0, 0, paris), subscription.NextSendAfter(new DateTimeOffset(2026, 11, 20, 15, 0, 0, paris)));
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 0, 0, paris), subscription.NextSendAfter(new DateTimeOffset(2026, 11, 23, 8, 0, 0, paris)));
+    }
+
+    [Fact]
     public void Health_FollowsItsStatedRule()
     {
         List<KeyMetric> allMet = [Metric("API", 100, 200), Metric("Cache", 0.9, 0.8, lowerIsBetter: false)];
