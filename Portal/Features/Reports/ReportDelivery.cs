@@ -90,9 +90,10 @@ public sealed class ReportDelivery(
         try
         {
             var stored = await archive.GetAsync(delivery.ReportId, cancellationToken) ?? throw new InvalidOperationException($"report {delivery.ReportId} is no longer in the archive");
-            var unsubscribe = reports.PortalUrl is { Length: > 0 } root
-                ? $"{root.TrimEnd('/')}/reports/unsubscribe?token={Uri.EscapeDataString(await subscriptions.UnsubscribeTokenAsync(delivery.SubscriptionId, delivery.Recipient, cancellationToken))}"
-                : null;
+            // Every subscribed e-mail carries its unsubscribe link, which needs the portal's address.
+            var root = reports.PortalUrl is { Length: > 0 } url ? url.TrimEnd('/')
+                : throw new InvalidOperationException("PortalUrl is not set: a subscribed report needs it for its unsubscribe link (set PortalUrl, environment PortalUrl)");
+            var unsubscribe = $"{root}/reports/unsubscribe?token={Uri.EscapeDataString(await subscriptions.UnsubscribeTokenAsync(delivery.SubscriptionId, delivery.Recipient, cancellationToken))}";
             await reports.SendAsync(delivery.ReportId, ReportArchive.Read(stored.DataJson), MailboxAddress.Parse(delivery.Recipient), unsubscribe, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
