@@ -84,5 +84,8 @@ public sealed class SlackReceiver : IAsyncDisposable
         }
     }
 
+    /// <summary>Forgets the answers not used yet: 200 from now on.</summary>
+    public void ClearAnswers() => script.Clear();
+
     public ValueTask DisposeAsync() => app.DisposeAsync();
 }

@@ -144,7 +144,8 @@ public sealed class SlackRoutingTests : ClockAlertsTest
         await EvaluateAtAsync(T0.AddMinutes(1));
         var queued = await OutboxAsync();
         Assert.Equal(3, queued.Count);
-        Receiver.Answer((503, null));
+        // Slack is down while the first worker lives (it never has a message taken, so its death cannot duplicate one).
+        Receiver.Answer(Enumerable.Repeat<(int, int?)>((503, null), 1_000).ToArray());
         var settings = PortalSettings.For(Database);
         foreach (var (key, value) in configured.Where(setting => setting.Key.StartsWith("Slack:", StringComparison.Ordinal)))
         {
@@ -157,12 +158,13 @@ public sealed class SlackRoutingTests : ClockAlertsTest
             await Eventually.HoldsAsync(() => Task.FromResult(!Receiver.Messages.IsEmpty), TimeSpan.FromSeconds(60), "the first worker's first attempt");
             await first.KillAsync(); // SIGKILL: no shutdown code runs
         }
+        Receiver.ClearAnswers();                                  // Slack is back
         await using var second = WorkerProcess.Start(settings);
         await Eventually.HoldsAsync(async () => (await OutboxAsync()).All(notification => notification.Status == "sent"), TimeSpan.FromSeconds(60), "the second worker delivers the rest");
 
         var delivered = Receiver.Messages.Where(message => message.AnsweredWith == 200).Select(message => (message.Path, message.Text)).Order().ToList();
         var expected = queued.Select(notification => (notification.Destination == "payments-oncall" ? "/api/chat.postMessage" : "/services/T000/B000/secret-part", (string?)notification.Title)).Order().ToList();
         Assert.Equal(expected, delivered);                       // each once
-        Assert.Equal(503, Receiver.Messages.First().AnsweredWith);
+        Assert.True(Receiver.Messages.First().AnsweredWith == 503, "the first worker attempted while Slack was down");
     }
 }
