@@ -11,27 +11,8 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Reports;
 
 /// <summary>Subscriptions and their outbox against a real SMTP server: sent once per recipient and period, retried when SMTP is down, skipped without data, unsubscribed by link.</summary>
-public sealed class ReportDeliveryTests : PortalOnFreshDatabase
+public sealed class ReportDeliveryTests : ReportMailTest
 {
-    private SmtpServer smtp = null!;
-
-    protected override void Configure(Dictionary<string, string?> settings)
-    {
-        smtp = SmtpServer.StartAsync().GetAwaiter().GetResult();
-        foreach (var (key, value) in smtp.Settings())
-        {
-            settings[key] = value;
-        }
-        settings["PortalUrl"] = "https://portal.example";
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await smtp.DisposeAsync();
-    }
-
-    private static readonly ClaimsPrincipal Admin = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, PortalRoles.Admin)], "test"));
 
     private ReportSubscriptions Subscriptions => App.Services.GetRequiredService<ReportSubscriptions>();
 
@@ -75,7 +56,7 @@ public sealed class ReportDeliveryTests : PortalOnFreshDatabase
         await RunJobAsync();
         await RunJobAsync();
 
-        var messages = smtp.Messages();
+        var messages = Smtp.Messages();
         Assert.Equal(["lead@example.com", "manager@example.com"], messages.SelectMany(message => message.To.Mailboxes).Select(mailbox => mailbox.Address).Order());
         Assert.All(messages, message => Assert.StartsWith("Daily performance baseline — portal — day of ", message.Subject, StringComparison.Ordinal));
         Assert.All(messages, message => Assert.StartsWith("<https://portal.example/reports/unsubscribe?token=", message.Headers["List-Unsubscribe"], StringComparison.Ordinal));
@@ -88,13 +69,13 @@ public sealed class ReportDeliveryTests : PortalOnFreshDatabase
     {
         await SeedYesterdaysVitalsAsync();
         await SubscribeAsync(true, "lead@example.com");
-        await smtp.StopAsync();
+        await Smtp.StopAsync();
 
         await RunJobAsync();
 
         var (_, status, attempts) = Assert.Single(await DeliveriesAsync());
         Assert.Equal(("pending", 1), (status, attempts));
-        await smtp.StartAgainAsync();
+        await Smtp.StartAgainAsync();
         await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
             await connection.ExecuteAsync("UPDATE report_deliveries SET next_attempt_at = now()"); // the back-off (a minute) has passed
@@ -102,7 +83,7 @@ public sealed class ReportDeliveryTests : PortalOnFreshDatabase
         await RunJobAsync();
         await RunJobAsync();                                   // a retried or repeated run sends nothing twice
 
-        Assert.Single(smtp.Messages());
+        Assert.Single(Smtp.Messages());
         Assert.Equal([("lead@example.com", "sent", 2)], await DeliveriesAsync());
     }
 
@@ -113,7 +94,7 @@ public sealed class ReportDeliveryTests : PortalOnFreshDatabase
 
         await RunJobAsync();
 
-        Assert.Empty(smtp.Messages());
+        Assert.Empty(Smtp.Messages());
         Assert.Equal([("lead@example.com", "skipped", 0)], await DeliveriesAsync());
         Assert.Empty(await App.Services.GetRequiredService<ReportArchive>().ListAsync());
     }

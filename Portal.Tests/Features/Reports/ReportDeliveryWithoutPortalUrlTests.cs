@@ -10,37 +10,22 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Reports;
 
 /// <summary>Without the portal's address a subscribed report could carry no unsubscribe link: it waits, saying why.</summary>
-public sealed class ReportDeliveryWithoutPortalUrlTests : PortalOnFreshDatabase
+public sealed class ReportDeliveryWithoutPortalUrlTests : ReportMailTest
 {
-    private SmtpServer smtp = null!;
+    protected override string? PortalUrl => null;
 
-    protected override void Configure(Dictionary<string, string?> settings)
-    {
-        smtp = SmtpServer.StartAsync().GetAwaiter().GetResult();
-        foreach (var (key, value) in smtp.Settings())
-        {
-            settings[key] = value;
-        }
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await smtp.DisposeAsync();
-    }
 
     [Fact]
     public async Task SubscribedReport_IsNotSentWithoutAnUnsubscribeLink_TheDeliveryWaitsNamingTheSetting()
     {
-        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, PortalRoles.Admin)], "test"));
         var (subscription, _) = await App.Services.GetRequiredService<ReportSubscriptions>()
-            .CreateAsync(admin, ["lead@example.com"], ReportScope.Everything, ReportSchedules.Daily, 0, "UTC", skipWithoutData: false);
+            .CreateAsync(Admin, ["lead@example.com"], ReportScope.Everything, ReportSchedules.Daily, 0, "UTC", skipWithoutData: false);
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.ExecuteAsync("UPDATE report_subscriptions SET created_at = now() - interval '2 days' WHERE id = @Id", subscription!);
 
         await App.Services.GetRequiredService<ReportDelivery>().RunAsync(NoJobProgress.Instance, CancellationToken.None);
 
-        Assert.Empty(smtp.Messages());
+        Assert.Empty(Smtp.Messages());
         var (status, error) = await connection.QuerySingleAsync<(string, string)>("SELECT status, last_error FROM report_deliveries");
         Assert.Equal("pending", status);
         Assert.StartsWith("InvalidOperationException: PortalUrl is not set", error, StringComparison.Ordinal);

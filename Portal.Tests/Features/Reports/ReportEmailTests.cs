@@ -16,25 +16,14 @@ namespace Portal.Tests.Features.Reports;
 /// A report generated over a fixture week of Web Vitals (known page loads on two pages, and a previous week) and sent
 /// through a real SMTP server: the figures against a computation of their own, and the message as MimeKit reads it.
 /// </summary>
-public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+public sealed class ReportEmailTests(Chromium chromium) : ReportMailTest, IClassFixture<Chromium>
 {
-    private SmtpServer smtp = null!;
     private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
 
     // LCP values (ms) of the week's page views: /checkout slow, /home fast; and of the week before (all /home).
     private static readonly double[] Checkout = [2_600, 3_100, 3_400, 3_900, 4_200, 4_800, 5_200, 6_000];
     private static readonly double[] Home = [900, 1_000, 1_100, 1_200, 1_300, 1_400, 1_500, 1_600, 1_700, 1_800, 1_900, 2_000];
     private static readonly double[] Before = [1_000, 1_200, 1_400, 1_600, 1_800, 2_000];
-
-    protected override void Configure(Dictionary<string, string?> settings)
-    {
-        smtp = SmtpServer.StartAsync().GetAwaiter().GetResult();
-        foreach (var (key, value) in smtp.Settings())
-        {
-            settings[key] = value;
-        }
-        settings["PortalUrl"] = "https://portal.example";
-    }
 
     protected override async Task SeedAsync(NpgsqlConnection connection)
     {
@@ -51,21 +40,6 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         await InsertAsync("/checkout", Checkout, week.Start);
         await InsertAsync("/home", Home, week.Start.AddDays(2));
         await InsertAsync("/home", Before, week.Previous.Start);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await smtp.DisposeAsync();
-    }
-
-    // PostgreSQL's percentile_cont: linear interpolation between the two nearest ranks.
-    private static double PercentileCont(IEnumerable<double> values, double fraction)
-    {
-        var sorted = values.Order().ToArray();
-        var position = fraction * (sorted.Length - 1);
-        var (lower, upper) = ((int)Math.Floor(position), (int)Math.Ceiling(position));
-        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
     }
 
     private async Task<HttpClient> ClientAsync(string role)
@@ -85,13 +59,13 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         var report = await App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["portal"], ["portal"], ["portal"]), week);
 
         var pageLoad = report.KeyMetrics.Single(metric => metric.Name == BaselineReportBuilder.Names.PageLoad);
-        Assert.Equal(PercentileCont(Checkout.Concat(Home), 0.95), pageLoad.Current!.Value, 6);
-        Assert.Equal(PercentileCont(Before, 0.95), pageLoad.Previous!.Value, 6);
+        Assert.Equal(Expected.PercentileCont(Checkout.Concat(Home), 0.95), pageLoad.Current!.Value, 6);
+        Assert.Equal(Expected.PercentileCont(Before, 0.95), pageLoad.Previous!.Value, 6);
         Assert.Equal(MetricStatus.NotMet, pageLoad.Status);                     // 5,620 ms against ≤ 2,500 ms
         Assert.Equal(20, report.Coverage.PageViews);
         // /checkout's p75 is over "good" (2.5 s): (p75 − 2,500) × 8 views of waiting; /home's is under and no opportunity.
         var frontend = Assert.Single(report.Opportunities, opportunity => opportunity.Kind == "frontend");
-        Assert.Equal((PercentileCont(Checkout, 0.75) - 2_500) * Checkout.Length, frontend.ImpactMs, 6);
+        Assert.Equal((Expected.PercentileCont(Checkout, 0.75) - 2_500) * Checkout.Length, frontend.ImpactMs, 6);
         Assert.Contains("/checkout", frontend.Title, StringComparison.Ordinal);
         Assert.Equal("/vitals/page?app=portal&path=%2Fcheckout&metric=LCP", frontend.Link);
         Assert.Equal("Weekly performance baseline — portal — week of " + week.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), report.Subject);
@@ -105,7 +79,7 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         var response = await admin.PostAsJsonAsync(new Uri("/api/v1/reports/preview", UriKind.Relative), Preview);
 
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var message = Assert.Single(smtp.Messages());
+        var message = Assert.Single(Smtp.Messages());
         Assert.Equal($"Weekly performance baseline — portal — week of {week.FirstDay:yyyy-MM-dd}", message.Subject);
         Assert.Equal("lead@example.com", Assert.Single(message.To.Mailboxes).Address);
         Assert.Equal("portal@example.com", Assert.Single(message.From.Mailboxes).Address);
@@ -127,7 +101,7 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         await csv.Content!.DecodeToAsync(content);
         var lines = System.Text.Encoding.UTF8.GetString(content.ToArray()).Split('\n');
         Assert.Equal("metric,source,unit,current,previous,target,lower_is_better,status,change", lines[0]);
-        Assert.StartsWith($"Page load p95,Web Vitals (LCP p95),ms,{PercentileCont(Checkout.Concat(Home), 0.95).ToString("R", CultureInfo.InvariantCulture)},", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith($"Page load p95,Web Vitals (LCP p95),ms,{Expected.PercentileCont(Checkout.Concat(Home), 0.95).ToString("R", CultureInfo.InvariantCulture)},", lines[1], StringComparison.Ordinal);
 
         var archive = App.Services.GetRequiredService<ReportArchive>();
         var listed = Assert.Single(await archive.ListAsync());
@@ -138,7 +112,7 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         // The archived HTML (charts inline) as a browser shows it.
         var page = await chromium.NewPageAsync();
         await page.SetContentAsync((await archive.GetAsync(listed.Id))!.Value.Html);
-        Assert.Equal(PercentileCont(Checkout.Concat(Home), 0.95), double.Parse(
+        Assert.Equal(Expected.PercentileCont(Checkout.Concat(Home), 0.95), double.Parse(
             (await page.Locator("[data-metric='Page load p95'] [data-value]").InnerTextAsync()).Replace(" s", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) * 1000, 0);
         await Chromium.ScreenshotAsync(page, "report-email", fullPage: true);
     }
@@ -156,14 +130,14 @@ public sealed class ReportEmailTests(Chromium chromium) : PortalOnFreshDatabase,
         Assert.Contains("to: one e-mail address", await noAddress.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("'Mars/Olympus' is not a time zone", await badZone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("schedule: one of weekly, daily, monthly", await badSchedule.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Empty(smtp.Messages());
+        Assert.Empty(Smtp.Messages());
         Assert.Empty(await App.Services.GetRequiredService<ReportArchive>().ListAsync());
     }
 
     [Fact]
     public async Task Preview_SmtpDown_Is502NamingIt_TheReportStaysInTheArchive()
     {
-        await smtp.StopAsync();
+        await Smtp.StopAsync();
         using var admin = await ClientAsync(PortalRoles.Admin);
 
         var response = await admin.PostAsJsonAsync(new Uri("/api/v1/reports/preview", UriKind.Relative), Preview);

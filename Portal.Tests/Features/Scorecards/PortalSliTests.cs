@@ -79,17 +79,9 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         var sorted = values.Order().ToList();
         foreach (var (q, index) in new[] { (0.75, 0), (0.95, 1), (0.99, 2), (1.0, 3) })
         {
-            Assert.Equal(PercentileCont(sorted, q), sample.Percentiles![index], 9);
+            Assert.Equal(Expected.PercentileCont(sorted, q), sample.Percentiles![index], 9);
         }
-        Assert.Equal(PercentileCont(sorted, 0.75), sample.Value!.Value, 9);
-    }
-
-    // PostgreSQL's percentile_cont: linear interpolation between the values at ranks floor and ceil of q·(n−1).
-    private static double PercentileCont(List<double> sorted, double q)
-    {
-        var rank = q * (sorted.Count - 1);
-        var (lower, upper) = ((int)Math.Floor(rank), (int)Math.Ceiling(rank));
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - lower);
+        Assert.Equal(Expected.PercentileCont(sorted, 0.75), sample.Value!.Value, 9);
     }
 
     private static Task<int> InsertVitalAsync(NpgsqlConnection connection, DateTimeOffset at, string page, double value) => connection.ExecuteAsync("""

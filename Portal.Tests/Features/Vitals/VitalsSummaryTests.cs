@@ -41,15 +41,6 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         }
     }
 
-    /// <summary>percentile_cont: linear interpolation between the two closest ranks.</summary>
-    private static double Percentile(IEnumerable<double> values, double fraction)
-    {
-        var sorted = values.Order().ToArray();
-        var position = fraction * (sorted.Length - 1);
-        var lower = (int)Math.Floor(position);
-        return lower + 1 < sorted.Length ? sorted[lower] + (position - lower) * (sorted[lower + 1] - sorted[lower]) : sorted[lower];
-    }
-
     private VitalsStore Store => App.Services.GetRequiredService<VitalsStore>();
 
     [Fact]
@@ -65,7 +56,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
             var values = events.Where(e => e.Metric == metric.Name && e.At >= from && e.At < to).Select(e => e.Value).ToList();
             var row = summary.Single(m => m.Name == metric.Name);
             Assert.Equal(values.Count, row.Count);
-            Assert.Equal(Percentile(values, 0.75), row.P75, 9);
+            Assert.Equal(Expected.PercentileCont(values, 0.75), row.P75, 9);
             Assert.Equal(values.Count(v => metric.RatingOf(v) == VitalsRating.Good) / (double)values.Count, row.GoodShare, 12);
             Assert.Equal(values.Count(v => metric.RatingOf(v) == VitalsRating.Poor) / (double)values.Count, row.PoorShare, 12);
             Assert.Equal(1, row.GoodShare + row.NeedsImprovementShare + row.PoorShare, 12);
@@ -96,7 +87,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         var allRow = await connection.QuerySingleAsync<(long Count, double P75, long Good)>(
             "SELECT count, p75, good FROM vitals_daily WHERE day = @day AND metric = 'LCP' AND page = '*' AND device = '*'", new { day = days[0].ToDateTime(TimeOnly.MinValue) });
         var lcp = events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == days[0]).Select(e => e.Value).ToList();
-        Assert.Equal((lcp.Count, Percentile(lcp, 0.75), lcp.Count(v => v <= 2_500)), (allRow.Count, Math.Round(allRow.P75, 9), allRow.Good));
+        Assert.Equal((lcp.Count, Expected.PercentileCont(lcp, 0.75), lcp.Count(v => v <= 2_500)), (allRow.Count, Math.Round(allRow.P75, 9), allRow.Good));
 
         foreach (var day in days)
         {
@@ -109,7 +100,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         var summary = (await Store.SummaryAsync("portal", from, from.AddDays(3))).Single(m => m.Name == "LCP");
         var perDay = days.Select(day => events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == day).Select(e => e.Value).ToList()).ToList();
         Assert.Equal(perDay.Sum(values => values.Count), summary.Count);
-        Assert.Equal(perDay.Sum(values => values.Count * Percentile(values, 0.75)) / perDay.Sum(values => values.Count), summary.P75, 9);
+        Assert.Equal(perDay.Sum(values => values.Count * Expected.PercentileCont(values, 0.75)) / perDay.Sum(values => values.Count), summary.P75, 9);
         Assert.Equal(perDay.Sum(values => values.Count(v => v > 4_000)) / (double)summary.Count, summary.PoorShare, 12);
     }
 
@@ -125,7 +116,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         var inp = root.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "INP");
         var values = events.Where(e => e.Metric == "INP" && e.Page == "/cart" && e.At >= DateTimeOffset.UtcNow.AddHours(-24)).Select(e => e.Value).ToList();
         Assert.Equal(values.Count, inp.GetProperty("count").GetInt64());
-        Assert.Equal(Percentile(values, 0.75), inp.GetProperty("p75").GetDouble(), 9);
+        Assert.Equal(Expected.PercentileCont(values, 0.75), inp.GetProperty("p75").GetDouble(), 9);
         foreach (var share in new[] { "goodShare", "needsImprovementShare", "poorShare" })
         {
             Assert.True(inp.TryGetProperty(share, out _), share);
