@@ -1,11 +1,8 @@
-using System.Security.Claims;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Portal.Features.Auth;
 using Portal.Features.Jobs;
 using Portal.Features.Reports;
-using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Reports;
 
