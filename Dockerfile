@@ -14,7 +14,8 @@ COPY Portal/Portal.csproj Portal/
 COPY Portal.Jobs/Portal.Jobs.csproj Portal.Jobs/
 RUN dotnet restore Portal.Jobs/Portal.Jobs.csproj
 
-COPY package.json package-lock.json appsettings.json ./
+# The configuration files at the root are published with both processes (Portal.csproj links them).
+COPY package.json package-lock.json appsettings.json slas.yaml alerts.yaml ./
 COPY wwwroot/ wwwroot/
 COPY Portal/ Portal/
 COPY Portal.Jobs/ Portal.Jobs/

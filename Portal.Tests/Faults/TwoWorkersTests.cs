@@ -43,8 +43,8 @@ public sealed class TwoWorkersTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task TwoWorkers_ThirtyFiresOfAnEverySecondJob_EachFireExecutedExactlyOnce()
     {
         var settings = Settings(("Jobs:Schedules:" + TestJobs.Counting, "* * * * * *"));
-        await using var first = WorkerProcess.Start(settings, "Portal.Tests.Worker");
-        await using var second = WorkerProcess.Start(settings, "Portal.Tests.Worker");
+        await using var first = PortalProcess.StartWorker(settings, "Portal.Tests.Worker");
+        await using var second = PortalProcess.StartWorker(settings, "Portal.Tests.Worker");
 
         await Eventually.HoldsAsync(async () => await QueryAsync<long>($"SELECT count(DISTINCT hangfire_job_id) FROM {TestJobs.EffectsTable}") >= 30,
             TimeSpan.FromSeconds(90), $"30 fires of {TestJobs.Counting}\n{first.Output}\n{second.Output}");
@@ -68,8 +68,8 @@ public sealed class TwoWorkersTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task WorkerKilledMidJob_OtherWorkerRunsItAgainAfterTheInvisibilityTimeout()
     {
         var settings = Settings(("Worker:InvisibilityTimeoutSeconds", "8"));
-        var first = WorkerProcess.Start(settings, "Portal.Tests.Worker");
-        await using var second = WorkerProcess.Start(settings, "Portal.Tests.Worker");
+        var first = PortalProcess.StartWorker(settings, "Portal.Tests.Worker");
+        await using var second = PortalProcess.StartWorker(settings, "Portal.Tests.Worker");
         await using (first)
         {
             await Eventually.HoldsAsync(async () => await QueryAsync<long>("SELECT count(*) FROM job_definitions WHERE id = 'test-lengthy'") == 1,

@@ -27,7 +27,7 @@ public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromiu
     {
         await using var database = await TestDatabase.CreateAsync();
         var settings = PortalSettings.For(database);
-        await using var process = WorkerProcess.Start(settings);
+        await using var process = PortalProcess.StartWorker(settings);
         await using var data = new NpgsqlConnection(database.ConnectionString);
         await Eventually.HoldsAsync(async () =>
         {

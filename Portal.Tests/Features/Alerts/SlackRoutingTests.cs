@@ -153,13 +153,13 @@ public sealed class SlackRoutingTests : ClockAlertsTest
         }
         settings["Jobs:Schedules:alert-evaluation"] = "0 0 1 1 *"; // the worker only sends: the test evaluates
 
-        await using (var first = WorkerProcess.Start(settings))
+        await using (var first = PortalProcess.StartWorker(settings))
         {
             await Eventually.HoldsAsync(() => Task.FromResult(!Receiver.Messages.IsEmpty), TimeSpan.FromSeconds(60), "the first worker's first attempt");
             await first.KillAsync(); // SIGKILL: no shutdown code runs
         }
         Receiver.ClearAnswers();                                  // Slack is back
-        await using var second = WorkerProcess.Start(settings);
+        await using var second = PortalProcess.StartWorker(settings);
         await Eventually.HoldsAsync(async () => (await OutboxAsync()).All(notification => notification.Status == "sent"), TimeSpan.FromSeconds(60), "the second worker delivers the rest");
 
         var delivered = Receiver.Messages.Where(message => message.AnsweredWith == 200).Select(message => (message.Path, message.Text)).Order().ToList();
