@@ -12,6 +12,7 @@ using Portal.Features.Health;
 using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
 using Portal.Features.Scorecards;
+using Portal.Hosting;
 using Portal.Observability;
 using Prometheus;
 
@@ -27,6 +28,7 @@ public static class PortalApplication
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();
         builder.Services.AddProblemDetails();
+        builder.Services.AddTrustedProxies(builder.Configuration);
 
         builder.Services.AddPortalData(builder.Configuration);
         builder.Services.AddPortalAuth(builder.Configuration);
@@ -45,6 +47,7 @@ public static class PortalApplication
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {

@@ -27,6 +27,7 @@ if (args is ["token", .. var tokenArgs])
     return await TokenCommand.RunAsync(app.Services, tokenArgs);
 }
 
+await PostgresKeyRing.EnsureKeyAsync(app.Services, app.Lifetime.ApplicationStopping);
 await app.Services.GetRequiredService<InitialAdmin>().EnsureAsync(app.Lifetime.ApplicationStopping);
 app.MapPortal();
 await app.RunAsync();

@@ -15,6 +15,7 @@ public static class DataServiceCollectionExtensions
         SqlMapper.AddTypeHandler(new UtcDateTimeOffsetHandler());
         services.AddNpgsqlDataSource(connectionString, builder => builder.Name = "portal");
         services.AddSingleton<DatabaseMigrator>();
+        services.AddHttpContextAccessor(); // the audit log records the acting request's client address
         services.AddSingleton<Portal.Features.Audit.AuditLog>(); // both processes record administrative actions
         return services;
     }

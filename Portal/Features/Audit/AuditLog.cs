@@ -16,6 +16,9 @@ public sealed record AuditEntry
     public required string Subject { get; init; }
     public string? Before { get; init; }
     public string? After { get; init; }
+
+    /// <summary>The client address of the request that acted (the one a trusted proxy forwards); null for the worker.</summary>
+    public string? ClientAddress { get; init; }
 }
 
 /// <summary>Filters of the audit page and API; every field optional.</summary>
@@ -24,7 +27,7 @@ public sealed record AuditQuery(string? Actor = null, string? Action = null, str
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, int Total);
 
 /// <summary>The <c>audit_log</c> table: who did what to what, with the state before and after.</summary>
-public sealed class AuditLog(NpgsqlDataSource dataSource)
+public sealed class AuditLog(NpgsqlDataSource dataSource, IHttpContextAccessor httpContext)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -37,8 +40,8 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
     public async Task RecordAsync(string actor, string action, string subject, object? before, object? after, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            INSERT INTO audit_log (actor, action, subject, before, after)
-            VALUES (@actor, @action, @subject, @before::jsonb, @after::jsonb)
+            INSERT INTO audit_log (actor, action, subject, before, after, client_address)
+            VALUES (@actor, @action, @subject, @before::jsonb, @after::jsonb, @clientAddress::inet)
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(sql, new
@@ -48,6 +51,11 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
             subject,
             before = before is null ? null : JsonSerializer.Serialize(before, Json),
             after = after is null ? null : JsonSerializer.Serialize(after, Json),
+            // The request acting now: an API call, a form post, or the connection of the page's circuit. Forwarded
+            // headers have already replaced the proxy's address with the client's when the proxy is trusted.
+            clientAddress = httpContext.HttpContext?.Connection.RemoteIpAddress is { } address
+                ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+                : null,
         }, cancellationToken: cancellationToken));
     }
 
@@ -62,7 +70,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
             """;
         const string sql = $"""
             SELECT id AS "Id", at AS "At", actor AS "Actor", action AS "Action", subject AS "Subject",
-                   before::text AS "Before", after::text AS "After"
+                   before::text AS "Before", after::text AS "After", host(client_address) AS "ClientAddress"
             FROM audit_log {where}
             ORDER BY at DESC, id DESC
             OFFSET @offset LIMIT @limit;

@@ -21,6 +21,7 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         var mode = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Mode ?? AuthMode.Local;
 
+        services.AddPortalKeyRing(configuration);
         services.AddMemoryCache();
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiTokens>();

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Portal.Hosting;
 
 namespace Portal.Features.Auth;
 
@@ -25,7 +26,8 @@ public sealed class ProxyHeaderAuthenticationHandler(
 
     private bool FromTrustedProxy()
     {
-        var remote = Context.Connection.RemoteIpAddress;
+        // The proxy itself, not the client address it forwards.
+        var remote = Context.PeerAddress();
         if (remote is null)
         {
             return false;
@@ -56,7 +58,7 @@ public sealed class ProxyHeaderAuthenticationHandler(
     {
         if (!FromTrustedProxy())
         {
-            return AuthenticateResult.Fail($"Request from {Context.Connection.RemoteIpAddress}, which is not a trusted proxy.");
+            return AuthenticateResult.Fail($"Request from {Context.PeerAddress()}, which is not a trusted proxy.");
         }
 
         var email = Request.Headers[Settings.EmailHeader].ToString().Trim();
