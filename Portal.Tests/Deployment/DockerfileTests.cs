@@ -1,10 +1,84 @@
+using System.Net;
+using System.Text.RegularExpressions;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Deployment;
 
 /// <summary>The image's build stage, replayed file for file (no Docker engine here), ships what the runtime needs.</summary>
-public sealed class DockerfileTests
+public sealed partial class DockerfileTests
 {
+    [GeneratedRegex("src=\"(_framework/blazor\\.web\\.[^\"]+\\.js)\"")]
+    private static partial Regex BlazorScript();
+
+    /// <summary>The image's web process as its entry point starts it: no home folder, as in a container.</summary>
+    private static async Task<(PortalProcess Process, Uri Address)> StartWebAsync(string image, TestDatabase database, string home)
+    {
+        var port = LoopbackPort.Free();
+        var settings = PortalSettings.For(database);
+        settings.Remove("Scorecards:CatalogueFile"); // the image's own catalogue
+        settings["ASPNETCORE_HTTP_PORTS"] = null;
+        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        settings["PORTAL_ADMIN_PASSWORD"] = "container-Admin-1";
+        var process = PortalProcess.StartPublished(Path.Combine(image, "web"), "Portal.dll", settings, home);
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var probe = new HttpClient { BaseAddress = address };
+        await Eventually.HoldsAsync(async () =>
+        {
+            Assert.False(process.HasExited, $"the web process exited:\n{process.Output}");
+            try
+            {
+                return (await probe.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "the image's web process to answer /healthz");
+        return (process, address);
+    }
+
+    [Fact]
+    public async Task ImageWebProcess_RestartedWithoutAHomeFolder_KeepsUsersSignedInAndFormsValid()
+    {
+        var image = (await DockerfileBuild.SharedAsync()).Image;
+        await using var database = await TestDatabase.CreateAsync();
+
+        var cookies = new CookieContainer();
+        var anonymous = new CookieContainer(); // another browser, with the sign-in form open across the restart
+        var (first, firstAddress) = await StartWebAsync(image, database, "/nonexistent/first");
+        string formToken;
+        await using (first)
+        {
+            using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = firstAddress };
+            using var signedIn = await SignIn.PostAsync(client, "admin", "container-Admin-1");
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+            using var other = new HttpClient(new HttpClientHandler { CookieContainer = anonymous, AllowAutoRedirect = false }) { BaseAddress = firstAddress };
+            formToken = await SignIn.AntiforgeryTokenAsync(other);
+            var login = await other.GetStringAsync(new Uri("/login", UriKind.Relative));
+            var script = BlazorScript().Match(login);
+            Assert.True(script.Success, $"the page links no fingerprinted blazor.web.js:\n{login}");
+            using var asset = await client.GetAsync(new Uri("/" + script.Groups[1].Value, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        }
+
+        var (second, secondAddress) = await StartWebAsync(image, database, "/nonexistent/second");
+        await using (second)
+        {
+            using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = secondAddress };
+            using var me = await client.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            using var other = new HttpClient(new HttpClientHandler { CookieContainer = anonymous, AllowAutoRedirect = false }) { BaseAddress = secondAddress };
+            using var posted = await other.PostAsync(new Uri("/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["_handler"] = "login",
+                ["__RequestVerificationToken"] = formToken,
+                ["Input.Login"] = "admin",
+                ["Input.Password"] = "container-Admin-1",
+            }));
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task BuildStage_Replayed_PublishesEverythingTheRuntimeNeeds()
     {
