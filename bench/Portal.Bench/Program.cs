@@ -44,4 +44,5 @@ await QueryBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
+await ScaleOutBenchmarks.RunAsync(seconds: 10);
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);

@@ -19,21 +19,46 @@ public static class VitalsBenchmarks
 
     public static async Task RunAsync(int seconds)
     {
+        await using var app = await StartPortalAsync(extra: app => app.MapPost("/bench/insert-per-event", InsertPerEventAsync).AllowAnonymous().DisableAntiforgery());
+        var address = app.Urls.Single();
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var script = await WriteScriptAsync(app);
+
+        var copy = await CopyFromFileAsync(dataSource, 200_000);
+        var group = await WrkAsync($"{address}/api/v1/vitals", script, connections: 32, seconds);
+        var perEvent = await WrkAsync($"{address}/bench/insert-per-event", script, connections: 32, seconds);
+        var moderate = await WrkAsync($"{address}/api/v1/vitals", script, connections: 4, seconds);
+        File.Delete(script);
+
+        Console.WriteLine($"{"vitals ingestion, 32 connections",-44} {group.EventsPerSecond,10:N0} events/s  p99 {group.P99Ms,6:F1} ms  " +
+            $"= {group.EventsPerSecond / perEvent.EventsPerSecond:F1}x INSERT per event, {group.EventsPerSecond / copy:P0} of raw COPY  ({group.Failures} non-202)");
+        Console.WriteLine($"{"vitals ingestion, 4 connections",-44} {moderate.EventsPerSecond,10:N0} events/s  p99 {moderate.P99Ms,6:F1} ms  p50 {moderate.P50Ms:F1} ms  ({moderate.Failures} non-202)");
+        Console.WriteLine($"{"baseline: INSERT per event, 32 connections",-44} {perEvent.EventsPerSecond,10:N0} events/s  p99 {perEvent.P99Ms,6:F1} ms  ({perEvent.Failures} non-202)");
+        Console.WriteLine($"{"baseline: COPY of 200,000 rows from a file",-44} {copy,10:N0} events/s");
+        await app.StopAsync();
+    }
+
+    /// <summary>A web process of the portal in this one, on a loopback port of its own, its ingestion limits off.</summary>
+    public static async Task<WebApplication> StartPortalAsync(Action<WebApplication>? extra = null)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.Configuration["Vitals:RequestsPerMinutePerKey"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         builder.Configuration["Vitals:RequestsPerMinutePerAddress"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddPortal();
-        await using var app = builder.Build();
+        var app = builder.Build();
         await app.Services.GetRequiredService<Portal.Data.DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         app.MapPortal();
-        app.MapPost("/bench/insert-per-event", InsertPerEventAsync).AllowAnonymous().DisableAntiforgery();
+        extra?.Invoke(app);
         await app.StartAsync();
-        var address = app.Urls.Single();
-        var key = (await app.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
-        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        return app;
+    }
 
+    /// <summary>wrk's script: the same batch of <see cref="EventsPerBatch"/> events, posted again and again.</summary>
+    public static async Task<string> WriteScriptAsync(WebApplication app)
+    {
+        var key = (await app.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
         var body = JsonSerializer.Serialize(new
         {
             key,
@@ -53,24 +78,12 @@ public static class VitalsBenchmarks
                 summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
             end
             """);
-
-        var copy = await CopyFromFileAsync(dataSource, 200_000);
-        var group = await WrkAsync($"{address}/api/v1/vitals", script, connections: 32, seconds);
-        var perEvent = await WrkAsync($"{address}/bench/insert-per-event", script, connections: 32, seconds);
-        var moderate = await WrkAsync($"{address}/api/v1/vitals", script, connections: 4, seconds);
-        File.Delete(script);
-
-        Console.WriteLine($"{"vitals ingestion, 32 connections",-44} {group.EventsPerSecond,10:N0} events/s  p99 {group.P99Ms,6:F1} ms  " +
-            $"= {group.EventsPerSecond / perEvent.EventsPerSecond:F1}x INSERT per event, {group.EventsPerSecond / copy:P0} of raw COPY  ({group.Failures} non-202)");
-        Console.WriteLine($"{"vitals ingestion, 4 connections",-44} {moderate.EventsPerSecond,10:N0} events/s  p99 {moderate.P99Ms,6:F1} ms  p50 {moderate.P50Ms:F1} ms  ({moderate.Failures} non-202)");
-        Console.WriteLine($"{"baseline: INSERT per event, 32 connections",-44} {perEvent.EventsPerSecond,10:N0} events/s  p99 {perEvent.P99Ms,6:F1} ms  ({perEvent.Failures} non-202)");
-        Console.WriteLine($"{"baseline: COPY of 200,000 rows from a file",-44} {copy,10:N0} events/s");
-        await app.StopAsync();
+        return script;
     }
 
-    private sealed record WrkResult(double EventsPerSecond, double P99Ms, double P50Ms, long Failures);
+    public sealed record WrkResult(double EventsPerSecond, double P99Ms, double P50Ms, long Failures);
 
-    private static async Task<WrkResult> WrkAsync(string url, string script, int connections, int seconds)
+    public static async Task<WrkResult> WrkAsync(string url, string script, int connections, int seconds)
     {
         var wrk = Process.Start(new ProcessStartInfo("wrk", ["-t1", $"-c{connections}", $"-d{seconds}s", "-s", script, url]) { RedirectStandardOutput = true })!;
         var output = await wrk.StandardOutput.ReadToEndAsync();
