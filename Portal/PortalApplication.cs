@@ -61,6 +61,7 @@ public static class PortalApplication
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCrossSiteRequestGuard();
         app.UseAntiforgery();
 
         // Other sites' pages load the Web Vitals snippet as a module script, which browsers fetch with CORS.
