@@ -71,6 +71,11 @@ public static class VitalsEndpoints
             return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: more than {VitalsPayload.MaxBytes:N0} bytes.");
         }
 
+        // JSON is UTF-8 (RFC 8259); the parser checks structure, not the bytes inside strings, which would fail later.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not valid UTF-8 (from byte {InvalidUtf8At(body)})");
+        }
         JsonDocument document;
         try
         {
@@ -82,7 +87,18 @@ public static class VitalsEndpoints
         }
         using (document)
         {
-            var (parsed, shapeError, tooMany) = VitalsPayload.Read(document);
+            VitalsPayload.Parsed? parsed;
+            string? shapeError;
+            bool tooMany;
+            try
+            {
+                (parsed, shapeError, tooMany) = VitalsPayload.Read(document);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A string escaping half a surrogate pair (\ud800): valid JSON, not text.
+                return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: a string is not valid text ({ex.Message})");
+            }
             if (parsed is null)
             {
                 return Problem(tooMany ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, tooMany ? "Too large" : "Invalid event", shapeError!);
@@ -113,7 +129,16 @@ public static class VitalsEndpoints
                 context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; send again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
             }
-            var (events, error) = VitalsPayload.Validate(app.Id, parsed.Events, time.GetUtcNow(), batch: document.RootElement.TryGetProperty("events", out _));
+            List<VitalsEvent>? events;
+            string? error;
+            try
+            {
+                (events, error) = VitalsPayload.Validate(app.Id, parsed.Events, time.GetUtcNow(), batch: document.RootElement.TryGetProperty("events", out _));
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"events: a string is not valid text ({ex.Message})");
+            }
             if (events is null)
             {
                 return Problem(StatusCodes.Status400BadRequest, "Invalid event", error!);
@@ -163,6 +188,12 @@ public static class VitalsEndpoints
     }
 
     private static string OwnOrigin(HttpRequest request) => $"{request.Scheme}://{request.Host}";
+
+    private static int InvalidUtf8At(ReadOnlySpan<byte> body)
+    {
+        System.Text.Unicode.Utf8.ToUtf16(body, new char[body.Length], out var read, out _, replaceInvalidSequences: false);
+        return read;
+    }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {

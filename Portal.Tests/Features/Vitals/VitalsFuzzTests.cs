@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Vitals;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Vitals;
+
+/// <summary>
+/// The ingestion endpoint (anonymous, reachable from any browser) under hostile input: valid batches mutated by a real
+/// fuzzer, Debian's zzuf (random bit flips at a ratio, reproducible by seed). No body may get a 5xx, and nothing of a
+/// refused body may be stored.
+/// </summary>
+public sealed class VitalsFuzzTests : PortalOnFreshDatabase
+{
+    private const int Bodies = 10_000;
+
+    private static readonly (string Name, double Value)[] Metrics = [("LCP", 1200), ("INP", 180), ("CLS", 0.05), ("FCP", 900), ("TTFB", 300)];
+
+    private static readonly double[] Ratios = [0.00005, 0.0002, 0.002];
+
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Vitals:RequestsPerMinutePerKey"] = "1000000";
+        settings["Vitals:RequestsPerMinutePerAddress"] = "1000000";
+    }
+
+    private static async Task<byte[]> ZzufAsync(byte[] input, int seed, double ratio)
+    {
+        using var zzuf = Process.Start(new ProcessStartInfo("zzuf", ["-r", ratio.ToString(System.Globalization.CultureInfo.InvariantCulture), "-s", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        }) ?? throw new InvalidOperationException("zzuf did not start: ./portal test installs it (Debian's zzuf)");
+        var output = new MemoryStream();
+        var reading = zzuf.StandardOutput.BaseStream.CopyToAsync(output);
+        await zzuf.StandardInput.BaseStream.WriteAsync(input);
+        zzuf.StandardInput.Close();
+        await reading;
+        await zzuf.WaitForExitAsync();
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task MutatedBatches_NeverA5xx_RefusedBodiesStoreNothing()
+    {
+        var key = (await App.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
+        var batch = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+        {
+            key,
+            events = Enumerable.Range(0, 8).Select(index => new
+            {
+                name = Metrics[index % Metrics.Length].Name, value = Metrics[index % Metrics.Length].Value, delta = Metrics[index % Metrics.Length].Value, rating = "good",
+                id = $"v5-{index}-1700000000000-{index}", navigationType = "navigate", page = $"/orders/{index}?tab=lines", device = "mobile",
+                connection = "4g", release = "2026.12.1", attribution = new { target = "main > div.o_list_view > table", url = "https://cdn.example/img.png" },
+            }),
+        }));
+
+        using (var unmutated = await App.CreateHttpClient().PostAsync(new Uri("/api/v1/vitals", UriKind.Relative), new StringContent(Encoding.UTF8.GetString(batch), Encoding.UTF8, "text/plain")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, unmutated.StatusCode);
+        }
+        await using (var clean = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await clean.ExecuteAsync("TRUNCATE vitals_events");
+        }
+
+        var statuses = new Dictionary<HttpStatusCode, int>();
+        long accepted = 0;
+        using var client = App.CreateHttpClient();
+        await Parallel.ForEachAsync(Enumerable.Range(1, Bodies), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (seed, cancellationToken) =>
+        {
+            // From one flipped bit a body to forty: broken JSON, bad UTF-8 in names and values, odd numbers, unknown fields.
+            var body = await ZzufAsync(batch, seed, ratio: Ratios[seed % Ratios.Length]);
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            using var response = await client.PostAsync(new Uri("/api/v1/vitals", UriKind.Relative), content, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            Assert.True((int)response.StatusCode < 500, $"seed {seed}: {(int)response.StatusCode} {text}");
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                Interlocked.Add(ref accepted, JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt64());
+            }
+            else
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+            lock (statuses)
+            {
+                statuses[response.StatusCode] = statuses.GetValueOrDefault(response.StatusCode) + 1;
+            }
+        });
+
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(accepted, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM vitals_events"));
+        // The fuzzer reached both sides: bodies refused with a reason, and mutated bodies still valid enough to keep.
+        Assert.True(statuses.GetValueOrDefault(HttpStatusCode.BadRequest) > 1000, string.Join(", ", statuses));
+        Assert.True(statuses.GetValueOrDefault(HttpStatusCode.Accepted) > 100, string.Join(", ", statuses));
+    }
+}
