@@ -24,11 +24,12 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await database.DisposeAsync();
 
-    private PortalApp Start(string knownProxy, int perAddressLimit = 1000)
+    private PortalApp Start(string knownProxy, int perAddressLimit = 1000, int perKeyLimit = 100_000)
     {
         var settings = PortalSettings.For(database);
         settings["ForwardedHeaders:KnownProxies:0"] = knownProxy;
         settings["Vitals:RequestsPerMinutePerAddress"] = perAddressLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Vitals:RequestsPerMinutePerKey"] = perKeyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new PortalApp(settings).Start();
     }
 
@@ -94,25 +95,33 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         Assert.Equal("127.0.0.1", await AuditedAddressOfSilenceAsync(portal, "203.0.113.7"));
     }
 
-    private static async Task<HttpStatusCode> PostVitalsAsync(PortalApp portal, string key, string forwardedFor)
+    private static async Task<HttpStatusCode> PostVitalsAsync(PortalApp portal, string key, string forwardedFor, Action<HttpResponseMessage>? inspect = null)
     {
         using var client = portal.CreateHttpClient();
         client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
         var body = JsonSerializer.Serialize(new { key, events = new[] { Features.Vitals.VitalsIngestionTests.Event() } });
         using var response = await client.PostAsync(new Uri("/api/v1/vitals", UriKind.Relative), new StringContent(body, Encoding.UTF8, "text/plain"));
+        inspect?.Invoke(response);
         return response.StatusCode;
     }
 
     [Fact]
-    public async Task TrustedProxy_RateLimit_CountsEachForwardedClient()
+    public async Task TrustedProxy_RateLimit_OneClientThrottledFirst_AnotherWithTheSameKeyStillAccepted()
     {
-        await using var portal = Start("127.0.0.1", perAddressLimit: 2);
+        // The key's budget (3) is more than one client's (2): a client past its own limit must not spend the key's.
+        await using var portal = Start("127.0.0.1", perAddressLimit: 2, perKeyLimit: 3);
         var key = (await portal.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
+        TimeSpan? retryAfter = null;
 
-        var first = new[] { await PostVitalsAsync(portal, key, "198.51.100.1"), await PostVitalsAsync(portal, key, "198.51.100.1"), await PostVitalsAsync(portal, key, "198.51.100.1") };
+        var first = new[]
+        {
+            await PostVitalsAsync(portal, key, "198.51.100.1"), await PostVitalsAsync(portal, key, "198.51.100.1"),
+            await PostVitalsAsync(portal, key, "198.51.100.1", response => retryAfter = response.Headers.RetryAfter?.Delta),
+        };
         var other = await PostVitalsAsync(portal, key, "198.51.100.2");
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], first);
+        Assert.True(retryAfter > TimeSpan.Zero, $"Retry-After: {retryAfter}");
         Assert.Equal(HttpStatusCode.Accepted, other);
     }
 

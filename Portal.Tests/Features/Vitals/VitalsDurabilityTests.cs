@@ -13,6 +13,13 @@ namespace Portal.Tests.Features.Vitals;
 /// <summary>Nothing accepted is lost: batches keep coming while PostgreSQL restarts, or refuses the portal's connections for a while.</summary>
 public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
 {
+    // A stream from one address far past a real client's rate: the limits are not what these tests are about.
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Vitals:RequestsPerMinutePerAddress"] = "10000000";
+        settings["Vitals:RequestsPerMinutePerKey"] = "10000000";
+    }
+
     private const int EventsPerBatch = 20;
 
     [Fact]

@@ -9,10 +9,15 @@ public sealed class VitalsRateLimits(IOptions<VitalsOptions> options) : IDisposa
     private readonly PartitionedRateLimiter<string> perKey = PerMinute(options.Value.RequestsPerMinutePerKey);
     private readonly PartitionedRateLimiter<string> perAddress = PerMinute(options.Value.RequestsPerMinutePerAddress);
 
+    public int PerKey { get; } = options.Value.RequestsPerMinutePerKey;
+
+    public int PerAddress { get; } = options.Value.RequestsPerMinutePerAddress;
+
+    /// <summary>The client address's limit first: a client past its own limit spends nothing of the key's.</summary>
     /// <returns>Null when the request may go on; else how long until it may be sent again.</returns>
     public TimeSpan? Check(string key, string address)
     {
-        foreach (var (limiter, partition) in new[] { (perKey, key), (perAddress, address) })
+        foreach (var (limiter, partition) in new[] { (perAddress, address), (perKey, key) })
         {
             using var lease = limiter.AttemptAcquire(partition);
             if (!lease.IsAcquired)
