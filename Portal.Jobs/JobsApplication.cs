@@ -22,6 +22,7 @@ public static class JobsApplication
     public static WebApplicationBuilder AddPortalJobs(this WebApplicationBuilder builder)
     {
         MetricsDefaults.Apply();
+        builder.Services.AddOutboundHttpLog();
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.WebHost.UseUrls(worker.Urls);
 

@@ -24,6 +24,7 @@ public static class PortalApplication
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
         MetricsDefaults.Apply();
+        builder.Services.AddOutboundHttpLog();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();
