@@ -14,6 +14,8 @@ public static class PortalSettings
         ["Jobs:Schedules:heartbeat"] = "* * * * * *",
         ["Worker:StaleAfterSeconds"] = "4",
         ["Worker:Urls"] = "http://127.0.0.1:0",
+        // Every test signs its users in from 127.0.0.1: the per-address throttle is tested on its own.
+        ["Auth:MaxAttemptsPerAddress"] = "10000",
         // The default catalogue, as built beside the tests (a test host's content root is the project's source folder).
         ["Scorecards:CatalogueFile"] = Path.Combine(AppContext.BaseDirectory, "slas.yaml"),
     };

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Features.Auth;
@@ -100,11 +101,66 @@ public sealed class SignInTests : IAsyncLifetime
         using var third = await SignIn.PostAsync(client, account.Login, "not the password");
         using var right = await SignIn.PostAsync(client, account.Login, account.Password);
 
-        Assert.Contains("locked until", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Wrong login or password.", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
-        Assert.Contains("locked until", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(right.Headers.TryGetValues("Set-Cookie", out var set) && set.Any(value => value.StartsWith("portal.auth=", StringComparison.Ordinal)));
         var user = await portal.Services.GetRequiredService<UserStore>().FindByIdAsync(account.Id);
         Assert.InRange(user!.LockedUntil!.Value, DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(16));
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        var audited = (await connection.QueryAsync<(string Action, string Subject)>(
+            "SELECT action AS \"Action\", subject AS \"Subject\" FROM audit_log WHERE action LIKE 'auth.%' ORDER BY id")).ToList();
+        Assert.Equal([("auth.sign-in-failed", account.Login), ("auth.sign-in-failed", account.Login), ("auth.sign-in-failed", account.Login),
+            ("auth.lockout", account.Login), ("auth.sign-in-failed", account.Login)], audited);
+    }
+
+    private static string ErrorOf(string page) =>
+        System.Text.RegularExpressions.Regex.Match(page, "Wrong login or password[^<]*|Too many[^<]*|This account[^<]*").Value;
+
+    [Fact]
+    public async Task Lockout_AnswersExactlyAsAnUnknownLogin_TellingNobodyWhichLoginsExist()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        var known = new List<(HttpStatusCode, string)>();
+        var unknown = new List<(HttpStatusCode, string)>();
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            using var a = await SignIn.PostAsync(client, account.Login, "not the password");
+            known.Add((a.StatusCode, ErrorOf(await a.Content.ReadAsStringAsync())));
+            using var b = await SignIn.PostAsync(client, "nobody-" + account.Login, "not the password");
+            unknown.Add((b.StatusCode, ErrorOf(await b.Content.ReadAsStringAsync())));
+        }
+
+        Assert.Equal(unknown, known);
+        Assert.All(known, answer => Assert.StartsWith("Wrong login or password.", answer.Item2, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownLogin_TheTextTypedIsNotLogged()
+    {
+        using var client = SignIn.NewClient(portal.BaseAddress);
+
+        using var response = await SignIn.PostAsync(client, "correct-horse-battery-staple", "whatever it is");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("unknown login", logs.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("correct-horse-battery-staple", logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignInAndOut_Audited()
+    {
+        var account = await portal.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(portal.BaseAddress);
+        (await SignIn.PostAsync(client, account.Login, account.Password)).Dispose();
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/account");
+        (await client.PostAsync(new Uri("/logout", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }))).Dispose();
+
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        var audited = (await connection.QueryAsync<(string Actor, string Action)>(
+            "SELECT actor AS \"Actor\", action AS \"Action\" FROM audit_log WHERE action LIKE 'auth.%' ORDER BY id")).ToList();
+        Assert.Equal([(account.Login, "auth.sign-in"), (account.Login, "auth.sign-out")], audited);
     }
 
     [Fact]
@@ -209,5 +265,39 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+}
+
+/// <summary>Sign-in attempts per client address (a separate portal: its throttle is configured low, behind a trusted proxy).</summary>
+public sealed class SignInThrottleTests : PortalOnFreshDatabase
+{
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Auth:MaxAttemptsPerAddress"] = "3";
+        settings["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
+    }
+
+    [Fact]
+    public async Task OneAddressTryingManyLogins_ThrottledWith429_AnotherAddressSignsIn()
+    {
+        using var attacker = SignIn.NewClient(App.BaseAddress);
+        attacker.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.66");
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            using var response = await SignIn.PostAsync(attacker, $"guess-{attempt}", "password123");
+            statuses.Add(response.StatusCode);
+            if (attempt == 3)
+            {
+                Assert.Contains("Too many sign-in attempts from your address", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
+        var account = await App.CreateAsync(PortalRoles.Viewer);
+        using var colleague = SignIn.NewClient(App.BaseAddress);
+        colleague.DefaultRequestHeaders.Add("X-Forwarded-For", "198.51.100.7");
+        using var signedIn = await SignIn.PostAsync(colleague, account.Login, account.Password);
+
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
     }
 }

@@ -19,6 +19,12 @@ public sealed partial class Account
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required AuthSessions Sessions { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
     [CascadingParameter]
     private Task<AuthenticationState> Authentication { get; set; } = default!;
 
@@ -37,7 +43,31 @@ public sealed partial class Account
         await LoadAsync();
     }
 
-    private async Task LoadAsync() => tokens = Principal.UserId() is { } id ? await Tokens.ListForUserAsync(id) : [];
+    private IReadOnlyList<AuthSession>? sessions;
+
+    private async Task LoadAsync()
+    {
+        tokens = Principal.UserId() is { } id ? await Tokens.ListForUserAsync(id) : [];
+        // Only a password sign-in has sessions here; the SSO proxy keeps its own.
+        sessions = Principal.SessionId() is not null && Principal.UserId() is { } user ? await Sessions.ListOpenAsync(user) : null;
+    }
+
+    private static string Shorten(string userAgent) => userAgent.Length <= 80 ? userAgent : userAgent[..80] + "…";
+
+    private async Task SignOutEverywhereAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Sign out everywhere",
+            "Every browser signed in as you, this one included, will have to sign in again.", yesText: "Sign out everywhere", cancelText: "Cancel");
+        if (confirmed != true || Principal.UserId() is not { } id)
+        {
+            return;
+        }
+        error = (await Administration.SignOutEverywhereAsync(Principal, id)).Error;
+        if (error is null)
+        {
+            Navigation.NavigateTo("/login", forceLoad: true);
+        }
+    }
 
     private async Task CreateAsync()
     {

@@ -26,9 +26,20 @@ public sealed class AuthOptions
     [Range(1, 24 * 60)]
     public int LockoutMinutes { get; set; } = 15;
 
-    /// <summary>How long "remember me" keeps a browser signed in.</summary>
+    /// <summary>How long "remember me" keeps a browser signed in (from sign-in: absolute, not sliding).</summary>
     [Range(1, 365)]
     public int RememberMeDays { get; set; } = 14;
+
+    /// <summary>How long a sign-in without "remember me" lasts at most (its cookie also ends with the browser session).</summary>
+    [Range(1, 24 * 7)]
+    public int SessionHours { get; set; } = 12;
+
+    /// <summary>Sign-in attempts a client address may make in <see cref="AttemptWindowMinutes"/>, whatever the logins.</summary>
+    [Range(1, 10_000)]
+    public int MaxAttemptsPerAddress { get; set; } = 30;
+
+    [Range(1, 24 * 60)]
+    public int AttemptWindowMinutes { get; set; } = 10;
 
     /// <summary>Login of the first admin, created at start when no user exists and PORTAL_ADMIN_PASSWORD is set.</summary>
     [Required]

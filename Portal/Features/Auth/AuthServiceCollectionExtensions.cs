@@ -24,6 +24,8 @@ public static class AuthServiceCollectionExtensions
         services.AddPortalKeyRing(configuration);
         services.AddMemoryCache();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<AuthSessions>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton<PasswordSignIn>();
         services.AddSingleton<InitialAdmin>();
@@ -43,7 +45,8 @@ public static class AuthServiceCollectionExtensions
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.LoginPath = "/login";
-                cookie.SlidingExpiration = true;
+                // Each sign-in's lifetime is absolute (its session row's); the cookie is not renewed.
+                cookie.SlidingExpiration = false;
                 cookie.Events = new CookieAuthenticationEvents
                 {
                     OnRedirectToLogin = context => ApiProblems.IsApi(context.Request)
@@ -57,8 +60,6 @@ public static class AuthServiceCollectionExtensions
                     OnValidatePrincipal = RefreshFromDatabaseAsync,
                 };
             });
-        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((cookie, auth) => cookie.ExpireTimeSpan = TimeSpan.FromDays(auth.Value.RememberMeDays));
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -79,12 +80,15 @@ public static class AuthServiceCollectionExtensions
         return Task.CompletedTask;
     }
 
-    /// <summary>A disabled user is signed out at their next request; a changed role applies at once.</summary>
+    /// <summary>
+    /// A cookie is good while its session is: ended (sign-out, sign out everywhere, password reset, role change,
+    /// disabled user) or past its absolute expiry, it signs nobody in. A renamed user's cookie follows the rename.
+    /// </summary>
     private static async Task RefreshFromDatabaseAsync(CookieValidatePrincipalContext context)
     {
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
-        var user = context.Principal?.UserId() is { } id ? await users.FindByIdAsync(id, context.HttpContext.RequestAborted) : null;
-        if (user is null or { Disabled: true })
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<AuthSessions>();
+        var user = context.Principal?.SessionId() is { } session ? await sessions.FindUserAsync(session, context.HttpContext.RequestAborted) : null;
+        if (user is null or { Disabled: true } || user.Id != context.Principal!.UserId())
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -93,17 +97,27 @@ public static class AuthServiceCollectionExtensions
 
         if (user.Role != context.Principal!.PortalRole() || user.Login != context.Principal!.Identity?.Name)
         {
-            context.ReplacePrincipal(PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme));
+            context.ReplacePrincipal(PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme, session: context.Principal!.SessionId()));
             context.ShouldRenew = true;
         }
     }
 
-    /// <summary>Signs a user in with the portal cookie; "remember me" makes it outlive the browser session.</summary>
-    public static Task SignInWithCookieAsync(this HttpContext context, PortalUser user, bool rememberMe) =>
-        context.SignInAsync(
+    /// <summary>
+    /// Signs a user in with the portal cookie, for a new session: 12 hours (<c>Auth:SessionHours</c>) in a cookie that
+    /// ends with the browser session, or with "remember me" <c>Auth:RememberMeDays</c> in a persistent one. Absolute.
+    /// </summary>
+    public static async Task SignInWithCookieAsync(this HttpContext context, PortalUser user, bool rememberMe)
+    {
+        var settings = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var lifetime = rememberMe ? TimeSpan.FromDays(settings.RememberMeDays) : TimeSpan.FromHours(settings.SessionHours);
+        var address = context.Connection.RemoteIpAddress is { } remote ? (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString() : null;
+        var session = await context.RequestServices.GetRequiredService<AuthSessions>()
+            .StartAsync(user.Id, lifetime, rememberMe, address, context.Request.Headers.UserAgent.ToString(), context.RequestAborted);
+        await context.SignInAsync(
             CookieAuthenticationDefaults.AuthenticationScheme,
-            PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme),
-            new AuthenticationProperties { IsPersistent = rememberMe });
+            PortalPrincipal.Create(user, user.Role, PortalPrincipal.Password, CookieAuthenticationDefaults.AuthenticationScheme, session: session.Id),
+            new AuthenticationProperties { IsPersistent = rememberMe, ExpiresUtc = session.ExpiresAt, AllowRefresh = false });
+    }
 
     public static IEndpointRouteBuilder MapPortalAuth(this IEndpointRouteBuilder endpoints)
     {
@@ -114,6 +128,12 @@ public static class AuthServiceCollectionExtensions
             {
                 return Results.Problem(title: "Bad request", detail: "The form's antiforgery token is missing or invalid: reload the page and try again.",
                     statusCode: StatusCodes.Status400BadRequest);
+            }
+            if (context.User.SessionId() is { } session)
+            {
+                await context.RequestServices.GetRequiredService<AuthSessions>().EndAsync(session, "signed out");
+                await context.RequestServices.GetRequiredService<Audit.AuditLog>().RecordAsync(
+                    Audit.AuditLog.ActorOf(context.User), "auth.sign-out", context.User.Identity?.Name ?? "", null, null);
             }
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");

@@ -11,7 +11,8 @@ public enum SignInOutcome
     Disabled,
 }
 
-public sealed record SignInResult(SignInOutcome Outcome, PortalUser? User = null, DateTimeOffset? LockedUntil = null);
+/// <param name="NewlyLocked">This attempt's failure locked the account (the audit log records the lockout).</param>
+public sealed record SignInResult(SignInOutcome Outcome, PortalUser? User = null, DateTimeOffset? LockedUntil = null, bool NewlyLocked = false);
 
 /// <summary>Checks a login and password with Identity's <see cref="PasswordHasher{TUser}"/>, counting failures towards a lockout.</summary>
 public sealed class PasswordSignIn(UserStore users, IOptions<AuthOptions> options, TimeProvider time, ILogger<PasswordSignIn> logger)
@@ -37,13 +38,15 @@ public sealed class PasswordSignIn(UserStore users, IOptions<AuthOptions> option
         if (user?.PasswordHash is null)
         {
             Hasher.VerifyHashedPassword(null!, UnknownUserHash, password);
-            logger.LogWarning("Sign-in failed: unknown login {Login}", login);
+            // Not the text typed: people type their password into the login field.
+            logger.LogWarning("Sign-in failed: unknown login ({Length} characters)", login.Length);
             return new SignInResult(SignInOutcome.InvalidCredentials);
         }
 
         var now = time.GetUtcNow();
         if (user.IsLockedOut(now))
         {
+            Hasher.VerifyHashedPassword(null!, UnknownUserHash, password); // as long as any other answer
             logger.LogWarning("Sign-in refused: {Login} is locked out until {LockedUntil:O}", user.Login, user.LockedUntil);
             return new SignInResult(SignInOutcome.LockedOut, user, user.LockedUntil);
         }
@@ -55,8 +58,8 @@ public sealed class PasswordSignIn(UserStore users, IOptions<AuthOptions> option
             var updated = await users.RecordFailedAttemptAsync(user.Id, settings.MaxFailedAttempts, now.AddMinutes(settings.LockoutMinutes), cancellationToken);
             logger.LogWarning("Sign-in failed: wrong password for {Login}", user.Login);
             return updated.IsLockedOut(now)
-                ? new SignInResult(SignInOutcome.LockedOut, updated, updated.LockedUntil)
-                : new SignInResult(SignInOutcome.InvalidCredentials);
+                ? new SignInResult(SignInOutcome.LockedOut, updated, updated.LockedUntil, NewlyLocked: true)
+                : new SignInResult(SignInOutcome.InvalidCredentials, updated);
         }
 
         if (user.Disabled)

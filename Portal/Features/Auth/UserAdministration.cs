@@ -15,12 +15,16 @@ public sealed record AdminResult(string? Error = null)
 /// What admins do to users and what users do to their tokens: each action checked, applied and written to the
 /// audit log with the state before and after. Pages and API endpoints call this, never the stores directly.
 /// </summary>
-public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditLog audit)
+public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditLog audit, AuthSessions sessions)
 {
     private static object Snapshot(PortalUser user) => new { user.Login, user.DisplayName, user.Role, user.Disabled, user.Source };
 
     public async Task<(PortalUser? User, AdminResult Result)> CreateUserAsync(ClaimsPrincipal actor, string login, string displayName, string role, string password)
     {
+        if (!actor.IsInRole(PortalRoles.Admin))
+        {
+            return (null, new AdminResult("Only admins may create users."));
+        }
         login = login.Trim();
         if (login.Length is 0 or > 200 || login.Any(char.IsWhiteSpace))
         {
@@ -58,6 +62,7 @@ public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditL
                 return new AdminResult("This is the last enabled admin: make another user admin first.");
             }
             await users.SetRoleAsync(user.Id, role);
+            await sessions.EndAllAsync(user.Id, "role changed");
             return AdminResult.Done;
         });
     }
@@ -74,6 +79,11 @@ public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditL
                 return new AdminResult("This is the last enabled admin: make another user admin first.");
             }
             await users.SetDisabledAsync(user.Id, disabled);
+            if (disabled)
+            {
+                // Enabling again revives none of them.
+                await sessions.EndAllAsync(user.Id, "disabled");
+            }
             return AdminResult.Done;
         });
 
@@ -89,6 +99,7 @@ public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditL
                 return new AdminResult(problem);
             }
             await users.SetPasswordHashAsync(user.Id, PasswordSignIn.Hash(password));
+            await sessions.EndAllAsync(user.Id, "password reset");
             return AdminResult.Done;
         });
 
@@ -138,11 +149,32 @@ public sealed class UserAdministration(UserStore users, ApiTokens tokens, AuditL
         return AdminResult.Done;
     }
 
+    /// <summary>Ends every session of a user (their own, or any user's for an admin): each browser must sign in again.</summary>
+    public async Task<AdminResult> SignOutEverywhereAsync(ClaimsPrincipal actor, long userId)
+    {
+        if (actor.UserId() != userId && !actor.IsInRole(PortalRoles.Admin))
+        {
+            return new AdminResult("Only admins may sign other users out.");
+        }
+        if (await users.FindByIdAsync(userId) is not { } user)
+        {
+            return new AdminResult("No such user.");
+        }
+        var ended = await sessions.EndAllAsync(userId, actor.UserId() == userId ? "signed out everywhere" : $"signed out by {actor.Identity?.Name}");
+        await audit.RecordAsync(AuditLog.ActorOf(actor), "auth.sign-out-everywhere", user.Login, null, new { sessionsEnded = ended });
+        return AdminResult.Done;
+    }
+
     private async Task<bool> IsLastAdminAsync(PortalUser user) =>
         (await users.ListAsync()).Count(other => other.Role == PortalRoles.Admin && !other.Disabled) == 1 && !user.Disabled;
 
     private async Task<AdminResult> ChangeAsync(ClaimsPrincipal actor, long userId, string action, Func<PortalUser, Task<AdminResult>> change)
     {
+        // Checked here, where it acts, not only by the page that hides the button.
+        if (!actor.IsInRole(PortalRoles.Admin))
+        {
+            return new AdminResult("Only admins may change users.");
+        }
         if (await users.FindByIdAsync(userId) is not { } before)
         {
             return new AdminResult("No such user.");

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components.Authorization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Server;
 
 namespace Portal.Features.Auth;
@@ -7,7 +8,7 @@ namespace Portal.Features.Auth;
 /// A circuit lives as long as the tab: re-check its user every minute, so a disabled user or a lowered role stops
 /// working in open tabs too, not only at the next page load.
 /// </summary>
-public sealed class UserRevalidation(ILoggerFactory loggerFactory, UserStore users) : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+public sealed class UserRevalidation(ILoggerFactory loggerFactory, UserStore users, AuthSessions sessions) : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
     protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(1);
 
@@ -18,7 +19,10 @@ public sealed class UserRevalidation(ILoggerFactory loggerFactory, UserStore use
         {
             return false;
         }
-        var user = await users.FindByIdAsync(id, cancellationToken);
-        return user is { Disabled: false } && PortalRoles.Rank(user.Role) >= PortalRoles.Rank(principal.PortalRole() ?? PortalRoles.Admin);
+        // A cookie's circuit ends with its session (signed out elsewhere, password reset, …); the proxy's users have none.
+        var user = principal.SessionId() is { } session
+            ? await sessions.FindUserAsync(session, cancellationToken)
+            : principal.FindFirstValue(PortalClaims.Method) == PortalPrincipal.Password ? null : await users.FindByIdAsync(id, cancellationToken);
+        return user is { Disabled: false } && user.Id == id && PortalRoles.Rank(user.Role) >= PortalRoles.Rank(principal.PortalRole() ?? PortalRoles.Admin);
     }
 }

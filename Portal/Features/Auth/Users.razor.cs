@@ -51,6 +51,9 @@ public sealed partial class Users
         await LoadAsync();
     }
 
+    private Task SignOutEverywhereAsync(PortalUser user) =>
+        RunAsync(user, Administration.SignOutEverywhereAsync(Actor, user.Id), "is signed out of every browser");
+
     private Task UnlockAsync(PortalUser user) => RunAsync(user, Administration.UnlockAsync(Actor, user.Id), "unlocked");
 
     private Task ToggleDisabledAsync(PortalUser user) =>
