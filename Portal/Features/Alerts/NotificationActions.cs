@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Portal.Features.Audit;
@@ -13,6 +14,7 @@ public sealed class NotificationActions(AlertStore store, SlackDestinations dest
     /// <returns>The queued notification's id, or null when no such destination is configured.</returns>
     public async Task<long?> SendTestAsync(ClaimsPrincipal actor, string destination, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "send a test alert");
         if (!destinations.Exists(destination))
         {
             return null;
@@ -26,6 +28,7 @@ public sealed class NotificationActions(AlertStore store, SlackDestinations dest
     /// <returns>False when the notification is not dead (sent, still pending, or unknown).</returns>
     public async Task<bool> RetryAsync(ClaimsPrincipal actor, long id, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "retry a notification");
         if (!await store.RetryAsync(id, cancellationToken))
         {
             return false;

@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
@@ -49,6 +50,7 @@ public sealed class SilenceStore(NpgsqlDataSource dataSource, AuditLog audit)
     public async Task<Silence> CreateAsync(ClaimsPrincipal actor, IReadOnlyDictionary<string, string> matchers, DateTimeOffset startsAt, DateTimeOffset endsAt, string comment,
         CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "create a silence");
         var createdBy = AuditLog.ActorOf(actor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace Portal.Features.Auth;
 
 /// <summary>
@@ -33,4 +35,19 @@ public static class PortalRoles
         Admin => "Adds users, targets, apps and keys, SLA and alert configuration, jobs control, audit log",
         _ => role,
     };
+
+    /// <summary>
+    /// Checked by the service that acts, not only by the page that hides its button: a circuit event can be sent by
+    /// any signed-in browser. Throws <see cref="ForbiddenActionException"/> (nothing done, nothing audited).
+    /// </summary>
+    public static void Demand(ClaimsPrincipal actor, string role, string action)
+    {
+        if (!actor.IsInRole(role))
+        {
+            throw new ForbiddenActionException($"Only a{(role == Admin ? "n" : "")} {role} may {action}.");
+        }
+    }
 }
+
+/// <summary>A user tried an action their role does not allow (past the page's own check).</summary>
+public sealed class ForbiddenActionException(string message) : UnauthorizedAccessException(message);

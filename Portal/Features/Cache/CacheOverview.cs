@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Portal.Features.Audit;
@@ -99,6 +100,7 @@ public sealed class CacheOverview(
     /// <returns>False for an unknown category.</returns>
     public async Task<bool> FlushAsync(ClaimsPrincipal actor, string category, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "flush the cache");
         if (!options.Value.Categories.ContainsKey(category))
         {
             return false;

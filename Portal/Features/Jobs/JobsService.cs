@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using Hangfire;
 using Hangfire.Storage;
@@ -63,6 +64,7 @@ public sealed class JobsService(JobRunStore runs, JobStorage storage, IRecurring
     /// <summary>Enqueues the job now (the worker runs it), recording who asked.</summary>
     public async Task<(JobCommandResult Result, string? HangfireJobId)> RunNowAsync(ClaimsPrincipal actor, string jobId, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "run a job");
         var definition = await runs.GetDefinitionAsync(jobId, cancellationToken);
         if (definition is null)
         {
@@ -84,6 +86,7 @@ public sealed class JobsService(JobRunStore runs, JobStorage storage, IRecurring
 
     public async Task<JobCommandResult> SetPausedAsync(ClaimsPrincipal actor, string jobId, bool paused, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "pause or resume a job");
         var before = await runs.SetPausedAsync(jobId, paused, AuditLog.ActorOf(actor), cancellationToken);
         if (before is null)
         {

@@ -39,7 +39,7 @@ public static class JobsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Hangfire's dashboard, for Admins: anonymous users are sent to sign in, other roles get 403.</summary>
+    /// <summary>Hangfire's dashboard, read-only, for Admins: anonymous users are sent to sign in, other roles get 403.</summary>
     public static IEndpointRouteBuilder MapJobDashboard(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions
@@ -47,6 +47,8 @@ public static class JobsServiceCollectionExtensions
             DashboardTitle = "Portal · Hangfire",
             AppPath = "/jobs",
             Authorization = [new AdminDashboardAuthorization()],
+            // To look only: every action (run, pause, delete, requeue) goes through the portal's Jobs page, which audits it.
+            IsReadOnlyFunc = _ => true,
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         return endpoints;
     }

@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -84,6 +85,7 @@ public sealed class LiveActivity(QueryTargets targets, AuditLog audit, IOptions<
     /// <summary>Cancels the query a session runs (pg_cancel_backend: the session stays), recording who asked.</summary>
     public async Task<CancelOutcome> CancelAsync(ClaimsPrincipal actor, string target, int pid, string? query, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "cancel a query");
         await using var connection = await targets.OpenAsync(target, cancellationToken);
         bool cancelled;
         try

@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -27,6 +28,7 @@ public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, Repo
     /// <summary>"Send me a preview now": generated now, archived, sent to one address; audited.</summary>
     public async Task<long> PreviewAsync(ClaimsPrincipal actor, MailboxAddress to, ReportScope scope, string kind, string timeZone, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "e-mail a report preview");
         var who = AuditLog.ActorOf(actor);
         var (id, report) = await GenerateAsync(scope, kind, timeZone, who, cancellationToken);
         await audit.RecordAsync(who, "report.preview", $"report {id}", null, new { to = to.Address, scope, kind, timeZone }, cancellationToken);
@@ -37,6 +39,7 @@ public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, Repo
     /// <summary>An archived report sent (again) to one address; audited.</summary>
     public async Task<bool> SendArchivedAsync(ClaimsPrincipal actor, long id, MailboxAddress to, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "e-mail an archived report");
         if (await archive.GetAsync(id, cancellationToken) is not { } stored)
         {
             return false;

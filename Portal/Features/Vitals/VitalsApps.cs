@@ -1,3 +1,4 @@
+using Portal.Features.Auth;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Dapper;
@@ -100,6 +101,7 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
     /// <returns>An error for the form, or null.</returns>
     public async Task<string?> SaveAsync(ClaimsPrincipal actor, VitalsApp app, bool create, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "change Web Vitals apps");
         if (!System.Text.RegularExpressions.Regex.IsMatch(app.Id, "^[a-z0-9][a-z0-9-]{0,39}$"))
         {
             return "The id is 1 to 40 lower-case letters, digits and dashes.";
@@ -131,6 +133,7 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
     /// <summary>A new key: pages still carrying the old one are refused (401) from now on.</summary>
     public async Task RotateKeyAsync(ClaimsPrincipal actor, string id, CancellationToken cancellationToken = default)
     {
+        PortalRoles.Demand(actor, PortalRoles.Admin, "rotate an app's key");
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("UPDATE vitals_apps SET public_key = @key, key_rotated_at = now() WHERE id = @id",
             new { id, key = NewKey() }, cancellationToken: cancellationToken));
