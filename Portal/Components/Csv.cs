@@ -9,10 +9,11 @@ public static class Csv
 
     public static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
-    // A leading = + - @ is prefixed so that a spreadsheet never runs a title as a formula.
+    // A leading = + - @ (or a tab or carriage return, which spreadsheets skip before reading one: OWASP's CSV injection
+    // list) is prefixed so that a spreadsheet never runs a title as a formula.
     public static string Field(string value)
     {
-        var safe = value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal) && !double.TryParse(value, CultureInfo.InvariantCulture, out _) ? "'" + value : value;
+        var safe = value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal) && !double.TryParse(value, CultureInfo.InvariantCulture, out _) ? "'" + value : value;
         return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{safe.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : safe;
     }
 }
