@@ -124,19 +124,68 @@ public sealed class ReportDeliveryTests : ReportMailTest
     [Fact]
     public async Task Subscribe_ByAUser_IsForThemselvesOnly_AndBadInputIsNamed()
     {
-        var viewer = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "lead"), new Claim(ClaimTypes.Role, PortalRoles.Viewer)], "test"));
+        // An SSO user: their login is their e-mail address.
+        var viewer = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "lead@example.com"), new Claim(ClaimTypes.Role, PortalRoles.Viewer)], "test"));
 
         var (_, twoAddresses) = await Subscriptions.CreateAsync(viewer, ["lead@example.com", "boss@example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "UTC", true);
         var (_, badAddress) = await Subscriptions.CreateAsync(viewer, ["not an address"], ReportScope.Everything, ReportSchedules.Weekly, 8, "UTC", true);
         var (_, badZone) = await Subscriptions.CreateAsync(viewer, ["lead@example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "Mars/Olympus", true);
-        var (mine, ok) = await Subscriptions.CreateAsync(viewer, ["lead@example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "Europe/Paris", true);
+        var (_, someoneElse) = await Subscriptions.CreateAsync(viewer, ["ceo@example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "UTC", true);
+        var (mine, ok) = await Subscriptions.CreateAsync(viewer, ["Lead@Example.com"], ReportScope.Everything, ReportSchedules.Weekly, 8, "Europe/Paris", true);
 
         Assert.Equal("You subscribe yourself: one address (admins subscribe others).", twoAddresses);
         Assert.Equal("'not an address' is not an e-mail address.", badAddress);
         Assert.Equal("'Mars/Olympus' is not a time zone.", badZone);
+        Assert.Equal("You may subscribe only your own address (lead@example.com); 'ceo@example.com' is not (admins subscribe others).", someoneElse);
         Assert.Null(ok);
         Assert.Equal(mine!.Id, Assert.Single(await Subscriptions.ListAsync(viewer)).Id);
         Assert.False(await Subscriptions.DeleteAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "someone"), new Claim(ClaimTypes.Role, PortalRoles.Viewer)], "test")), mine.Id));
         Assert.True(await Subscriptions.DeleteAsync(viewer, mine.Id));
+    }
+
+    [Fact]
+    public async Task OwnerDisabled_TheirSubscriptionSendsNothing_AndSaysWhy_UntilEnabledAgain()
+    {
+        var users = App.Services.GetRequiredService<UserStore>();
+        var owner = (await users.CreateAsync("lead@example.com", "Lead", PortalRoles.Viewer, null, "header"))!;
+        var principal = PortalPrincipal.Create(owner, owner.Role, PortalPrincipal.Proxy, "test");
+        var (subscription, problem) = await Subscriptions.CreateAsync(principal, ["lead@example.com"], new ReportScope([], ["portal"], []), ReportSchedules.Daily, 0, "UTC", skipWithoutData: false);
+        Assert.Null(problem);
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.ExecuteAsync("UPDATE report_subscriptions SET created_at = now() - interval '2 days' WHERE id = @Id", subscription!);
+        }
+        subscription = (await Subscriptions.FindAsync(subscription!.Id))!;
+
+        await users.SetDisabledAsync(owner.Id, true);
+        var whileDisabled = await RunJobAsync();
+        var reason = await Subscriptions.PausedBecauseAsync(subscription);
+        await users.SetDisabledAsync(owner.Id, false);
+        var enabledAgain = await RunJobAsync();
+
+        Assert.StartsWith("0 deliveries planned, 0 skipped without data, 1 subscriptions paused", whileDisabled, StringComparison.Ordinal);
+        Assert.Equal("paused: its owner lead@example.com is disabled", reason);
+        Assert.StartsWith("1 deliveries planned", enabledAgain, StringComparison.Ordinal);
+        Assert.Null(await Subscriptions.PausedBecauseAsync(subscription));
+    }
+}
+
+/// <summary>Addresses at a domain an admin allows may be subscribed by anyone (a separate portal: its configuration differs).</summary>
+public sealed class AllowedRecipientDomainTests : PortalOnFreshDatabase
+{
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Reports:AllowedRecipientDomains:0"] = "team.example";
+
+    [Fact]
+    public async Task LocalUser_AddressAtAnAllowedDomain_Subscribed_OtherDomainsRefused()
+    {
+        var viewer = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "lead"), new Claim(ClaimTypes.Role, PortalRoles.Viewer)], "test"));
+        var subscriptions = App.Services.GetRequiredService<ReportSubscriptions>();
+
+        var (allowed, none) = await subscriptions.CreateAsync(viewer, ["lead@team.example"], ReportScope.Everything, ReportSchedules.Weekly, 8, "UTC", true);
+        var (_, refused) = await subscriptions.CreateAsync(viewer, ["lead@gmail.example"], ReportScope.Everything, ReportSchedules.Weekly, 8, "UTC", true);
+
+        Assert.Null(none);
+        Assert.NotNull(allowed);
+        Assert.Equal("You may subscribe only your own address or one at team.example; 'lead@gmail.example' is not (admins subscribe others).", refused);
     }
 }

@@ -27,6 +27,7 @@ public sealed class ReportEmailTests(Chromium chromium) : ReportMailTest, IClass
 
     protected override async Task SeedAsync(NpgsqlConnection connection)
     {
+        await base.SeedAsync(connection);
         async Task InsertAsync(string page, IEnumerable<double> values, DateTimeOffset from)
         {
             foreach (var (value, index) in values.Select((value, index) => (value, index)))

@@ -24,6 +24,11 @@ public abstract class ReportMailTest : PortalOnFreshDatabase
         settings["PortalUrl"] = PortalUrl;
     }
 
+    // The admin the tests act as is a real user: a subscription whose owner does not exist sends nothing.
+    protected override async Task SeedAsync(Npgsql.NpgsqlConnection connection) =>
+        await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<UserStore>(App.Services)
+            .CreateAsync("admin", "Admin", PortalRoles.Admin, null, "local");
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

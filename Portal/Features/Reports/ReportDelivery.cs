@@ -21,11 +21,17 @@ public sealed class ReportDelivery(
     public async Task<string> RunAsync(IJobProgress progress, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var (planned, skipped) = (0, 0);
+        var (planned, skipped, paused) = (0, 0, 0);
         foreach (var subscription in await subscriptions.ListAsync(cancellationToken: cancellationToken))
         {
             if (subscription.DueAt(now) is not { } period)
             {
+                continue;
+            }
+            // A subscription does not outlive its owner: nothing goes out while they are disabled (the Reports page says so).
+            if (await subscriptions.PausedBecauseAsync(subscription, cancellationToken) is not null)
+            {
+                paused++;
                 continue;
             }
             var (created, skip) = await PlanAsync(subscription, period, cancellationToken);
@@ -37,7 +43,7 @@ public sealed class ReportDelivery(
         {
             (sent, failed) = outcome ? (sent + 1, failed) : (sent, failed + 1);
         }
-        return $"{planned} deliveries planned, {skipped} skipped without data, {sent} sent, {failed} failed";
+        return $"{planned} deliveries planned, {skipped} skipped without data, {paused} subscriptions paused (owner disabled), {sent} sent, {failed} failed";
     }
 
     // In one transaction: the period's rows (a second worker waits on them, then finds them planned), its report

@@ -25,6 +25,12 @@ public sealed class ReportOptions
     public string RequestsMetric { get; set; } = "http_requests_received_total";
     public string ServiceLabel { get; set; } = "job";
 
+    /// <summary>
+    /// Domains whose addresses any user may subscribe (e.g. <c>example.com</c>); otherwise a non-admin subscribes only
+    /// their own address (their login, when it is an e-mail address).
+    /// </summary>
+    public List<string> AllowedRecipientDomains { get; set; } = [];
+
     /// <summary>The portal's address, for the links of the e-mail (the top-level <c>PortalUrl</c> unless set).</summary>
     public string? PortalUrl { get; set; }
 }

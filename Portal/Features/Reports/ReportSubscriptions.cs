@@ -11,7 +11,8 @@ namespace Portal.Features.Reports;
 
 /// <summary>A subscription: who gets which scope's report, how often, at what local hour.</summary>
 public sealed record ReportSubscription(
-    long Id, string Owner, IReadOnlyList<string> Recipients, ReportScope Scope, string Schedule, int SendHour, string TimeZone, bool SkipWithoutData, DateTimeOffset CreatedAt)
+    long Id, string Owner, IReadOnlyList<string> Recipients, ReportScope Scope, string Schedule, int SendHour, string TimeZone, bool SkipWithoutData, DateTimeOffset CreatedAt,
+    long? OwnerId = null)
 {
     /// <summary>The period due at <paramref name="now"/>: the last whole one whose sending hour has come, if it came after the subscription.</summary>
     public ReportPeriod? DueAt(DateTimeOffset now)
@@ -55,10 +56,10 @@ public sealed record ReportSubscription(
 /// The <c>report_subscriptions</c> table. Admins manage any subscription; other users create and manage their own,
 /// sent to one address. Every change is audited. Unsubscribe links are signed with the subscription's own secret.
 /// </summary>
-public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog audit)
+public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog audit, UserStore users, Microsoft.Extensions.Options.IOptions<ReportOptions> options)
 {
     private const string Columns = """
-        id AS "Id", owner AS "Owner", recipients AS "Recipients", scope::text AS "ScopeJson", schedule AS "Schedule", send_hour AS "SendHour",
+        id AS "Id", owner AS "Owner", owner_id AS "OwnerId", recipients AS "Recipients", scope::text AS "ScopeJson", schedule AS "Schedule", send_hour AS "SendHour",
         time_zone AS "TimeZone", skip_without_data AS "SkipWithoutData", created_at AS "CreatedAt"
         """;
 
@@ -86,6 +87,8 @@ public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog au
         var problem = addresses.Count == 0 ? "Give at least one e-mail address."
             : addresses.FirstOrDefault(address => !MimeKit.MailboxAddress.TryParse(address, out var parsed) || !parsed.Address.Contains('@', StringComparison.Ordinal)) is { } bad ? $"'{bad}' is not an e-mail address."
             : !actor.IsInRole(PortalRoles.Admin) && addresses.Count > 1 ? "You subscribe yourself: one address (admins subscribe others)."
+            : !actor.IsInRole(PortalRoles.Admin) && addresses.FirstOrDefault(address => !MayReceive(actor, address)) is { } other
+                ? $"You may subscribe only your own address{OwnAddressHint(actor)}{DomainsHint()}; '{other}' is not (admins subscribe others)."
             : !ReportSchedules.All.Contains(schedule) ? $"The schedule is one of {string.Join(", ", ReportSchedules.All)}."
             : sendHour is < 0 or > 23 ? "The hour is 0 to 23."
             : !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _) ? $"'{timeZone}' is not a time zone."
@@ -95,14 +98,43 @@ public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog au
             return (null, problem);
         }
         var owner = AuditLog.ActorOf(actor);
+        var ownerId = actor.UserId();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO report_subscriptions (owner, recipients, scope, schedule, send_hour, time_zone, skip_without_data, secret)
-            VALUES (@owner, @recipients, @scope::jsonb, @schedule, @sendHour, @timeZone, @skipWithoutData, @secret) RETURNING id
-            """, new { owner, recipients = addresses.ToArray(), scope = JsonSerializer.Serialize(scope, ReportArchive.Json), schedule, sendHour, timeZone, skipWithoutData, secret = RandomNumberGenerator.GetBytes(32) },
+            INSERT INTO report_subscriptions (owner, owner_id, recipients, scope, schedule, send_hour, time_zone, skip_without_data, secret)
+            VALUES (@owner, @ownerId, @recipients, @scope::jsonb, @schedule, @sendHour, @timeZone, @skipWithoutData, @secret) RETURNING id
+            """, new { owner, ownerId, recipients = addresses.ToArray(), scope = JsonSerializer.Serialize(scope, ReportArchive.Json), schedule, sendHour, timeZone, skipWithoutData, secret = RandomNumberGenerator.GetBytes(32) },
             cancellationToken: cancellationToken));
         await audit.RecordAsync(owner, "report.subscribe", $"subscription {id}", null, new { recipients = addresses, scope, schedule, sendHour, timeZone }, cancellationToken);
         return (await FindAsync(id, cancellationToken), null);
+    }
+
+    // A non-admin's own address is their login when it is one (SSO users sign in with their e-mail).
+    private bool MayReceive(ClaimsPrincipal actor, string address)
+    {
+        var mailbox = MimeKit.MailboxAddress.Parse(address).Address;
+        var domain = mailbox[(mailbox.LastIndexOf('@') + 1)..];
+        return string.Equals(mailbox, actor.Identity?.Name, StringComparison.OrdinalIgnoreCase)
+            || options.Value.AllowedRecipientDomains.Any(allowed => string.Equals(allowed.Trim().TrimStart('@'), domain, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string OwnAddressHint(ClaimsPrincipal actor) =>
+        actor.Identity?.Name is { } login && login.Contains('@', StringComparison.Ordinal) ? $" ({login})" : "";
+
+    private string DomainsHint() => options.Value.AllowedRecipientDomains.Count == 0 ? "" : $" or one at {string.Join(", ", options.Value.AllowedRecipientDomains)}";
+
+    /// <summary>
+    /// Why a subscription sends nothing now (its owner was disabled or removed), or null when it sends. Asked of Auth,
+    /// which owns the users; older subscriptions name their owner by login.
+    /// </summary>
+    public async Task<string?> PausedBecauseAsync(ReportSubscription subscription, CancellationToken cancellationToken = default)
+    {
+        var owner = subscription.OwnerId is { } id
+            ? await users.FindByIdAsync(id, cancellationToken)
+            : await users.FindByLoginAsync(subscription.Owner, cancellationToken);
+        return owner is null ? $"paused: its owner {subscription.Owner} no longer exists"
+            : owner.Disabled ? $"paused: its owner {owner.Login} is disabled"
+            : null;
     }
 
     /// <returns>False when it does not exist or is not the actor's to delete.</returns>
@@ -187,6 +219,7 @@ public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog au
     {
         public long Id { get; init; }
         public string Owner { get; init; } = "";
+        public long? OwnerId { get; init; }
         public string[] Recipients { get; init; } = [];
         public string ScopeJson { get; init; } = "{}";
         public string Schedule { get; init; } = "";
@@ -195,6 +228,6 @@ public sealed class ReportSubscriptions(NpgsqlDataSource dataSource, AuditLog au
         public bool SkipWithoutData { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
 
-        public ReportSubscription ToSubscription() => new(Id, Owner, Recipients, JsonSerializer.Deserialize<ReportScope>(ScopeJson, ReportArchive.Json)!, Schedule, SendHour, TimeZone, SkipWithoutData, CreatedAt);
+        public ReportSubscription ToSubscription() => new(Id, Owner, Recipients, JsonSerializer.Deserialize<ReportScope>(ScopeJson, ReportArchive.Json)!, Schedule, SendHour, TimeZone, SkipWithoutData, CreatedAt, OwnerId);
     }
 }

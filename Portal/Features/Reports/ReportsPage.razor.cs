@@ -36,6 +36,7 @@ public sealed partial class ReportsPage : ComponentBase
 
     private IReadOnlyList<ArchivedReport> archived = [];
     private IReadOnlyList<ReportSubscription> subscriptions = [];
+    private Dictionary<long, string> pausedBecause = [];
     private DateTimeOffset now;
     private string? filter;
     private string? previewHtml;
@@ -52,6 +53,14 @@ public sealed partial class ReportsPage : ComponentBase
         now = Time.GetUtcNow();
         archived = await Archive.ListAsync();
         subscriptions = await Subscriptions.ListAsync((await Authentication).User);
+        pausedBecause = [];
+        foreach (var subscription in subscriptions)
+        {
+            if (await Subscriptions.PausedBecauseAsync(subscription) is { } reason)
+            {
+                pausedBecause[subscription.Id] = reason;
+            }
+        }
     }
 
     private bool Matches(ArchivedReport report) => string.IsNullOrWhiteSpace(filter)
