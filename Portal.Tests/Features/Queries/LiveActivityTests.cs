@@ -44,7 +44,7 @@ public sealed class LiveActivityTests : PortalOnFreshDatabase
         var waiters = Flatten(root.Blocking).Select(session => session.Pid).Order();
         Assert.Equal(new[] { first.ProcessID, second.ProcessID }.Order(), waiters);
 
-        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], "test"));
+        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, Portal.Features.Auth.PortalRoles.Admin)], "test"));
         var outcome = await activity.CancelAsync(admin, QueryOptions.PortalTarget, first.ProcessID, "UPDATE accounts …");
 
         Assert.Equal(CancelOutcome.Cancelled, outcome);
@@ -70,7 +70,8 @@ public sealed class LiveActivityTests : PortalOnFreshDatabase
                 .Any(session => session.Pid == sleeper.ProcessID && session.Query!.Contains("long-running") && session.RunningSeconds >= 1),
             TimeSpan.FromSeconds(10), "the sleeping query is long-running after a second");
 
-        Assert.Equal(CancelOutcome.Cancelled, await activity.CancelAsync(new ClaimsPrincipal(), QueryOptions.PortalTarget, sleeper.ProcessID, null));
+        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Role, Portal.Features.Auth.PortalRoles.Admin)], "test"));
+        Assert.Equal(CancelOutcome.Cancelled, await activity.CancelAsync(admin, QueryOptions.PortalTarget, sleeper.ProcessID, null));
         await Assert.ThrowsAsync<PostgresException>(() => sleeping);
     }
 

@@ -14,7 +14,7 @@ namespace Portal.Tests.Features.Vitals;
 /// <summary>Apps as an admin manages them: validated, audited, and a rotated key refused at once.</summary>
 public sealed class VitalsAppsTests : PortalOnFreshDatabase
 {
-    private static readonly ClaimsPrincipal Admin = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], "test"));
+    private static readonly ClaimsPrincipal Admin = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, PortalRoles.Admin)], "test"));
 
     protected override void Configure(Dictionary<string, string?> settings) => settings["Vitals:RequestsPerMinutePerAddress"] = "5";
 
@@ -29,6 +29,17 @@ public sealed class VitalsAppsTests : PortalOnFreshDatabase
         };
         request.Headers.Add("Origin", origin);
         return (await client.SendAsync(request)).StatusCode;
+    }
+
+    [Fact]
+    public async Task AppsPage_ShowsTheIngestionLimitsInForce()
+    {
+        using var admin = await App.SignedInClientAsync(PortalRoles.Admin);
+
+        var page = await admin.GetStringAsync(new Uri("/admin/vitals-apps", UriKind.Relative));
+
+        Assert.Contains("5 requests a minute per client address", page, StringComparison.Ordinal);
+        Assert.Contains("60,000 a minute per app key", page, StringComparison.Ordinal);
     }
 
     [Theory]
