@@ -23,7 +23,20 @@ public abstract class RangedPage : ComponentBase
     [SupplyParameterFromQuery(Name = "to")]
     public string? To { get; set; }
 
-    protected TimeRange Window => TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
+    private TimeRange? window;
+
+    /// <summary>
+    /// The page's window, read from the clock once per render of its parameters: its From and To belong to the same
+    /// instant (read apart, "the last 24 h" spanned a day and some milliseconds, which sent the Web Vitals page to
+    /// daily rollups that do not exist yet).
+    /// </summary>
+    protected TimeRange Window => window ??= TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
+
+    public override Task SetParametersAsync(ParameterView parameters)
+    {
+        window = null; // new range, or the same range asked again: read the clock afresh
+        return base.SetParametersAsync(parameters);
+    }
 
     /// <summary>The page's own filters as the address holds them (kept when one of them or the range changes).</summary>
     protected abstract IReadOnlyDictionary<string, string?> Filters { get; }
