@@ -10,6 +10,9 @@ public sealed partial class DockerfileTests
     [GeneratedRegex("src=\"(_framework/blazor\\.web\\.[^\"]+\\.js)\"")]
     private static partial Regex BlazorScript();
 
+    [GeneratedRegex("<(?:link[^>]*\\shref|script[^>]*\\ssrc)=\"([^\"]+)\"")]
+    private static partial Regex LinkedAsset();
+
     /// <summary>The image's web process as its entry point starts it: no home folder, as in a container.</summary>
     private static async Task<(PortalProcess Process, Uri Address)> StartWebAsync(string image, TestDatabase database, string home)
     {
@@ -97,6 +100,39 @@ public sealed partial class DockerfileTests
         foreach (var file in new[] { "wwwroot/vitals.js", "wwwroot/lib/web-vitals/web-vitals.attribution.js", "wwwroot/lib/uplot/uPlot.esm.js", "Portal.staticwebassets.endpoints.json" })
         {
             Assert.True(File.Exists(Path.Combine(image, "web", file)), $"web/{file} is missing from the image");
+        }
+    }
+
+    [Fact]
+    public async Task ImageWebProcess_EveryAssetAPageLinks_SentBrotliAndImmutable()
+    {
+        var image = (await DockerfileBuild.SharedAsync()).Image;
+        await using var database = await TestDatabase.CreateAsync();
+        var (web, address) = await StartWebAsync(image, database, "/nonexistent/assets");
+        await using (web)
+        {
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = address };
+            using var signedIn = await SignIn.PostAsync(browser, "admin", "container-Admin-1");
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+            var page = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+            var assets = LinkedAsset().Matches(page).Select(match => match.Groups[1].Value).Distinct().ToList();
+            Assert.Contains(assets, asset => asset.StartsWith("_content/MudBlazor/MudBlazor.min.", StringComparison.Ordinal) && asset.EndsWith(".css", StringComparison.Ordinal));
+
+            using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = address };
+            var failures = new List<string>();
+            foreach (var asset in assets)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/" + asset, UriKind.Relative));
+                request.Headers.AcceptEncoding.ParseAdd("br, gzip");
+                using var response = await raw.SendAsync(request);
+                var encoding = string.Join(",", response.Content.Headers.ContentEncoding);
+                var cache = response.Headers.CacheControl?.ToString() ?? "";
+                if (response.StatusCode != HttpStatusCode.OK || encoding != "br" || !cache.Contains("immutable", StringComparison.Ordinal))
+                {
+                    failures.Add($"{asset}: {(int)response.StatusCode}, Content-Encoding '{encoding}', Cache-Control '{cache}', {response.Content.Headers.ContentLength} bytes");
+                }
+            }
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
         }
     }
 }
