@@ -13,6 +13,9 @@ public sealed class ReportsBrowserTests(Chromium chromium) : PortalOnFreshDataba
 {
     private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
 
+    // The organisation's domain: any user may subscribe an address there (local test users have no e-mail login).
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Reports:AllowedRecipientDomains:0"] = "example.com";
+
     protected override async Task SeedAsync(NpgsqlConnection connection)
     {
         foreach (var (start, values) in new[] { (week.Previous.Start, new[] { 1_100.0, 1_900, 2_400 }), (week.Start, new[] { 1_500.0, 2_900, 4_400, 5_100 }) })
