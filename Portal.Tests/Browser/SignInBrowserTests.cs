@@ -20,7 +20,7 @@ public sealed class SignInBrowserTests(RunningPortalFixture fixture, Chromium ch
         await page.FillAsync("#login", account.Login);
         await page.FillAsync("#password", "not it at all");
         await page.ClickAsync("button[type=submit]");
-        await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong login or password.");
+        await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong login or password. After 5 wrong passwords in a row an account is locked for 15 minutes.");
         await Chromium.ScreenshotAsync(page, "login-error");
         await page.FillAsync("#password", account.Password);
         await page.ClickAsync("button[type=submit]");
