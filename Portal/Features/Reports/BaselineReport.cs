@@ -34,7 +34,11 @@ public sealed record KeyMetric(string Name, string Source, string Unit, double? 
 
 /// <summary>An SLA objective in scope, as its scorecard stood at the end of the period.</summary>
 public sealed record ObjectiveLine(
-    string Id, string Service, string Title, string Priority, string Figure, string Unit, double? Value, double? Target, bool LowerIsBetter, string Status, double? BudgetRemaining);
+    string Id, string Service, string Title, string Priority, string Figure, string Unit, double? Value, double? Target, bool LowerIsBetter, string Status, double? BudgetRemaining)
+{
+    /// <summary>The status in words, the same in the e-mail's HTML and text ("No data", never "NoData").</summary>
+    public string StatusText => Status switch { "AtRisk" => "At risk", "NoData" => MetricStatus.NoData, _ => Status };
+}
 
 /// <summary>A critical finding: an objective breached or at risk, an alert that fired, a job that failed or went stale.</summary>
 public sealed record Finding(string Kind, string Title, string Detail, string Link);
@@ -75,6 +79,14 @@ public sealed record BaselineReport(
     IReadOnlyList<Opportunity> Opportunities, IReadOnlyList<Movement> Regressions, IReadOnlyList<Movement> Improvements,
     IReadOnlyList<DetailSection> Details, IReadOnlyList<DailyPoint> Daily, DataCoverage Coverage)
 {
+    /// <summary>The opportunities' heading, the same in the e-mail's HTML and text.</summary>
+    public string OpportunitiesHeading => Opportunities.Count switch
+    {
+        0 => "No optimisation opportunity found",
+        1 => "The optimisation opportunity",
+        var count => $"The {count} optimisation opportunities, by estimated impact",
+    };
+
     /// <summary>Whether any source had anything to say for the period (a subscription may skip a report without).</summary>
     [JsonIgnore]
     public bool HasData => KeyMetrics.Any(metric => metric.Current is not null) || Objectives.Any(objective => objective.Value is not null);

@@ -81,11 +81,11 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
         }
         foreach (var objective in report.Objectives)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {objective.Title} ({objective.Service}): {BaselineReportBuilder.Format(objective.Value, objective.Unit)}, {objective.Status}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {objective.Title} ({objective.Service}): {BaselineReportBuilder.Format(objective.Value, objective.Unit)}, {objective.StatusText}");
         }
         text.AppendLine().AppendLine("CRITICAL FINDINGS");
         text.AppendLine(report.Findings.Count == 0 ? "- none" : string.Join(Environment.NewLine, report.Findings.Select(finding => $"- {finding.Title} — {finding.Detail}")));
-        text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"TOP {report.Opportunities.Count} OPPORTUNITIES");
+        text.AppendLine().AppendLine(report.OpportunitiesHeading.ToUpperInvariant());
         foreach (var (opportunity, rank) in report.Opportunities.Select((opportunity, index) => (opportunity, index + 1)))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"{rank}. {opportunity.Title}").AppendLine(CultureInfo.InvariantCulture, $"   {opportunity.Estimate}. {opportunity.NextStep}");
