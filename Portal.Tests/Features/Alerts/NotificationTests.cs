@@ -82,6 +82,9 @@ public sealed class NotificationTests : ClockAlertsTest
         Assert.Equal(("[FIRING:1] ClockBehind — checkout", "dead", notification.LastError), (listed.GetProperty("title").GetString(), listed.GetProperty("status").GetString(), listed.GetProperty("lastError").GetString()));
         Assert.Empty((await client.GetFromJsonAsync<System.Text.Json.JsonElement[]>(new Uri("/api/v1/alerts/notifications?status=sent", UriKind.Relative)))!);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await client.GetAsync(new Uri("/api/v1/alerts/notifications?since=yesterday", UriKind.Relative))).StatusCode);
+        // The periods the history page offers work on the API too.
+        Assert.Single((await client.GetFromJsonAsync<System.Text.Json.JsonElement[]>(new Uri("/api/v1/alerts/notifications?since=24h", UriKind.Relative)))!);
+        Assert.Single((await client.GetFromJsonAsync<System.Text.Json.JsonElement[]>(new Uri("/api/v1/alerts/notifications?since=all", UriKind.Relative)))!);
     }
 
     [Fact]

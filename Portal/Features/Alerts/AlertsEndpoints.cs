@@ -43,20 +43,16 @@ public static class AlertsEndpoints
                     notifications = (await store.NotificationsAsync(new NotificationFilter(Fingerprint: fingerprint), cancellationToken)).Select(Response),
                 })
                 : Results.Problem(title: "Unknown alert", detail: $"no alert has the fingerprint '{fingerprint}'", statusCode: StatusCodes.Status404NotFound));
-        api.MapGet("/alerts/notifications", async (string? status, string? since, string? destination, string? q, AlertStore store, CancellationToken cancellationToken) =>
+        api.MapGet("/alerts/notifications", async (string? status, string? since, string? destination, string? q, AlertStore store, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (status is not null && !NotificationFilter.Statuses.Contains(status))
             {
                 return Results.Problem(title: "Invalid status", detail: "status must be pending, sent or dead.", statusCode: StatusCodes.Status400BadRequest);
             }
             DateTimeOffset? from = null;
-            if (since is not null)
+            if (since is not null && !NotificationFilter.TryParseSince(since, time.GetUtcNow(), out from))
             {
-                if (!DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-                {
-                    return Results.Problem(title: "Invalid since", detail: "since must be an ISO-8601 instant, e.g. 2026-11-23T08:00:00Z.", statusCode: StatusCodes.Status400BadRequest);
-                }
-                from = parsed;
+                return Results.Problem(title: "Invalid since", detail: NotificationFilter.SinceHelp, statusCode: StatusCodes.Status400BadRequest);
             }
             var notifications = await store.NotificationsAsync(new NotificationFilter(status, from, destination, Text: q), cancellationToken);
             return Results.Ok(notifications.Select(Response));

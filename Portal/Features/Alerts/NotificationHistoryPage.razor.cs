@@ -44,13 +44,10 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
 
     private async Task LoadAsync()
     {
-        var since = (Since ?? DefaultSince) switch
+        if (!NotificationFilter.TryParseSince(Since ?? DefaultSince, Time.GetUtcNow(), out var since))
         {
-            "24h" => Time.GetUtcNow().AddHours(-24),
-            "30d" => Time.GetUtcNow().AddDays(-30),
-            "all" => (DateTimeOffset?)null,
-            _ => Time.GetUtcNow().AddDays(-7),
-        };
+            NotificationFilter.TryParseSince(DefaultSince, Time.GetUtcNow(), out since);
+        }
         var status = Status is not null && NotificationFilter.Statuses.Contains(Status) ? Status : null;
         notifications = await Store.NotificationsAsync(new NotificationFilter(status, since, Destination, Text: string.IsNullOrWhiteSpace(Q) ? null : Q.Trim(), Limit: Limit), closed.Token);
         // The configured destinations and any the outbox still holds (one since removed from the configuration).

@@ -56,6 +56,26 @@ public sealed record NotificationFilter(
     string? Status = null, DateTimeOffset? Since = null, string? Destination = null, string? Fingerprint = null, string? Text = null, int Limit = 200)
 {
     public static readonly IReadOnlyList<string> Statuses = ["pending", "sent", "dead"];
+
+    /// <summary>The periods the history page offers; the API takes the same, or an ISO-8601 instant.</summary>
+    public static readonly IReadOnlyList<string> SincePeriods = ["24h", "7d", "30d", "all"];
+
+    public const string SinceHelp = "since is 24h, 7d, 30d, all, or an ISO-8601 instant such as 2026-11-23T08:00:00Z.";
+
+    /// <summary>One reading of <c>since</c> for the page and the API: a period back from <paramref name="now"/>, "all" (null), or an instant.</summary>
+    public static bool TryParseSince(string since, DateTimeOffset now, out DateTimeOffset? from)
+    {
+        from = since switch
+        {
+            "24h" => now.AddHours(-24),
+            "7d" => now.AddDays(-7),
+            "30d" => now.AddDays(-30),
+            "all" => null,
+            _ when DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant) => instant,
+            _ => DateTimeOffset.MinValue,
+        };
+        return from != DateTimeOffset.MinValue;
+    }
 }
 
 /// <summary>A notification as the outbox holds it: pending until sent, or dead once given up.</summary>
