@@ -45,6 +45,37 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await Chromium.ScreenshotAsync(page, "alerts");
     }
 
+    [Fact]
+    public async Task RulesTable_FoldsEachObjectivesBurnRateRulesUnderIt_AndFitsThePage()
+    {
+        var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/alerts");
+        var rules = page.GetByTestId("rules");
+        await Expect(rules).ToContainTextAsync("7 threshold rules, 24 burn-rate rules");
+
+        // 7 threshold rules, one row each, and one row per objective (8) holding its three burn-rate rules.
+        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(15);
+        var uptime = rules.Locator("tbody tr").Filter(new() { HasText = "guards portal-uptime" });
+        await Expect(uptime.Locator("[data-rule]")).ToHaveCountAsync(3);
+        await Expect(uptime).ToContainTextAsync("ErrorBudgetBurn");
+        await Expect(uptime).ToContainTextAsync("page, ticket");
+        await Expect(uptime.Locator(".mud-chip")).ToContainTextAsync(["objective=portal-uptime", "service=portal", "team=platform"]);
+
+        // The filter still finds a rule by a label of one of the folded rules.
+        await page.GetByPlaceholder("Filter rules").FillAsync("portal-uptime");
+        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(1);
+        await page.GetByPlaceholder("Filter rules").FillAsync("");
+
+        // Nothing runs past the table's right edge at the tests' 1400 px window (the Labels column did, by ~300 px).
+        await AssertFitsAsync(page, "rules");
+        await Chromium.ScreenshotAsync(page, "alerts-rules", fullPage: true);
+    }
+
+    private static async Task AssertFitsAsync(Microsoft.Playwright.IPage page, string table)
+    {
+        var overflow = await page.GetByTestId(table).Locator(".mud-table-container").EvaluateAsync<int>("element => element.scrollWidth - element.clientWidth");
+        Assert.True(overflow <= 0, $"the {table} table runs {overflow} px past its container");
+    }
+
     private Task<string> EvaluateAsync(TimeSpan later) =>
         App.Services.GetRequiredService<AlertEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None, DateTimeOffset.UtcNow + later);
 
@@ -93,6 +124,8 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         {
         }
         var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/alerts");
+        await Expect(page.GetByTestId("notifications")).ToContainTextAsync("[FIRING:1] PrometheusScrapesNothing — portal");
+        await AssertFitsAsync(page, "notifications");
 
         await page.GetByTestId("history-link").ClickAsync();
         await Expect(page.GetByTestId("count")).ToContainTextAsync("1 notification, 0 dead, 0 pending");

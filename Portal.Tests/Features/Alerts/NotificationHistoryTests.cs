@@ -66,7 +66,7 @@ public sealed class NotificationHistoryTests : PortalComponentTest, IAsyncLifeti
         var error = row.QuerySelector("[data-testid=last-error]")!;
         Assert.Equal("Slack answered channel_not_found", error.TextContent);
         Assert.Contains("mud-error-text", error.ClassList);
-        Assert.Equal("payments-oncall", row.Children[3].TextContent);
+        Assert.Equal("payments-oncall", row.Children[2].TextContent); // Created, Message (and its kind), Destination
         Assert.Equal("2 notifications, 1 dead, 0 pending", page.Find("[data-testid=count]").TextContent);
     }
 

@@ -31,6 +31,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertInstance>? active;
     private IReadOnlyList<AlertRule> rules = [];
+    private IReadOnlyList<RuleRow> ruleRows = [];
     private IReadOnlyList<AlertNotification> sent = [];
     private IReadOnlyList<Silence> silences = [];
     private DateTimeOffset? lastEvaluation;
@@ -47,6 +48,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private async Task LoadAsync()
     {
         rules = Rules.Rules();
+        ruleRows = RuleRow.Of(rules);
         var all = await Store.AllAsync(closed.Token);
         active = all.Where(instance => instance.State != AlertStates.Inactive)
             .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
@@ -88,8 +90,8 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         return parts.Count > 0 ? string.Join("; ", parts) : "nothing: no route names it";
     }
 
-    private bool Matches(AlertRule rule) => string.IsNullOrWhiteSpace(filter)
-        || $"{rule.Name} {rule.Severity} {rule.Source} {rule.Objective} {string.Join(' ', rule.Labels.Values)}".Contains(filter, StringComparison.OrdinalIgnoreCase);
+    private bool Matches(RuleRow row) => string.IsNullOrWhiteSpace(filter)
+        || row.Rules.Any(rule => $"{rule.Name} {rule.Severity} {rule.Source} {rule.Objective} {string.Join(' ', rule.Labels.Values)}".Contains(filter, StringComparison.OrdinalIgnoreCase));
 
     private static string Condition(AlertRule rule) => rule.Source == AlertSources.BurnRate
         ? $"burning > {Number(rule.Threshold)}× over {AlertRuleSet.Compact(rule.LongWindow!.Value)} and {AlertRuleSet.Compact(rule.ShortWindow!.Value)}"
@@ -114,4 +116,33 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         closed.Cancel();
         closed.Dispose();
     }
+}
+
+/// <summary>
+/// A row of the rules table: a threshold rule of alerts.yaml alone, or the burn-rate rules generated for one objective
+/// folded under it (their conditions one under the other, the labels they share once), so 30 rules fit a screen.
+/// </summary>
+public sealed record RuleRow(string Name, string Severity, string Source, string? Objective, IReadOnlyList<AlertRule> Rules, IReadOnlyList<KeyValuePair<string, string>> Labels)
+{
+    public static IReadOnlyList<RuleRow> Of(IReadOnlyList<AlertRule> rules) =>
+        rules.Where(rule => rule.Source != AlertSources.BurnRate)
+            .Select(rule => new RuleRow(rule.Name, rule.Severity, rule.Source, rule.Objective, [rule], [.. rule.Labels]))
+            .Concat(rules.Where(rule => rule.Source == AlertSources.BurnRate).GroupBy(rule => rule.Objective).Select(Folded))
+            .ToList();
+
+    private static RuleRow Folded(IGrouping<string?, AlertRule> objective)
+    {
+        var members = objective.ToList();
+        var shared = members[0].Labels.Where(label => members.All(rule => rule.Labels.TryGetValue(label.Key, out var value) && value == label.Value)).ToList();
+        return new RuleRow(
+            CommonPrefix(members.Select(rule => rule.Name).Distinct().ToList()),
+            string.Join(", ", members.Select(rule => rule.Severity).Distinct()),
+            AlertSources.BurnRate, objective.Key, members, shared);
+    }
+
+    // ErrorBudgetBurnFast and ErrorBudgetBurnSlow are one family: ErrorBudgetBurn.
+    private static string CommonPrefix(IReadOnlyList<string> names) =>
+        names.Aggregate((prefix, name) => prefix[..prefix.Zip(name).TakeWhile(pair => pair.First == pair.Second).Count()]) is { Length: > 0 } family
+            ? family
+            : string.Join(", ", names);
 }

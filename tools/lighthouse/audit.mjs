@@ -1,0 +1,79 @@
+// Lighthouse on pages of one site with Debian's Chromium, signed in with the site's own cookie.
+//
+//   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--profile mobile|desktop] [--out DIR] PATH...
+//
+// Prints one JSON array on standard output: per page its four category scores (0–100), LCP, the bytes transferred and
+// the audits that failed; with --out, each page's full Lighthouse report is kept as DIR/<page>.<profile>.json.
+//
+// The cookie goes into the browser's cookie jar, not into an extra request header (lighthouse --extra-headers): a
+// header reaches the document but not the page's own fetches, so a Blazor page would load without its circuit.
+import fs from 'node:fs';
+import path from 'node:path';
+import lighthouse from 'lighthouse';
+import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import puppeteer from 'puppeteer-core';
+
+function parse(argv) {
+  const options = { profile: 'mobile', paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--base') options.base = argv[++i];
+    else if (arg === '--cookie') options.cookie = argv[++i];
+    else if (arg === '--profile') options.profile = argv[++i];
+    else if (arg === '--out') options.out = argv[++i];
+    else options.paths.push(arg);
+  }
+  if (!options.base || options.paths.length === 0 || !['mobile', 'desktop'].includes(options.profile)) {
+    console.error('usage: node audit.mjs --base URL [--cookie COOKIES] [--profile mobile|desktop] [--out DIR] PATH...');
+    process.exit(2);
+  }
+  return options;
+}
+
+const options = parse(process.argv.slice(2));
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  headless: true,
+  // No network here: keep Chromium from calling Google's services during the audit.
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+try {
+  const page = await browser.newPage();
+  if (options.cookie) {
+    const cookies = options.cookie.split(';').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+      const at = pair.indexOf('=');
+      return { name: pair.slice(0, at), value: pair.slice(at + 1), url: options.base };
+    });
+    await page.setCookie(...cookies);
+  }
+
+  const results = [];
+  for (const pagePath of options.paths) {
+    const url = new URL(pagePath, options.base).toString();
+    const runner = await lighthouse(url, { output: 'json', logLevel: 'error' }, options.profile === 'desktop' ? desktopConfig : undefined, page);
+    const report = runner.lhr;
+    if (options.out) {
+      fs.mkdirSync(options.out, { recursive: true });
+      const name = (pagePath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root') + '.' + options.profile + '.json';
+      fs.writeFileSync(path.join(options.out, name), runner.report);
+    }
+    const scores = Object.fromEntries(Object.entries(report.categories).map(([id, category]) => [id, category.score === null ? null : Math.round(category.score * 100)]));
+    const failing = Object.values(report.audits)
+      .filter((audit) => audit.score !== null && audit.score < 0.9 && ['binary', 'numeric', 'metricSavings'].includes(audit.scoreDisplayMode))
+      .map((audit) => ({ id: audit.id, score: audit.score, value: audit.displayValue ?? '', items: (audit.details?.items ?? []).slice(0, 3).map((item) => item.node?.snippet ?? item.description ?? item.url ?? item.reason ?? '') }));
+    results.push({
+      path: pagePath,
+      profile: options.profile,
+      finalUrl: report.finalDisplayedUrl,
+      runtimeError: report.runtimeError?.message ?? null,
+      scores,
+      lcpMs: report.audits['largest-contentful-paint']?.numericValue ?? null,
+      totalBytes: report.audits['total-byte-weight']?.numericValue ?? null,
+      failing,
+    });
+  }
+  process.stdout.write(JSON.stringify(results, null, 1) + '\n');
+} finally {
+  await browser.close();
+}
