@@ -2,6 +2,7 @@ using Portal.Features.Vitals;
 using Portal.Features.Queries;
 using MudBlazor.Services;
 using Portal.Components;
+using Portal.Components.Live;
 using Portal.Data;
 using Portal.Features.Alerts;
 using Portal.Features.Reports;
@@ -28,6 +29,7 @@ public static class PortalApplication
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();
+        builder.Services.AddLiveFeeds();
         builder.Services.AddProblemDetails();
         builder.Services.AddTrustedProxies(builder.Configuration);
 

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Components.Live;
 using Portal.Features.Auth;
 using Portal.Tests.Features.Jobs;
 using Portal.Tests.Infrastructure;
@@ -43,5 +46,53 @@ public sealed class JobsBrowserTests(JobRunsFixture fixture, Chromium chromium) 
         var row = page.GetByTestId("catalogue").Locator("tr", new() { HasText = "Reports progress" });
         await Expect(row.Locator("[data-outcome]")).ToHaveAttributeAsync("data-outcome", "succeeded");
         await Chromium.ScreenshotAsync(page, "jobs");
+    }
+
+    [Fact]
+    public async Task JobsPage_TabsWithTheSameFilters_ShareOneRead_OtherFiltersHaveTheirOwn_HiddenAndClosedTabsCostNothing()
+    {
+        var feeds = fixture.Running.Portal.Services.GetRequiredService<LiveFeeds>();
+        const string all = "jobs?job=&outcome=&range=24h";
+        var other = $"jobs?job={TestJobs.Slow}&outcome=&range=24h";
+        Task Followers(string key, int followers, int active) => Eventually.HoldsAsync(
+            () => Task.FromResult(feeds.Describe(key) is var (_, count, looking) && count == followers && looking == active),
+            TimeSpan.FromSeconds(15), $"{followers} followers ({active} looking) of {key}, not {feeds.Describe(key)}");
+
+        var first = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Viewer, "/jobs");
+        var second = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Viewer, "/jobs");
+        await Followers(all, 2, 2);
+
+        // Two tabs, one read per 2-second interval (each tab polling on its own timer made two).
+        var before = feeds.Describe(all).Reads;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        var reads = feeds.Describe(all).Reads - before;
+        Assert.InRange(reads, 2, (long)(clock.Elapsed.TotalSeconds / 2) + 1);
+
+        // Other filters: a feed of their own.
+        var third = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Viewer, $"/jobs?job={TestJobs.Slow}&view=history");
+        await Followers(other, 1, 1);
+        await Followers(all, 2, 2);
+
+        // A hidden tab stops receiving (and, alone, stops the reads); it catches up when shown again.
+        await second.EvaluateAsync("""
+            () => { Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }
+            """);
+        await Followers(all, 2, 1);
+        await second.EvaluateAsync("""
+            () => { Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }
+            """);
+        await Followers(all, 2, 2);
+
+        // Closed tabs leave their feeds at once (the circuit ends with the tab), and a feed nobody follows reads nothing.
+        await third.CloseAsync(new() { RunBeforeUnload = true });
+        await Followers(other, 0, 0);
+        await first.CloseAsync(new() { RunBeforeUnload = true });
+        await second.CloseAsync(new() { RunBeforeUnload = true });
+        await Followers(all, 0, 0);
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // a poll asleep when the last tab left wakes once and stops
+        var idle = feeds.Describe(all).Reads;
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(idle, feeds.Describe(all).Reads);
     }
 }

@@ -7,3 +7,12 @@ export function rememberTheme(dark) {
 export function timeZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
 }
+
+// Tells the circuit whether the tab is visible: live pages stop updating a hidden tab and catch up when it returns.
+export function watchVisibility(viewer) {
+  const report = () => viewer.invokeMethodAsync("SetVisible", document.visibilityState !== "hidden");
+  document.addEventListener("visibilitychange", report);
+  if (document.visibilityState === "hidden") {
+    report();
+  }
+}

@@ -9,12 +9,16 @@ public sealed partial class MainLayout : IAsyncDisposable
     [Inject]
     public required IJSRuntime JS { get; init; }
 
+    [Inject]
+    public required Live.LiveViewer Viewer { get; init; }
+
     /// <summary>The browser's remembered choice, read from its cookie during the first render.</summary>
     [CascadingParameter(Name = "DarkMode")]
     public bool? RememberedDarkMode { get; set; }
 
     private MudThemeProvider? themeProvider;
     private IJSObjectReference? browser;
+    private DotNetObjectReference<Live.LiveViewer>? viewerReference;
     private bool drawerOpen = true;
     private bool darkMode;
     private TimeZoneInfo viewerTimeZone = TimeZoneInfo.Utc;
@@ -29,6 +33,8 @@ public sealed partial class MainLayout : IAsyncDisposable
         }
 
         browser = await JS.InvokeAsync<IJSObjectReference>("import", "./js/browser.js");
+        viewerReference = DotNetObjectReference.Create(Viewer);
+        await browser.InvokeVoidAsync("watchVisibility", viewerReference);
         if (RememberedDarkMode is null && themeProvider is not null)
         {
             darkMode = await themeProvider.GetSystemDarkModeAsync();
@@ -53,6 +59,7 @@ public sealed partial class MainLayout : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        viewerReference?.Dispose();
         if (browser is not null)
         {
             try

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Jobs;
 
@@ -12,13 +13,7 @@ public sealed partial class JobsPage : IDisposable
 
     private static readonly string[] Views = ["catalogue", "history", "failures"];
 
-    private static readonly Dictionary<string, TimeSpan> Ranges = new()
-    {
-        ["1h"] = TimeSpan.FromHours(1),
-        ["24h"] = TimeSpan.FromDays(1),
-        ["7d"] = TimeSpan.FromDays(7),
-        ["30d"] = TimeSpan.FromDays(30),
-    };
+    private static IReadOnlyDictionary<string, TimeSpan> Ranges => JobsSnapshot.Ranges;
 
     [Inject]
     public required JobsService Jobs { get; init; }
@@ -40,6 +35,12 @@ public sealed partial class JobsPage : IDisposable
 
     [Inject]
     public required ILogger<JobsPage> Logger { get; init; }
+
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> Authentication { get; set; } = default!;
@@ -73,46 +74,44 @@ public sealed partial class JobsPage : IDisposable
     private string? loadError;
     private string? message;
     private bool messageIsError;
-    private readonly CancellationTokenSource disposed = new();
+    private LiveFollow<JobsSnapshot>? live;
 
-    protected override async Task OnInitializedAsync()
-    {
-        await LoadAsync();
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(RefreshSeconds), RefreshAsync, disposed.Token);
-    }
-
+    // One read per filter set and interval for every viewer of the page (LiveFeeds), shown as it changes.
     protected override async Task OnParametersSetAsync()
     {
-        if (jobs is not null)
+        live ??= Feeds.Follow<JobsSnapshot>(Viewer, () => InvokeAsync(() =>
         {
-            await LoadAsync(); // filters changed in the address
-        }
+            Show();
+            StateHasChanged();
+        }));
+        var filter = new JobsFilter(JobFilter, OutcomeFilter, RangeFilter);
+        await live.FollowAsync($"jobs?{filter}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => JobsSnapshot.ReadAsync(services, filter), RendererInfo.IsInteractive);
+        Show();
     }
 
-    private Task RefreshAsync() => InvokeAsync(async () =>
+    private void Show()
     {
-        await LoadAsync();
-        StateHasChanged();
-    });
+        if (live?.Current is not { } current)
+        {
+            return;
+        }
+        if (current.Value is { } snapshot)
+        {
+            (jobs, counts, history, failures, workers) = (snapshot.Jobs, snapshot.Counts, snapshot.History, snapshot.Failures, snapshot.Workers);
+        }
+        if (current.Error is not null)
+        {
+            Logger.LogDebug("Jobs page shows a read error: {Message}", current.Error);
+        }
+        loadError = current.Error;
+    }
 
     private async Task LoadAsync()
     {
-        try
+        if (live is not null)
         {
-            var since = Time.GetUtcNow() - Ranges[RangeFilter];
-            jobs = await Jobs.GetOverviewAsync(disposed.Token);
-            counts = await Runs.CountRunsSinceAsync(TimeSpan.FromDays(1), disposed.Token);
-            history = await Runs.GetRunsAsync(new JobRunQuery(JobFilter, OutcomeFilter, since), disposed.Token);
-            failures = (await Runs.GetRunsAsync(new JobRunQuery(JobFilter, JobOutcomes.Failed, Time.GetUtcNow().AddDays(-30)), disposed.Token))
-                .Concat(await Runs.GetRunsAsync(new JobRunQuery(JobFilter, JobOutcomes.TimedOut, Time.GetUtcNow().AddDays(-30)), disposed.Token))
-                .OrderByDescending(run => run.StartedAt).ToList();
-            workers = await Heartbeats.GetRecentAsync(TimeSpan.FromDays(1), disposed.Token);
-            loadError = null;
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-        {
-            Logger.LogWarning("Jobs page could not load: {Message}", ex.Message);
-            loadError = ex.Message;
+            await live.RefreshAsync();
+            Show();
         }
     }
 
@@ -146,9 +145,37 @@ public sealed partial class JobsPage : IDisposable
     private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
         new Dictionary<string, string?> { ["view"] = View, ["job"] = JobFilter, ["outcome"] = OutcomeFilter, ["range"] = Range }, changes);
 
-    public void Dispose()
+    public void Dispose() => live?.Dispose();
+}
+
+/// <summary>The Jobs page's filters: the key of its live feed.</summary>
+public sealed record JobsFilter(string? Job, string? Outcome, string Range)
+{
+    public override string ToString() => $"job={Job}&outcome={Outcome}&range={Range}";
+}
+
+/// <summary>Everything the Jobs page shows for one set of filters, read at once.</summary>
+public sealed record JobsSnapshot(IReadOnlyList<JobOverview> Jobs, JobRunCounts Counts, IReadOnlyList<JobRun> History, IReadOnlyList<JobRun> Failures, IReadOnlyList<WorkerHeartbeat> Workers)
+{
+    public static readonly IReadOnlyDictionary<string, TimeSpan> Ranges = new Dictionary<string, TimeSpan>
     {
-        disposed.Cancel();
-        disposed.Dispose();
+        ["1h"] = TimeSpan.FromHours(1),
+        ["24h"] = TimeSpan.FromDays(1),
+        ["7d"] = TimeSpan.FromDays(7),
+        ["30d"] = TimeSpan.FromDays(30),
+    };
+
+    public static async Task<JobsSnapshot> ReadAsync(IServiceProvider services, JobsFilter filter)
+    {
+        var runs = services.GetRequiredService<JobRunStore>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var jobs = await services.GetRequiredService<JobsService>().GetOverviewAsync(CancellationToken.None);
+        var counts = await runs.CountRunsSinceAsync(TimeSpan.FromDays(1), CancellationToken.None);
+        var history = await runs.GetRunsAsync(new JobRunQuery(filter.Job, filter.Outcome, now - Ranges[filter.Range]), CancellationToken.None);
+        var failures = (await runs.GetRunsAsync(new JobRunQuery(filter.Job, JobOutcomes.Failed, now.AddDays(-30)), CancellationToken.None))
+            .Concat(await runs.GetRunsAsync(new JobRunQuery(filter.Job, JobOutcomes.TimedOut, now.AddDays(-30)), CancellationToken.None))
+            .OrderByDescending(run => run.StartedAt).ToList();
+        var workers = await services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), CancellationToken.None);
+        return new JobsSnapshot(jobs, counts, history, failures, workers);
     }
 }
