@@ -100,6 +100,7 @@ public sealed class OverviewTests : PortalComponentTest, IAsyncLifetime
 
         await Services.GetRequiredService<WorkerHeartbeats>().RecordAsync(
             new WorkerIdentity("build-agent:4242", time.GetUtcNow().AddHours(-1), "1.2.3"), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(5)); // past the heartbeats' live interval: a new page reads again
         var page = Render<OverviewPage>();
 
         var row = page.WaitForElement("[data-testid='workers'] tbody tr");

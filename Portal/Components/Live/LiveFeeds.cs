@@ -36,12 +36,41 @@ public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILog
     /// <summary>A page's following of feeds of <typeparamref name="T"/>; dispose it with the page.</summary>
     public LiveFollow<T> Follow<T>(LiveViewer viewer, Func<Task> changed) => new(this, viewer, changed);
 
-    internal Feed<T> FeedOf<T>(string key, TimeSpan interval, Func<IServiceProvider, CancellationToken, Task<T>> read) =>
-        (Feed<T>)feeds.GetOrAdd(key, _ => new Feed<T>(key, interval, read, this));
+    internal Feed<T> FeedOf<T>(string key, TimeSpan interval, Func<IServiceProvider, CancellationToken, Task<T>> read)
+    {
+        Sweep();
+        return (Feed<T>)feeds.GetOrAdd(key, _ => new Feed<T>(key, interval, read, this));
+    }
+
+    /// <summary>How many feeds the process keeps (followed ones, and unfollowed ones for a minute after their last read).</summary>
+    public int Count => feeds.Count;
+
+    private long lastSweep;
+
+    // Keys carry filters typed by users (a search text): a feed nobody follows is dropped a minute after its last read,
+    // so the number of feeds stays bounded by what is being looked at.
+    private void Sweep()
+    {
+        var now = time.GetUtcNow();
+        var last = Interlocked.Read(ref lastSweep);
+        if (now.UtcTicks - last < TimeSpan.FromSeconds(30).Ticks || Interlocked.CompareExchange(ref lastSweep, now.UtcTicks, last) != last)
+        {
+            return;
+        }
+        foreach (var (key, feed) in feeds)
+        {
+            if (feed.Idle(now, TimeSpan.FromMinutes(1)))
+            {
+                feeds.TryRemove(new KeyValuePair<string, IFeed>(key, feed));
+            }
+        }
+    }
 
     internal interface IFeed
     {
         (long Reads, int Followers, int Active) Describe();
+
+        bool Idle(DateTimeOffset now, TimeSpan after);
     }
 
     internal sealed class Feed<T>(string key, TimeSpan interval, Func<IServiceProvider, CancellationToken, Task<T>> read, LiveFeeds owner) : IFeed
@@ -65,6 +94,14 @@ public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILog
             lock (gate)
             {
                 return (reads, followers.Count, followers.Count(follower => follower.Active));
+            }
+        }
+
+        public bool Idle(DateTimeOffset now, TimeSpan after)
+        {
+            lock (gate)
+            {
+                return followers.Count == 0 && !polling && reading is null && (latest is null || now - latest.ReadAt > interval + after);
             }
         }
 

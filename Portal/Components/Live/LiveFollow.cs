@@ -30,26 +30,29 @@ public sealed class LiveFollow<T> : IDisposable
     /// <summary>
     /// Follows the feed of <paramref name="key"/> (which must name every input of <paramref name="read"/>: the read is
     /// shared by all pages with that key, so it must not use this page's state) and sets <see cref="Current"/>.
-    /// While prerendering (<paramref name="interactive"/> false) it only reads: nobody will see updates.
+    /// Outside a circuit (prerendering) it only reads: nobody would see updates.
     /// </summary>
-    public async Task FollowAsync(string key, TimeSpan interval, Func<IServiceProvider, CancellationToken, Task<T>> read, bool interactive)
+    public async Task FollowAsync(string key, TimeSpan interval, Func<IServiceProvider, CancellationToken, Task<T>> read)
     {
         var next = feeds.FeedOf(key, interval, read);
-        if (!ReferenceEquals(next, feed))
+        var joining = !ReferenceEquals(next, feed);
+        if (joining)
         {
             feed?.Remove(this);
             feed = next;
             seen = 0;
-            if (interactive && !disposed)
-            {
-                next.Add(this);
-            }
         }
         var value = await next.CurrentAsync();
-        if (ReferenceEquals(next, feed))
+        if (!ReferenceEquals(next, feed))
         {
-            seen = next.Version;
-            Current = value;
+            return; // the filters changed again meanwhile
+        }
+        // What this page renders now counts as seen; only later reads are delivered (no second render of the first).
+        seen = next.Version;
+        Current = next.Latest ?? value;
+        if (joining && viewer.InCircuit && !disposed)
+        {
+            next.Add(this);
         }
     }
 

@@ -12,7 +12,10 @@ public sealed class LiveViewer
     private bool connected = true;
     private bool visible = true;
 
-    public bool Active => connected && visible;
+    public bool Active => InCircuit && connected && visible;
+
+    /// <summary>True once a circuit opened for this scope: false while prerendering (a plain HTTP request).</summary>
+    public bool InCircuit { get; set; }
 
     public event Action? ActiveChanged;
 
@@ -40,6 +43,13 @@ public sealed class LiveViewer
 /// <summary>Tells the circuit's <see cref="LiveViewer"/> when its connection drops and returns.</summary>
 public sealed class LiveViewerCircuitHandler(LiveViewer viewer) : CircuitHandler
 {
+    // Runs before the circuit renders its first component.
+    public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        viewer.InCircuit = true;
+        return Task.CompletedTask;
+    }
+
     public override Task OnConnectionDownAsync(Circuit circuit, CancellationToken cancellationToken)
     {
         viewer.Connected = false;

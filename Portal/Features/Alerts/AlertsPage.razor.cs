@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Alerts;
 
@@ -25,10 +26,15 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     [Inject]
     public required IDialogService Dialogs { get; init; }
 
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
+
     [CascadingParameter]
     public required Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> Authentication { get; set; }
 
-    private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertInstance>? active;
     private IReadOnlyList<AlertRule> rules = [];
     private IReadOnlyList<RuleRow> ruleRows = [];
@@ -38,29 +44,48 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private string? filter;
     private IReadOnlyList<SlackDestination> destinations = [];
     private (long Id, string Destination)? testQueued;
+    private LiveFollow<AlertsSnapshot>? live;
 
+    // One read per interval for every viewer of the page (LiveFeeds), shown as it changes.
     protected override async Task OnInitializedAsync()
     {
-        await LoadAsync();
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(15), () => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), closed.Token);
+        live = Feeds.Follow<AlertsSnapshot>(Viewer, () => InvokeAsync(() =>
+        {
+            Show();
+            StateHasChanged();
+        }));
+        await live.FollowAsync("alerts", TimeSpan.FromSeconds(15), (services, cancellationToken) => AlertsSnapshot.ReadAsync(services, cancellationToken));
+        Show();
+    }
+
+    private void Show()
+    {
+        if (live?.Current?.Value is not { } snapshot)
+        {
+            return;
+        }
+        rules = snapshot.Rules;
+        ruleRows = RuleRow.Of(rules);
+        active = snapshot.Instances.Where(instance => instance.State != AlertStates.Inactive)
+            .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
+        lastEvaluation = snapshot.Instances.Count > 0 ? snapshot.Instances.Max(instance => instance.LastEvaluatedAt) : null;
+        sent = snapshot.Sent;
+        destinations = snapshot.Destinations;
+        silences = snapshot.Silences;
     }
 
     private async Task LoadAsync()
     {
-        rules = Rules.Rules();
-        ruleRows = RuleRow.Of(rules);
-        var all = await Store.AllAsync(closed.Token);
-        active = all.Where(instance => instance.State != AlertStates.Inactive)
-            .OrderByDescending(instance => instance.State == AlertStates.Firing).ThenBy(instance => instance.ActiveSince).ToList();
-        lastEvaluation = all.Count > 0 ? all.Max(instance => instance.LastEvaluatedAt) : null;
-        sent = await Store.NotificationsAsync(new NotificationFilter(Limit: 10), closed.Token);
-        destinations = Destinations.All();
-        silences = await Silences.ListAsync(cancellationToken: closed.Token);
+        if (live is not null)
+        {
+            await live.RefreshAsync();
+            Show();
+        }
     }
 
     private async Task SendTestAsync(string destination)
     {
-        if (await Actions.SendTestAsync((await Authentication).User, destination, closed.Token) is { } id)
+        if (await Actions.SendTestAsync((await Authentication).User, destination, CancellationToken.None) is { } id)
         {
             testQueued = (id, destination);
         }
@@ -111,11 +136,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
 
     private static Color SeverityColor(string severity) => severity is AlertSeverities.Critical or AlertSeverities.Page ? Color.Error : Color.Warning;
 
-    public void Dispose()
-    {
-        closed.Cancel();
-        closed.Dispose();
-    }
+    public void Dispose() => live?.Dispose();
 }
 
 /// <summary>
@@ -145,4 +166,21 @@ public sealed record RuleRow(string Name, string Severity, string Source, string
         names.Aggregate((prefix, name) => prefix[..prefix.Zip(name).TakeWhile(pair => pair.First == pair.Second).Count()]) is { Length: > 0 } family
             ? family
             : string.Join(", ", names);
+}
+
+/// <summary>What the Alerts page shows, read at once for every viewer.</summary>
+public sealed record AlertsSnapshot(
+    IReadOnlyList<AlertRule> Rules, IReadOnlyList<AlertInstance> Instances, IReadOnlyList<AlertNotification> Sent,
+    IReadOnlyList<SlackDestination> Destinations, IReadOnlyList<Silence> Silences)
+{
+    public static async Task<AlertsSnapshot> ReadAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<AlertStore>();
+        return new AlertsSnapshot(
+            services.GetRequiredService<AlertRulesSource>().Rules(),
+            await store.AllAsync(cancellationToken),
+            await store.NotificationsAsync(new NotificationFilter(Limit: 10), cancellationToken),
+            services.GetRequiredService<SlackDestinations>().All(),
+            await services.GetRequiredService<SilenceStore>().ListAsync(cancellationToken: cancellationToken));
+    }
 }

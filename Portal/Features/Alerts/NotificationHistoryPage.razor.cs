@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Alerts;
 
@@ -21,6 +22,12 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
+
     [SupplyParameterFromQuery(Name = "status")]
     public string? Status { get; set; }
 
@@ -33,25 +40,41 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
     [SupplyParameterFromQuery(Name = "q")]
     public string? Q { get; set; }
 
-    private readonly CancellationTokenSource closed = new();
     private IReadOnlyList<AlertNotification>? notifications;
     private IReadOnlyList<string> destinations = [];
+    private LiveFollow<IReadOnlyList<AlertNotification>>? live;
 
-    protected override void OnInitialized() =>
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(15), () => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), closed.Token);
-
-    protected override Task OnParametersSetAsync() => LoadAsync();
-
-    private async Task LoadAsync()
+    // One read per filter set and interval for every viewer (LiveFeeds).
+    protected override async Task OnParametersSetAsync()
     {
-        if (!NotificationFilter.TryParseSince(Since ?? DefaultSince, Time.GetUtcNow(), out var since))
+        live ??= Feeds.Follow<IReadOnlyList<AlertNotification>>(Viewer, () => InvokeAsync(() =>
         {
-            NotificationFilter.TryParseSince(DefaultSince, Time.GetUtcNow(), out since);
-        }
+            Show();
+            StateHasChanged();
+        }));
+        var since = Since is not null && NotificationFilter.TryParseSince(Since, Time.GetUtcNow(), out _) ? Since : DefaultSince;
         var status = Status is not null && NotificationFilter.Statuses.Contains(Status) ? Status : null;
-        notifications = await Store.NotificationsAsync(new NotificationFilter(status, since, Destination, Text: string.IsNullOrWhiteSpace(Q) ? null : Q.Trim(), Limit: Limit), closed.Token);
+        var text = string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
+        var destination = Destination;
+        await live.FollowAsync($"notifications?status={status}&destination={destination}&since={since}&q={text}", TimeSpan.FromSeconds(15),
+            (services, cancellationToken) =>
+            {
+                // A span ("7d") is read from the time of each read, so a page left open keeps its window moving.
+                NotificationFilter.TryParseSince(since, services.GetRequiredService<TimeProvider>().GetUtcNow(), out var from);
+                return services.GetRequiredService<AlertStore>().NotificationsAsync(new NotificationFilter(status, from, destination, Text: text, Limit: Limit), cancellationToken);
+            });
+        Show();
+    }
+
+    private void Show()
+    {
+        if (live?.Current?.Value is not { } read)
+        {
+            return;
+        }
+        notifications = read;
         // The configured destinations and any the outbox still holds (one since removed from the configuration).
-        destinations = Destinations.All().Select(destination => destination.Name).Concat(notifications.Select(notification => notification.Destination))
+        destinations = Destinations.All().Select(destination => destination.Name).Concat(read.Select(notification => notification.Destination))
             .Append(Destination).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
@@ -66,9 +89,5 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
         ? "No notification in this span: one is sent when an alert has fired for the group wait (or an admin sends a test message from the Alerts page)."
         : "No notification matches these filters: clear them to see all.";
 
-    public void Dispose()
-    {
-        closed.Cancel();
-        closed.Dispose();
-    }
+    public void Dispose() => live?.Dispose();
 }

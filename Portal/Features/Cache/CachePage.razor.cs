@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Cache;
 
@@ -22,6 +23,12 @@ public sealed partial class CachePage : IAsyncDisposable
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
+
     [CascadingParameter]
     private Task<AuthenticationState> Authentication { get; set; } = default!;
 
@@ -34,26 +41,30 @@ public sealed partial class CachePage : IAsyncDisposable
     private ElementReference memoryChart;
     private IJSObjectReference? charts;
     private bool drawPending;
-    private readonly CancellationTokenSource disposed = new();
+    private LiveFollow<CacheSnapshot>? live;
 
-    protected override async Task OnInitializedAsync()
-    {
-        await LoadAsync();
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(RefreshSeconds), RefreshAsync, disposed.Token);
-    }
-
-    private Task RefreshAsync() => InvokeAsync(async () =>
-    {
-        await LoadAsync();
-        StateHasChanged();
-    });
+    // One read per trend window and interval for every viewer (LiveFeeds); the charts redraw when the data changed.
+    protected override Task OnInitializedAsync() => LoadAsync();
 
     private async Task LoadAsync()
     {
-        redis = await Overview.GetRedisAsync();
-        categories = await Overview.GetCategoriesAsync(disposed.Token);
-        trend = await Samples.GetTrendAsync(CacheOverview.BundledRedis, trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1), disposed.Token);
-        drawPending = true;
+        live ??= Feeds.Follow<CacheSnapshot>(Viewer, () => InvokeAsync(() =>
+        {
+            Show();
+            StateHasChanged();
+        }));
+        var window = trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1);
+        await live.FollowAsync($"cache?trend={trendWindow}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => CacheSnapshot.ReadAsync(services, window));
+        Show();
+    }
+
+    private void Show()
+    {
+        if (live?.Current?.Value is { } snapshot)
+        {
+            (redis, categories, trend) = (snapshot.Redis, snapshot.Categories, snapshot.Trend);
+            drawPending = true;
+        }
     }
 
     private async Task TrendWindowChangedAsync(string window)
@@ -88,7 +99,11 @@ public sealed partial class CachePage : IAsyncDisposable
     {
         await Overview.FlushAsync((await Authentication).User, category);
         message = $"{category} flushed from memory, Redis and PostgreSQL.";
-        await LoadAsync();
+        if (live is not null)
+        {
+            await live.RefreshAsync();
+            Show();
+        }
     }
 
     private static string TierSizeText(TierSize? size, int limit) => size is null
@@ -105,8 +120,7 @@ public sealed partial class CachePage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await disposed.CancelAsync();
-        disposed.Dispose();
+        live?.Dispose();
         if (charts is not null)
         {
             try
@@ -118,5 +132,18 @@ public sealed partial class CachePage : IAsyncDisposable
                 // The circuit is gone, and the charts with it.
             }
         }
+    }
+}
+
+/// <summary>What the Cache page shows for one trend window, read at once for every viewer.</summary>
+public sealed record CacheSnapshot(RedisPanel Redis, IReadOnlyList<CategoryPanel> Categories, IReadOnlyList<RedisTrendPoint> Trend)
+{
+    public static async Task<CacheSnapshot> ReadAsync(IServiceProvider services, TimeSpan trendWindow)
+    {
+        var overview = services.GetRequiredService<CacheOverview>();
+        return new CacheSnapshot(
+            await overview.GetRedisAsync(),
+            await overview.GetCategoriesAsync(CancellationToken.None),
+            await services.GetRequiredService<RedisSamples>().GetTrendAsync(CacheOverview.BundledRedis, trendWindow, CancellationToken.None));
     }
 }

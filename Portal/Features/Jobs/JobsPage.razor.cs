@@ -85,7 +85,7 @@ public sealed partial class JobsPage : IDisposable
             StateHasChanged();
         }));
         var filter = new JobsFilter(JobFilter, OutcomeFilter, RangeFilter);
-        await live.FollowAsync($"jobs?{filter}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => JobsSnapshot.ReadAsync(services, filter), RendererInfo.IsInteractive);
+        await live.FollowAsync($"jobs?{filter}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => JobsSnapshot.ReadAsync(services, filter));
         Show();
     }
 

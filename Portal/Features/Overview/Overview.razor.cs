@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
+using Portal.Components.Live;
 using Portal.Features.Health;
 using Portal.Features.Jobs;
 
@@ -23,40 +24,44 @@ public sealed partial class Overview : IDisposable
     public required TimeProvider Time { get; init; }
 
     [Inject]
-    public required ILogger<Overview> Logger { get; init; }
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
 
     private IReadOnlyList<DependencyStatus> dependencies = [];
     private IReadOnlyList<WorkerHeartbeat>? workers; // null until the first read finishes
     private string? workersError;
     private DateTimeOffset now;
     private int refreshQueued;
+    private LiveFollow<IReadOnlyList<WorkerHeartbeat>>? live;
 
     protected override async Task OnInitializedAsync()
     {
         // Subscribe first: a probe finishing while the first load runs must not be missed.
         Store.Changed += OnStoreChanged;
-        await LoadAsync();
-    }
-
-    private async Task LoadAsync()
-    {
         now = Time.GetUtcNow();
         dependencies = Store.Current;
-        try
+        // The heartbeats: one read every 5 s for every viewer of the page (LiveFeeds); the probes are in memory already.
+        live = Feeds.Follow<IReadOnlyList<WorkerHeartbeat>>(Viewer, () => InvokeAsync(() =>
         {
-            workers = await Heartbeats.GetRecentAsync(TimeSpan.FromDays(1), CancellationToken.None);
-            workersError = null;
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            // PostgreSQL down: its card already says so; this panel says why it is empty.
-            Logger.LogDebug(ex, "Worker heartbeats unavailable");
-            workersError = ex.Message;
-            workers = [];
-        }
+            Show();
+            StateHasChanged();
+        }));
+        await live.FollowAsync("overview-workers", TimeSpan.FromSeconds(5),
+            (services, cancellationToken) => services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), cancellationToken));
+        Show();
     }
 
-    // Probes report in bursts (one per dependency); coalesce them into one refresh.
+    private void Show()
+    {
+        now = Time.GetUtcNow();
+        // PostgreSQL down: its card already says so; this panel says why it is empty.
+        workersError = live?.Current?.Error;
+        workers = live?.Current?.Value ?? (workersError is null ? null : []);
+    }
+
+    // Probes report in bursts (one per dependency); coalesce them into one re-render.
     private void OnStoreChanged()
     {
         if (Interlocked.Exchange(ref refreshQueued, 1) == 1)
@@ -68,10 +73,15 @@ public sealed partial class Overview : IDisposable
         {
             await Task.Delay(200);
             Interlocked.Exchange(ref refreshQueued, 0);
-            await LoadAsync();
+            now = Time.GetUtcNow();
+            dependencies = Store.Current;
             StateHasChanged();
         });
     }
 
-    public void Dispose() => Store.Changed -= OnStoreChanged;
+    public void Dispose()
+    {
+        Store.Changed -= OnStoreChanged;
+        live?.Dispose();
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using Npgsql;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Queries;
 
@@ -26,6 +27,12 @@ public sealed partial class LiveActivityPage
     [Inject]
     public required IDialogService Dialogs { get; init; }
 
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
+
     [CascadingParameter]
     public required Task<AuthenticationState> Authentication { get; set; }
 
@@ -35,29 +42,36 @@ public sealed partial class LiveActivityPage
     private ActivityReport? report;
     private string? error;
     private string? message;
-    private readonly CancellationTokenSource disposed = new();
+    private LiveFollow<ActivityReport>? live;
 
     private string TargetName => Targets.Find(Target)?.Name ?? QueryOptions.PortalTarget;
 
-    protected override void OnInitialized() =>
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromSeconds(RefreshSeconds), () => InvokeAsync(async () =>
+    // One read of the target's pg_stat_activity per interval for every viewer of that target (LiveFeeds).
+    protected override async Task OnParametersSetAsync()
+    {
+        live ??= Feeds.Follow<ActivityReport>(Viewer, () => InvokeAsync(() =>
         {
-            await LoadAsync();
+            Show();
             StateHasChanged();
-        }), disposed.Token);
+        }));
+        var target = TargetName;
+        await live.FollowAsync($"live-activity?target={target}", TimeSpan.FromSeconds(RefreshSeconds),
+            (services, cancellationToken) => services.GetRequiredService<LiveActivity>().ReadAsync(target, cancellationToken));
+        Show();
+    }
 
-    protected override Task OnParametersSetAsync() => LoadAsync();
+    private void Show()
+    {
+        report = live?.Current?.Value;
+        error = live?.Current?.Error is { } failure ? $"Target {TargetName} could not be read: {failure}" : null;
+    }
 
     private async Task LoadAsync()
     {
-        try
+        if (live is not null)
         {
-            report = await Activity.ReadAsync(TargetName, disposed.Token);
-            error = null;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            error = $"Target {TargetName} could not be read: {ex.Message}";
+            await live.RefreshAsync();
+            Show();
         }
     }
 
@@ -81,9 +95,5 @@ public sealed partial class LiveActivityPage
 
     private void TargetChanged(string target) => Navigation.ReplaceQuery(new Dictionary<string, string?> { ["target"] = Target }, ("target", target));
 
-    public void Dispose()
-    {
-        disposed.Cancel();
-        disposed.Dispose();
-    }
+    public void Dispose() => live?.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Portal.Components;
+using Portal.Components.Live;
 
 namespace Portal.Features.Scorecards;
 
@@ -15,6 +16,12 @@ public sealed partial class ScorecardsPage : ComponentBase, IDisposable
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
+    [Inject]
+    public required LiveFeeds Feeds { get; init; }
+
+    [Inject]
+    public required LiveViewer Viewer { get; init; }
+
     [SupplyParameterFromQuery(Name = "team")]
     public string? Team { get; set; }
 
@@ -24,20 +31,34 @@ public sealed partial class ScorecardsPage : ComponentBase, IDisposable
     [SupplyParameterFromQuery(Name = "window")]
     public string? Window { get; set; }
 
-    private readonly CancellationTokenSource closed = new();
     private ScorecardSet? set;
     private IReadOnlyList<ServiceScore> shown = [];
     private IReadOnlyList<string> teams = [];
     private DateTimeOffset? lastEvaluation;
+    private LiveFollow<ScorecardSet>? live;
 
-    protected override void OnInitialized() =>
-        _ = PeriodicRefresh.RunAsync(TimeSpan.FromMinutes(1), () => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), closed.Token);
-
-    protected override Task OnParametersSetAsync() => LoadAsync();
-
-    private async Task LoadAsync()
+    // One read per window and minute for every viewer, wall screens included (LiveFeeds); team and priority filter
+    // what is read, so they share the window's feed.
+    protected override async Task OnParametersSetAsync()
     {
-        set = await Scorecards.GetAsync(Scorecards.IsWindow(Window) ? Window : null, closed.Token);
+        live ??= Feeds.Follow<ScorecardSet>(Viewer, () => InvokeAsync(() =>
+        {
+            Show();
+            StateHasChanged();
+        }));
+        var window = Scorecards.IsWindow(Window) ? Window : null;
+        await live.FollowAsync($"scorecards?window={window}", TimeSpan.FromMinutes(1),
+            (services, cancellationToken) => services.GetRequiredService<Scorecards>().GetAsync(window, cancellationToken));
+        Show();
+    }
+
+    private void Show()
+    {
+        if (live?.Current?.Value is not { } read)
+        {
+            return;
+        }
+        set = read;
         teams = set.Services.SelectMany(service => service.Objectives).Select(score => score.Objective.Team).Distinct().Order(StringComparer.Ordinal).ToList();
         shown = set.Services
             .Select(service => service with
@@ -78,9 +99,5 @@ public sealed partial class ScorecardsPage : ComponentBase, IDisposable
         return value == previous ? "no change" : $"{text} ({(better ? "better" : "worse")})";
     }
 
-    public void Dispose()
-    {
-        closed.Cancel();
-        closed.Dispose();
-    }
+    public void Dispose() => live?.Dispose();
 }
