@@ -45,7 +45,7 @@ public static class JobsApplication
             server.Queues = services.GetServices<JobDefinition>().Select(job => job.Queue).Append("default").Distinct().ToArray();
             server.WorkerCount = options.WorkerCount;
             // Recurring jobs with a seconds field (the 15 s heartbeat) need the scheduler to look more often than its 15 s default.
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(options.SchedulePollingSeconds);
             server.FilterProvider = new JobFilterProviderCollection(JobFilterProviders.Providers, new JobFilterCollection
             {
                 services.GetRequiredService<JobRunRecorder>(),

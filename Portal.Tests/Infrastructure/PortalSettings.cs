@@ -13,6 +13,7 @@ public static class PortalSettings
         ["Health:ProbeTimeoutSeconds"] = "2",
         ["Jobs:Schedules:heartbeat"] = "* * * * * *",
         ["Worker:StaleAfterSeconds"] = "4",
+        ["Worker:SchedulePollingSeconds"] = "1", // the every-second heartbeat above fires every second
         ["Worker:Urls"] = "http://127.0.0.1:0",
         // Every test signs its users in from 127.0.0.1: the per-address throttle is tested on its own.
         ["Auth:MaxAttemptsPerAddress"] = "10000",

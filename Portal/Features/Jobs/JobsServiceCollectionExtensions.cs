@@ -28,7 +28,10 @@ public static class JobsServiceCollectionExtensions
                 {
                     SchemaName = HangfireSchema.Name,
                     PrepareSchemaIfNecessary = false, // HangfireSchema installs it under the migration lock
-                    QueuePollInterval = TimeSpan.FromSeconds(1),
+                    // Workers wait on LISTEN new_job (an enqueue, from any process, NOTIFYs them at once) and poll the
+                    // queue only every 15 s besides: 4 workers polled ~4 times a second when nobody enqueued anything.
+                    EnableLongPolling = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(15),
                     InvisibilityTimeout = TimeSpan.FromSeconds(worker.InvisibilityTimeoutSeconds),
                     UseSlidingInvisibilityTimeout = true,
                 }));

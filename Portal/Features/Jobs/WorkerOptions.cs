@@ -21,6 +21,13 @@ public sealed class WorkerOptions
     [Range(5, 24 * 3600)]
     public int InvisibilityTimeoutSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// How often Hangfire's schedulers look for due recurring and delayed jobs (each look takes its distributed lock):
+    /// a job fires up to this late. 5 s suits the 15 s heartbeat and the 45 s staleness of a worker.
+    /// </summary>
+    [Range(1, 60)]
+    public int SchedulePollingSeconds { get; set; } = 5;
+
     /// <summary>Concurrent jobs per worker process.</summary>
     [Range(1, 64)]
     public int WorkerCount { get; set; } = 4;
