@@ -64,6 +64,40 @@ public sealed class LiveFeedsTests
     }
 
     [Fact]
+    public async Task ViewerWhoseConnectionDropped_IsNotDeliveredTo_AndAloneStopsTheReads()
+    {
+        var viewer = InCircuit();
+        var told = 0;
+        using var page = feeds.Follow<int>(viewer, () => { Interlocked.Increment(ref told); return Task.CompletedTask; });
+        await page.FollowAsync("dropped", TimeSpan.FromSeconds(5), ReadAsync);
+        Assert.Equal((1, 1, 1), feeds.Describe("dropped"));
+
+        viewer.Connected = false; // the circuit's CircuitHandler saw the connection go down
+        Assert.Equal((1, 1, 0), feeds.Describe("dropped"));
+        for (var tick = 0; tick < 3; tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(50); // the feed's poll, if any, runs
+        }
+        Assert.Equal(1, feeds.Describe("dropped").Reads);
+        Assert.Equal(0, told);
+
+        viewer.Connected = true; // reconnected: the feed reads again at its next interval and delivers
+        await Eventually(() => feeds.Describe("dropped").Reads > 1);
+        Assert.Equal(1, told);
+    }
+
+    private async Task Eventually(Func<bool> condition)
+    {
+        for (var attempt = 0; attempt < 100 && !condition(); attempt++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+        Assert.True(condition());
+    }
+
+    [Fact]
     public async Task FeedsNobodyFollows_AreDroppedAMinuteAfterTheirLastRead_FollowedOnesStay()
     {
         using var followed = feeds.Follow<int>(InCircuit(), () => Task.CompletedTask);

@@ -8,6 +8,8 @@ using Portal.Features.Jobs;
 
 // Runs against the services `./portal bench` started (their addresses arrive in the portal's own variables).
 var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
+// `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs).
+var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // keep the results readable
@@ -25,6 +27,12 @@ async Task SelectOne()
 {
     await using var connection = await dataSource.OpenConnectionAsync();
     await connection.ExecuteScalarAsync<int>("SELECT 1");
+}
+
+if (only == "live")
+{
+    await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(20));
+    return;
 }
 
 Benchmark[] benchmarks =
@@ -45,4 +53,5 @@ await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);
+await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(20));
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);

@@ -58,7 +58,7 @@ public static class ScaleOutBenchmarks
         public static async Task<Haproxy> StartAsync(params int[] replicaPorts)
         {
             var port = FreePort();
-            var portal = Path.Combine(RepositoryRoot(), "portal");
+            var portal = Path.Combine(Repository.Root(), "portal");
             var generate = Process.Start(new ProcessStartInfo("bash", [portal, "haproxy-config", $"127.0.0.1:{port}", .. replicaPorts.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))])
             {
                 RedirectStandardOutput = true,
@@ -100,15 +100,6 @@ public static class ScaleOutBenchmarks
             using var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Portal.sln"))) return directory.FullName;
-            }
-            throw new FileNotFoundException("the repository root (Portal.sln) was not found above the benchmark's folder");
         }
     }
 }

@@ -38,10 +38,22 @@ public static class VitalsBenchmarks
         await app.StopAsync();
     }
 
-    /// <summary>A web process of the portal in this one, on a loopback port of its own, its ingestion limits off.</summary>
-    public static async Task<WebApplication> StartPortalAsync(Action<WebApplication>? extra = null)
+    /// <summary>
+    /// A web process of the portal in this one, on a loopback port of its own, its ingestion limits off; with
+    /// <paramref name="pages"/>, also serving its pages' static assets (the build's manifests, as in development).
+    /// </summary>
+    public static async Task<WebApplication> StartPortalAsync(Action<WebApplication>? extra = null, bool pages = false)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Production",
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = pages ? "Portal" : null,
+        });
+        if (pages)
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.Configuration["Vitals:RequestsPerMinutePerKey"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         builder.Configuration["Vitals:RequestsPerMinutePerAddress"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);

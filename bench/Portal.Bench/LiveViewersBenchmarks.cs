@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Dapper;
+using Npgsql;
+using Portal.Components.Live;
+using Portal.Features.Auth;
+
+namespace Portal.Bench;
+
+/// <summary>
+/// What a viewer of a live page costs: 1 and then 50 real Chromium tabs (tools/browser/viewers.mjs) on each live page
+/// of a portal running in this process, and for each the statements PostgreSQL ran for the portal's database (from
+/// pg_stat_statements), the web process's CPU and its managed heap after a full collection — compared in the same run.
+/// Also the idle statements per second with nobody looking.
+/// </summary>
+public static partial class LiveViewersBenchmarks
+{
+    private static readonly (string Path, string Feed)[] Pages =
+    [
+        ("/", "overview-workers"),
+        ("/jobs", "jobs?job=&outcome=&range=24h"),
+        ("/cache", "cache?trend=24h"),
+        ("/queries/activity", "live-activity?target=portal"),
+        ("/alerts", "alerts"),
+        ("/alerts/notifications", "notifications?status=&destination=&since=7d&q="),
+        ("/scorecards", "scorecards?window="),
+    ];
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    public static async Task RunAsync(TimeSpan window, int viewers = 50)
+    {
+        await using var app = await VitalsBenchmarks.StartPortalAsync(pages: true);
+        var address = app.Urls.Single();
+        var cookie = await SignInAsync(app, address);
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var feeds = app.Services.GetRequiredService<LiveFeeds>();
+
+        await Task.Delay(TimeSpan.FromSeconds(5)); // start-up probes and migrations settle
+        var idle = await MeasureAsync(dataSource, window);
+        Console.WriteLine($"{"live pages: idle, nobody looking",-44} {idle.Statements / window.TotalSeconds,8:F1} statements/s on the portal's database");
+
+        foreach (var (path, feed) in Pages)
+        {
+            var one = await WithViewersAsync(address, cookie, path, 1, () => MeasureAsync(dataSource, window));
+            var many = await WithViewersAsync(address, cookie, path, viewers, async () =>
+            {
+                var following = feeds.Describe(feed);
+                var measured = await MeasureAsync(dataSource, window);
+                return measured with { Active = following.Active };
+            });
+            var cpuPerViewer = (many.CpuSeconds - one.CpuSeconds) / (viewers - 1) / window.TotalSeconds;
+            var heapPerViewer = (many.HeapBytes - one.HeapBytes) / (viewers - 1);
+            Console.WriteLine($"{$"live {path}: {viewers} viewers vs 1",-44} {(many.Statements + 1.0) / (one.Statements + 1.0),8:F2}x statements   " +
+                $"({many.Statements / window.TotalMinutes:N0} vs {one.Statements / window.TotalMinutes:N0}/min; {many.Active} of {viewers} tabs following '{feed}'); " +
+                $"CPU {cpuPerViewer * 100:F2} % of a core per extra viewer; heap {heapPerViewer / 1024.0:N0} KiB per extra circuit");
+        }
+        await app.StopAsync();
+    }
+
+    private sealed record Measured(long Statements, double CpuSeconds, long HeapBytes, int Active = 0);
+
+    // Statements of the portal's database over the window, the process's CPU over it, and its heap after a full GC.
+    private static async Task<Measured> MeasureAsync(NpgsqlDataSource dataSource, TimeSpan window)
+    {
+        var process = Process.GetCurrentProcess();
+        var before = await StatementsAsync(dataSource);
+        var cpu = process.TotalProcessorTime;
+        await Task.Delay(window);
+        process.Refresh();
+        var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+        var statements = await StatementsAsync(dataSource) - before - 1; // the reading itself
+        var heap = GC.GetTotalMemory(forceFullCollection: true);
+        return new Measured(statements, cpuSeconds, heap);
+    }
+
+    private static async Task<long> StatementsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("""
+            SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """);
+    }
+
+    private static async Task<Measured> WithViewersAsync(string address, string cookie, string path, int tabs, Func<Task<Measured>> measure)
+    {
+        var script = Path.Combine(Repository.Root(), "tools", "browser", "viewers.mjs");
+        using var viewers = Process.Start(new ProcessStartInfo("node", [script, "--base", address, "--cookie", cookie, "--path", path, "--tabs", tabs.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("node did not start");
+        var ready = await viewers.StandardOutput.ReadLineAsync();
+        if (ready != $"ready {tabs}")
+        {
+            throw new InvalidOperationException($"{tabs} tabs on {path} did not open: {ready} {await viewers.StandardError.ReadToEndAsync()}");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the circuits' first renders done
+        GC.Collect();
+        var measured = await measure();
+        viewers.StandardInput.Close();
+        await viewers.WaitForExitAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the circuits end with their tabs
+        return measured;
+    }
+
+    private static async Task<string> SignInAsync(WebApplication app, string address)
+    {
+        var password = $"bench-{Guid.NewGuid():N}";
+        var login = $"viewer-{Guid.NewGuid():N}"[..20];
+        await app.Services.GetRequiredService<UserStore>().CreateAsync(login, "Live viewers benchmark", PortalRoles.Viewer, PasswordSignIn.Hash(password), "local");
+        var cookies = new CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+        var form = await client.GetStringAsync(new Uri("/login", UriKind.Relative));
+        var token = WebUtility.HtmlDecode(AntiforgeryField().Match(form).Groups[1].Value);
+        using var response = await client.PostAsync(new Uri("/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = token,
+            ["Input.Login"] = login,
+            ["Input.Password"] = password,
+        }));
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"sign-in answered {(int)response.StatusCode}");
+        }
+        return string.Join("; ", cookies.GetCookies(new Uri(address)).Select(c => $"{c.Name}={c.Value}"));
+    }
+}
