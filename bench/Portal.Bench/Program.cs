@@ -31,7 +31,7 @@ async Task SelectOne()
 
 if (only == "live")
 {
-    await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(20));
+    await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
     return;
 }
 
@@ -53,5 +53,5 @@ await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);
-await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(20));
+await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);

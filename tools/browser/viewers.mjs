@@ -1,4 +1,4 @@
-// Opens N Chromium tabs on one page of the portal, signed in with a cookie, and keeps them open: the viewers of the
+// Opens N Chromium windows on one page of the portal, signed in with a cookie, and keeps them open: the viewers of the
 // live-pages benchmark (bench/Portal.Bench/LiveViewersBenchmarks.cs).
 //
 //   node viewers.mjs --base URL --cookie COOKIES --path /jobs --tabs 50
@@ -32,11 +32,16 @@ const cookies = (options.cookie ?? '').split(';').map((pair) => pair.trim()).fil
   return { name: pair.slice(0, at), value: pair.slice(at + 1), url: options.base };
 });
 
+// Each viewer is a browser context of its own (its own window and cookie jar), as separate people or wall screens
+// are: tabs of one window are hidden but the front one (document.visibilityState), and the portal rightly stops
+// updating hidden tabs.
 async function open() {
-  const page = await browser.newPage();
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
   if (cookies.length > 0) await page.setCookie(...cookies);
   await page.goto(new URL(options.path, options.base).toString(), { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.waitForSelector('[data-interactive=true]', { timeout: 120_000 });
+  if (await page.evaluate(() => document.visibilityState) !== 'visible') throw new Error('a viewer window is hidden');
   return page;
 }
 

@@ -25,6 +25,7 @@ public static class AuthServiceCollectionExtensions
         services.AddMemoryCache();
         services.AddSingleton<UserStore>();
         services.AddSingleton<AuthSessions>();
+        services.AddSingleton<CircuitSessions>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton<PasswordSignIn>();

@@ -49,6 +49,21 @@ public sealed class AuthSessions(NpgsqlDataSource dataSource, UserStore users)
         return userId is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
     }
 
+    /// <summary>The users of those of <paramref name="sessionIds"/> that are open and unexpired, in one statement.</summary>
+    public async Task<IReadOnlyDictionary<Guid, PortalUser>> FindUsersAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            SELECT {UserStore.Columns}, open.session_id AS "SessionId"
+            FROM users
+            JOIN (SELECT id AS session_id, user_id FROM auth_sessions WHERE id = ANY(@ids) AND ended_at IS NULL AND expires_at > now()) open
+              ON open.user_id = users.id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PortalUser, Guid, (PortalUser User, Guid Session)>(new CommandDefinition(sql, new { ids = sessionIds.ToArray() }, cancellationToken: cancellationToken),
+            (user, session) => (user, session), splitOn: "SessionId");
+        return rows.ToDictionary(row => row.Session, row => row.User);
+    }
+
     public async Task<IReadOnlyList<AuthSession>> ListOpenAsync(long userId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

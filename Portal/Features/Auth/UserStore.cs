@@ -6,7 +6,8 @@ namespace Portal.Features.Auth;
 /// <summary>The <c>users</c> table.</summary>
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = """
+    /// <summary>The columns of a <see cref="PortalUser"/>, for this feature's queries that read users with another table.</summary>
+    internal const string Columns = """
         id AS "Id", login AS "Login", display_name AS "DisplayName", role AS "Role", password_hash AS "PasswordHash",
         source AS "Source", disabled AS "Disabled", failed_attempts AS "FailedAttempts", locked_until AS "LockedUntil",
         created_at AS "CreatedAt", last_sign_in_at AS "LastSignInAt"
