@@ -55,13 +55,14 @@ public static partial class LiveViewersBenchmarks
             var cpuPerViewer = (many.CpuSeconds - one.CpuSeconds) / (viewers - 1) / window.TotalSeconds;
             var heapPerViewer = (many.HeapBytes - one.HeapBytes) / (viewers - 1);
             Console.WriteLine($"{$"live {path}: {viewers} viewers vs 1",-44} {(many.Statements + 1.0) / (one.Statements + 1.0),8:F2}x statements   " +
-                $"({many.Statements / window.TotalMinutes:N0} vs {one.Statements / window.TotalMinutes:N0}/min; {many.Active} of {viewers} tabs following '{feed}'); " +
-                $"CPU {cpuPerViewer * 100:F2} % of a core per extra viewer; heap {heapPerViewer / 1024.0:N0} KiB per extra circuit");
+                $"({many.Statements / window.TotalMinutes:N0} vs {one.Statements / window.TotalMinutes:N0}/min; {many.Active} of {viewers} viewers following '{feed}'; " +
+                $"CPU {cpuPerViewer * 100:F2} % of a core per extra viewer; heap {heapPerViewer / 1024.0:N0} KiB per extra circuit)");
+            Console.WriteLine($"{"",-44} most run with {viewers}: {many.Top}");
         }
         await app.StopAsync();
     }
 
-    private sealed record Measured(long Statements, double CpuSeconds, long HeapBytes, int Active = 0);
+    private sealed record Measured(long Statements, double CpuSeconds, long HeapBytes, int Active = 0, string Top = "");
 
     // Statements of the portal's database over the window, the process's CPU over it, and its heap after a full GC.
     private static async Task<Measured> MeasureAsync(NpgsqlDataSource dataSource, TimeSpan window)
@@ -72,17 +73,22 @@ public static partial class LiveViewersBenchmarks
         await Task.Delay(window);
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-        var statements = await StatementsAsync(dataSource) - before - 1; // the reading itself
+        var after = await StatementsAsync(dataSource);
         var heap = GC.GetTotalMemory(forceFullCollection: true);
-        return new Measured(statements, cpuSeconds, heap);
+        var grown = after.Select(row => (row.Key, Calls: row.Value - before.GetValueOrDefault(row.Key))).Where(row => row.Calls > 0).OrderByDescending(row => row.Calls).ToList();
+        var top = string.Join("; ", grown.Take(3).Select(row => $"{row.Calls} × {row.Key[..Math.Min(60, row.Key.Length)]}"));
+        return new Measured(grown.Sum(row => row.Calls) - 1, cpuSeconds, heap, Top: top); // minus the reading itself
     }
 
-    private static async Task<long> StatementsAsync(NpgsqlDataSource dataSource)
+    // Calls per statement text of the portal's database (pg_stat_statements), to see what grew.
+    private static async Task<Dictionary<string, long>> StatementsAsync(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>("""
-            SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        var rows = await connection.QueryAsync<(string Query, long Calls)>("""
+            SELECT regexp_replace(query, '\s+', ' ', 'g'), sum(calls)::bigint FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY 1
             """);
+        return rows.ToDictionary(row => row.Query, row => row.Calls);
     }
 
     private static async Task<Measured> WithViewersAsync(string address, string cookie, string path, int tabs, Func<Task<Measured>> measure)
