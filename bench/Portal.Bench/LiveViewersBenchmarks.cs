@@ -22,7 +22,7 @@ public static partial class LiveViewersBenchmarks
         ("/", "overview-workers"),
         ("/jobs", "jobs?job=&outcome=&range=24h"),
         ("/cache", "cache?trend=24h"),
-        ("/queries/activity", "live-activity?target=portal"),
+        ("/queries/activity", "live-activity?"),
         ("/alerts", "alerts"),
         ("/alerts/notifications", "notifications?status=&destination=&since=7d&q="),
         ("/scorecards", "scorecards?window="),
@@ -48,9 +48,10 @@ public static partial class LiveViewersBenchmarks
             var one = await WithViewersAsync(address, cookie, path, 1, () => MeasureAsync(dataSource, window));
             var many = await WithViewersAsync(address, cookie, path, viewers, async () =>
             {
-                var following = feeds.Describe(feed);
+                // The page's feed: its key, or for a key ending in '?' any of its filter sets (the target's name).
+                var active = feeds.DescribeAll().Where(described => feed.EndsWith('?') ? described.Key.StartsWith(feed, StringComparison.Ordinal) : described.Key == feed).Sum(described => described.Active);
                 var measured = await MeasureAsync(dataSource, window);
-                return measured with { Active = following.Active };
+                return measured with { Active = active };
             });
             var cpuPerViewer = (many.CpuSeconds - one.CpuSeconds) / (viewers - 1) / window.TotalSeconds;
             var heapPerViewer = (many.HeapBytes - one.HeapBytes) / (viewers - 1);

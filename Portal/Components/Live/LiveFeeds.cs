@@ -33,6 +33,10 @@ public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILog
     public (long Reads, int Followers, int Active) Describe(string key) =>
         feeds.TryGetValue(key, out var feed) ? feed.Describe() : (0, 0, 0);
 
+    /// <summary>Every feed's key and what <see cref="Describe"/> says of it.</summary>
+    public IReadOnlyList<(string Key, long Reads, int Followers, int Active)> DescribeAll() =>
+        [.. feeds.Select(feed => feed.Value.Describe() is var (reads, followers, active) ? (feed.Key, reads, followers, active) : default)];
+
     /// <summary>A page's following of feeds of <typeparamref name="T"/>; dispose it with the page.</summary>
     public LiveFollow<T> Follow<T>(LiveViewer viewer, Func<Task> changed) => new(this, viewer, changed);
 
