@@ -135,4 +135,23 @@ public sealed partial class DockerfileTests
             Assert.True(failures.Count == 0, string.Join("\n", failures));
         }
     }
+
+    [Fact]
+    public async Task ImageWebProcess_SuccessfulPrometheusCalls_WriteNoLogLine()
+    {
+        var image = (await DockerfileBuild.SharedAsync()).Image;
+        await using var database = await TestDatabase.CreateAsync();
+        var (web, address) = await StartWebAsync(image, database, "/nonexistent/logs");
+        await using (web)
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            // The readiness probe asks Prometheus every second (Health:ProbeIntervalSeconds=1): several calls, all good.
+            await Eventually.HoldsAsync(async () => (await client.GetStringAsync(new Uri("/readyz", UriKind.Relative))).Contains(
+                "\"name\":\"prometheus\",\"status\":\"healthy\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "Prometheus healthy on /readyz");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+
+            // Polly logged every attempt at Information ("Execution attempt … Result: '200'"): a line per call in production.
+            Assert.DoesNotContain("Execution attempt", web.Output, StringComparison.Ordinal);
+        }
+    }
 }
