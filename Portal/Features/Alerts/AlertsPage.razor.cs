@@ -12,9 +12,6 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     public required AlertRulesSource Rules { get; init; }
 
     [Inject]
-    public required AlertStore Store { get; init; }
-
-    [Inject]
     public required SilenceStore Silences { get; init; }
 
     [Inject]

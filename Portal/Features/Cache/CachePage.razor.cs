@@ -15,9 +15,6 @@ public sealed partial class CachePage : IAsyncDisposable
     public required CacheOverview Overview { get; init; }
 
     [Inject]
-    public required RedisSamples Samples { get; init; }
-
-    [Inject]
     public required IJSRuntime JS { get; init; }
 
     [Inject]

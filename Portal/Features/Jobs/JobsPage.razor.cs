@@ -19,12 +19,6 @@ public sealed partial class JobsPage : IDisposable
     public required JobsService Jobs { get; init; }
 
     [Inject]
-    public required JobRunStore Runs { get; init; }
-
-    [Inject]
-    public required WorkerHeartbeats Heartbeats { get; init; }
-
-    [Inject]
     public required IOptions<WorkerOptions> Worker { get; init; }
 
     [Inject]

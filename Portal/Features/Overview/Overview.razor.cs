@@ -12,9 +12,6 @@ public sealed partial class Overview : IDisposable
     public required DependencyStatusStore Store { get; init; }
 
     [Inject]
-    public required WorkerHeartbeats Heartbeats { get; init; }
-
-    [Inject]
     public required IOptions<HealthOptions> Options { get; init; }
 
     [Inject]

@@ -11,9 +11,6 @@ public sealed partial class ScorecardsPage : ComponentBase, IDisposable
     public required SlaCatalogueSource Catalogue { get; init; }
 
     [Inject]
-    public required Scorecards Scorecards { get; init; }
-
-    [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
