@@ -32,6 +32,7 @@ public static class PortalApplication
         builder.Services.AddLiveFeeds();
         builder.Services.AddProblemDetails();
         builder.Services.AddTrustedProxies(builder.Configuration);
+        builder.Services.AddPageCompression();
 
         builder.Services.AddPortalData(builder.Configuration);
         builder.Services.AddPortalAuth(builder.Configuration);
@@ -52,6 +53,7 @@ public static class PortalApplication
     {
         app.UseTrustedProxies();
         app.UseSecurityHeaders();
+        app.UsePageCompression();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);

@@ -1,0 +1,55 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using Portal.Features.Auth;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Hosting;
+
+/// <summary>Pages are sent brotli-compressed to the portal's own and the user's navigations, never to another site's.</summary>
+public sealed class PageCompressionTests : PortalOnFreshDatabase
+{
+    private static async Task<HttpResponseMessage> GetPageAsync(HttpClient client, string? fetchSite)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/", UriKind.Relative));
+        request.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        if (fetchSite is not null)
+        {
+            request.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task SignedInPage_SameOriginOrTyped_BrotliAndSameMarkup_CrossSiteOrUnknown_Uncompressed()
+    {
+        var account = await App.CreateAsync(PortalRoles.Viewer);
+        using var client = SignIn.NewClient(App.BaseAddress);
+        (await SignIn.PostAsync(client, account.Login, account.Password)).Dispose();
+
+        foreach (var site in new[] { "none", "same-origin" })
+        {
+            using var response = await GetPageAsync(client, site);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["br"], response.Content.Headers.ContentEncoding);
+            Assert.Contains("Sec-Fetch-Site", response.Headers.Vary);
+            var compressed = await response.Content.ReadAsByteArrayAsync();
+            await using var brotli = new BrotliStream(new MemoryStream(compressed), CompressionMode.Decompress);
+            using var reader = new StreamReader(brotli, Encoding.UTF8);
+            var page = await reader.ReadToEndAsync();
+            Assert.Contains("<h1", page, StringComparison.Ordinal);
+            Assert.Contains("</html>", page, StringComparison.Ordinal);
+            Assert.True(compressed.Length * 3 < Encoding.UTF8.GetByteCount(page), $"{compressed.Length} bytes compressed of {page.Length}");
+        }
+
+        // What an attacker's page can make the browser fetch (cross-site, same-site from a sibling host), and a client
+        // that does not say: the page as it is.
+        foreach (var site in new[] { "cross-site", "same-site", null })
+        {
+            using var response = await GetPageAsync(client, site);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Contains("</html>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+}
