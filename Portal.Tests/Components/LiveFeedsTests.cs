@@ -84,6 +84,11 @@ public sealed class LiveFeedsTests
 
         viewer.Connected = true; // reconnected: the feed reads again at its next interval and delivers
         await Eventually(() => feeds.Describe("dropped").Reads > 1);
+        // The viewer is told after the read, on the feed's own task: wait for it without advancing the clock.
+        for (var waited = 0; waited < 250 && Volatile.Read(ref told) == 0; waited++)
+        {
+            await Task.Delay(20);
+        }
         Assert.Equal(1, told);
     }
 

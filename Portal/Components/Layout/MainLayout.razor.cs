@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.JSInterop;
 using MudBlazor;
 
@@ -12,6 +13,9 @@ public sealed partial class MainLayout : IAsyncDisposable
     [Inject]
     public required Live.LiveViewer Viewer { get; init; }
 
+    [Inject]
+    public required NavigationManager NavigationManager { get; init; }
+
     /// <summary>The browser's remembered choice, read from its cookie during the first render.</summary>
     [CascadingParameter(Name = "DarkMode")]
     public bool? RememberedDarkMode { get; set; }
@@ -23,7 +27,20 @@ public sealed partial class MainLayout : IAsyncDisposable
     private bool darkMode;
     private TimeZoneInfo viewerTimeZone = TimeZoneInfo.Utc;
 
-    protected override void OnInitialized() => darkMode = RememberedDarkMode ?? false;
+    protected override void OnInitialized()
+    {
+        darkMode = RememberedDarkMode ?? false;
+        NavigationManager.LocationChanged += OnLocationChanged;
+    }
+
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => InvokeAsync(StateHasChanged);
+
+    /// <summary>Whether a drawer link leads to the current page's area: "/" only itself, the others their whole path.</summary>
+    private bool IsCurrent(string href)
+    {
+        var path = "/" + NavigationManager.ToBaseRelativePath(NavigationManager.Uri).Split('?', '#')[0];
+        return href == "/" ? path == "/" : path == href || path.StartsWith(href + "/", StringComparison.Ordinal);
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -59,6 +76,7 @@ public sealed partial class MainLayout : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        NavigationManager.LocationChanged -= OnLocationChanged;
         viewerReference?.Dispose();
         if (browser is not null)
         {

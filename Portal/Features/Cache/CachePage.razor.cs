@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using Portal.Components;
 using Portal.Components.Live;
+using Portal.Features.Auth;
 
 namespace Portal.Features.Cache;
 
@@ -39,9 +40,15 @@ public sealed partial class CachePage : IAsyncDisposable
     private IJSObjectReference? charts;
     private bool drawPending;
     private LiveFollow<CacheSnapshot>? live;
+    private bool isAdmin;
 
     // One read per trend window and interval for every viewer (LiveFeeds); the charts redraw when the data changed.
-    protected override Task OnInitializedAsync() => LoadAsync();
+    protected override async Task OnInitializedAsync()
+    {
+        // Once, not an AuthorizeView per row (a component each); FlushAsync checks the role again.
+        isAdmin = (await Authentication).User.IsInRole(PortalRoles.Admin);
+        await LoadAsync();
+    }
 
     private async Task LoadAsync()
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using Portal.Components;
 using Portal.Components.Live;
+using Portal.Features.Auth;
 
 namespace Portal.Features.Jobs;
 
@@ -69,6 +70,10 @@ public sealed partial class JobsPage : IDisposable
     private string? message;
     private bool messageIsError;
     private LiveFollow<JobsSnapshot>? live;
+    private bool isAdmin;
+
+    // Once, not an AuthorizeView per row (a component each); the service checks the role again on every action.
+    protected override async Task OnInitializedAsync() => isAdmin = (await Authentication).User.IsInRole(PortalRoles.Admin);
 
     // One read per filter set and interval for every viewer of the page (LiveFeeds), shown as it changes.
     protected override async Task OnParametersSetAsync()
