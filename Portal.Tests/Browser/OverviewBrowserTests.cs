@@ -1,10 +1,12 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Portal.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
-public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium chromium)
+public sealed partial class OverviewBrowserTests(RunningPortalFixture fixture, Chromium chromium)
     : IClassFixture<RunningPortalFixture>, IClassFixture<Chromium>
 {
     [Fact]
@@ -54,4 +56,27 @@ public sealed class OverviewBrowserTests(RunningPortalFixture fixture, Chromium 
         await Expect(page.GetByTestId("archive")).ToContainTextAsync("No report yet");
         Assert.EndsWith("/reports", page.Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TimeZone_RememberedFromTheFirstPage_NextPageIsServedInLocalTimeBeforeItsCircuit()
+    {
+        var page = await chromium.OpenAsync(fixture.Running.Portal, timeZoneId: "Asia/Tokyo");
+        await Expect(page.Locator("[data-testid=workers] tbody tr")).Not.ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        // The layout asks the browser for its zone once the circuit has rendered, and the browser remembers it.
+        await Eventually.HoldsAsync(async () => (await page.Context.CookiesAsync()).Any(cookie =>
+            cookie is { Name: "portal-tz" } && Uri.UnescapeDataString(cookie.Value) == "Asia/Tokyo"), TimeSpan.FromSeconds(10), "the portal-tz cookie");
+
+        // The server's own render of the next page (before any script runs) already says Tokyo's time, not UTC's.
+        var response = await page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.Commit });
+        var times = LocalTimes().Matches(await response!.TextAsync());
+        Assert.NotEmpty(times);
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        Assert.All(times, time => Assert.Equal(
+            TimeZoneInfo.ConvertTime(DateTimeOffset.Parse(time.Groups[1].Value, CultureInfo.InvariantCulture), tokyo).ToString("HH:mm:ss", CultureInfo.InvariantCulture),
+            time.Groups[2].Value));
+    }
+
+    // LocalTime's markup in its default format (HH:mm:ss), e.g. the workers' last heartbeats.
+    [GeneratedRegex("<time datetime=\"([^\"]+)\"[^>]*>(\\d\\d:\\d\\d:\\d\\d)</time>")]
+    private static partial Regex LocalTimes();
 }

@@ -20,18 +20,18 @@ public sealed class Chromium : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies) and page.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A fresh browser context (its own cookies) and page, in UTC or the given IANA time zone.</summary>
+    public async Task<IPage> NewPageAsync(string? timeZoneId = null)
     {
-        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, TimezoneId = timeZoneId });
         return await context.NewPageAsync();
     }
 
     /// <summary>Signs in as a new user of <paramref name="role"/> through the login page, opens <paramref name="path"/> and waits for the circuit.</summary>
-    public async Task<IPage> OpenAsync(PortalApp portal, string role = Portal.Features.Auth.PortalRoles.Admin, string path = "/")
+    public async Task<IPage> OpenAsync(PortalApp portal, string role = Portal.Features.Auth.PortalRoles.Admin, string path = "/", string? timeZoneId = null)
     {
         var account = await portal.CreateAsync(role);
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(timeZoneId);
         await page.GotoAsync(new Uri(portal.BaseAddress, $"/login?ReturnUrl={Uri.EscapeDataString(path)}").ToString());
         await page.FillAsync("#login", account.Login);
         await page.FillAsync("#password", account.Password);

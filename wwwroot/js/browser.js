@@ -4,8 +4,13 @@ export function rememberTheme(dark) {
   document.cookie = `portal-theme=${dark ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
 }
 
+// The browser's time zone, remembered in a cookie so the server renders local times from the next page's first paint.
 export function timeZone() {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
+  if (zone) {
+    document.cookie = `portal-tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
+  }
+  return zone;
 }
 
 // Tells the circuit whether the tab is visible: live pages stop updating a hidden tab and catch up when it returns.

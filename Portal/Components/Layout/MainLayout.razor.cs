@@ -20,6 +20,10 @@ public sealed partial class MainLayout : IAsyncDisposable
     [CascadingParameter(Name = "DarkMode")]
     public bool? RememberedDarkMode { get; set; }
 
+    /// <summary>The browser's time zone as remembered in its cookie, read during the first render.</summary>
+    [CascadingParameter(Name = "RememberedTimeZone")]
+    public string? RememberedTimeZone { get; set; }
+
     private MudThemeProvider? themeProvider;
     private IJSObjectReference? browser;
     private DotNetObjectReference<Live.LiveViewer>? viewerReference;
@@ -30,6 +34,10 @@ public sealed partial class MainLayout : IAsyncDisposable
     protected override void OnInitialized()
     {
         darkMode = RememberedDarkMode ?? false;
+        if (RememberedTimeZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(RememberedTimeZone, out var remembered))
+        {
+            viewerTimeZone = remembered;
+        }
         NavigationManager.LocationChanged += OnLocationChanged;
     }
 
@@ -52,17 +60,24 @@ public sealed partial class MainLayout : IAsyncDisposable
         browser = await JS.InvokeAsync<IJSObjectReference>("import", "./js/browser.js");
         viewerReference = DotNetObjectReference.Create(Viewer);
         await browser.InvokeVoidAsync("watchVisibility", viewerReference);
+        var changed = false;
         if (RememberedDarkMode is null && themeProvider is not null)
         {
             darkMode = await themeProvider.GetSystemDarkModeAsync();
+            changed = darkMode;
         }
 
+        // Re-rendered (every LocalTime of the page) only when the browser's zone is not the remembered one.
         var zone = await browser.InvokeAsync<string?>("timeZone");
-        if (zone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found))
+        if (zone is not null && zone != viewerTimeZone.Id && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found))
         {
             viewerTimeZone = found;
+            changed = true;
         }
-        StateHasChanged();
+        if (changed)
+        {
+            StateHasChanged();
+        }
     }
 
     private async Task ToggleThemeAsync()
