@@ -4,8 +4,11 @@ using MudBlazor.Services;
 
 namespace Portal.Tests.Infrastructure;
 
-/// <summary>Base of bUnit tests: MudBlazor's services and the live pages' feeds registered once; MudBlazor's own JS calls answered loosely.</summary>
-public abstract class PortalComponentTest : BunitContext
+/// <summary>
+/// Base of bUnit tests: MudBlazor's services and the live pages' feeds registered once; MudBlazor's own JS calls
+/// answered loosely. Disposed asynchronously by xUnit, as MudBlazor's services require.
+/// </summary>
+public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 {
     protected PortalComponentTest()
     {
@@ -14,4 +17,8 @@ public abstract class PortalComponentTest : BunitContext
         Portal.Components.Live.LiveServiceCollectionExtensions.AddLiveFeeds(Services);
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 }

@@ -25,7 +25,7 @@ public sealed class NotificationHistoryTests : PortalComponentTest, IAsyncLifeti
     private BunitAuthorizationContext authorization = null!;
     private long dead;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(PortalSettings.For(database)).Build();

@@ -5,13 +5,8 @@ using StackExchange.Redis;
 
 namespace Portal.Tests.Features.Cache;
 
-public sealed class CachePageTests : PortalComponentTest, IAsyncLifetime
+public sealed class CachePageTests : PortalComponentTest
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's services dispose only asynchronously.
-    public new async Task DisposeAsync() => await base.DisposeAsync();
-
     [Theory]
     [InlineData(0.5, "critical", "50.0 % · critical")]
     [InlineData(0.7, "warning", "70.0 % · low")]

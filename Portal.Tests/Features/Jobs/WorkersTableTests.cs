@@ -4,13 +4,8 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Jobs;
 
-public sealed class WorkersTableTests : PortalComponentTest, IAsyncLifetime
+public sealed class WorkersTableTests : PortalComponentTest
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's services dispose only asynchronously.
-    public new async Task DisposeAsync() => await base.DisposeAsync();
-
     private static WorkerHeartbeat Worker(string node, bool stopped, double ageSeconds = 5) => new()
     {
         Node = node,

@@ -18,7 +18,7 @@ public sealed class OverviewTests : PortalComponentTest, IAsyncLifetime
     private TestDatabase database = null!;
     private DependencyStatusStore store = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(PortalSettings.For(database)).Build();

@@ -17,7 +17,7 @@ public sealed class ReportsPageTests : PortalComponentTest, IAsyncLifetime
     private AsyncServiceScope scope;
     private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
         app = new PortalApp(PortalSettings.For(database)).Start();

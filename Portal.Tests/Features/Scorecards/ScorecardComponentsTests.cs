@@ -4,13 +4,8 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Scorecards;
 
-public sealed class ScorecardComponentsTests : PortalComponentTest, IAsyncLifetime
+public sealed class ScorecardComponentsTests : PortalComponentTest
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's services dispose only asynchronously.
-    public new async Task DisposeAsync() => await base.DisposeAsync();
-
     [Theory]
     [InlineData(ObjectiveStatus.Met, "met", "Met", "success")]
     [InlineData(ObjectiveStatus.AtRisk, "at-risk", "At risk", "warning")]
