@@ -42,7 +42,7 @@ public static class VitalsBenchmarks
     /// A web process of the portal in this one, on a loopback port of its own, its ingestion limits off; with
     /// <paramref name="pages"/>, also serving its pages' static assets (the build's manifests, as in development).
     /// </summary>
-    public static async Task<WebApplication> StartPortalAsync(Action<WebApplication>? extra = null, bool pages = false)
+    public static async Task<WebApplication> StartPortalAsync(Action<WebApplication>? extra = null, bool pages = false, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -59,6 +59,7 @@ public static class VitalsBenchmarks
         builder.Configuration["Vitals:RequestsPerMinutePerAddress"] = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddPortal();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         await app.Services.GetRequiredService<Portal.Data.DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         app.MapPortal();
