@@ -13,33 +13,6 @@ public sealed partial class DockerfileTests
     [GeneratedRegex("<(?:link[^>]*\\shref|script[^>]*\\ssrc)=\"([^\"]+)\"")]
     private static partial Regex LinkedAsset();
 
-    /// <summary>The image's web process as its entry point starts it: no home folder, as in a container.</summary>
-    private static async Task<(PortalProcess Process, Uri Address)> StartWebAsync(string image, TestDatabase database, string home)
-    {
-        var port = LoopbackPort.Free();
-        var settings = PortalSettings.For(database);
-        settings.Remove("Scorecards:CatalogueFile"); // the image's own catalogue
-        settings["ASPNETCORE_HTTP_PORTS"] = null;
-        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        settings["PORTAL_ADMIN_PASSWORD"] = "container-Admin-1";
-        var process = PortalProcess.StartPublished(Path.Combine(image, "web"), "Portal.dll", settings, home);
-        var address = new Uri($"http://127.0.0.1:{port}");
-        using var probe = new HttpClient { BaseAddress = address };
-        await Eventually.HoldsAsync(async () =>
-        {
-            Assert.False(process.HasExited, $"the web process exited:\n{process.Output}");
-            try
-            {
-                return (await probe.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), "the image's web process to answer /healthz");
-        return (process, address);
-    }
-
     [Fact]
     public async Task ImageWebProcess_RestartedWithoutAHomeFolder_KeepsUsersSignedInAndFormsValid()
     {
@@ -48,7 +21,7 @@ public sealed partial class DockerfileTests
 
         var cookies = new CookieContainer();
         var anonymous = new CookieContainer(); // another browser, with the sign-in form open across the restart
-        var (first, firstAddress) = await StartWebAsync(image, database, "/nonexistent/first");
+        var (first, firstAddress) = await DockerfileBuild.StartWebAsync(image, database, "/nonexistent/first");
         string formToken;
         await using (first)
         {
@@ -64,7 +37,7 @@ public sealed partial class DockerfileTests
             Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
         }
 
-        var (second, secondAddress) = await StartWebAsync(image, database, "/nonexistent/second");
+        var (second, secondAddress) = await DockerfileBuild.StartWebAsync(image, database, "/nonexistent/second");
         await using (second)
         {
             using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = secondAddress };
@@ -108,7 +81,7 @@ public sealed partial class DockerfileTests
     {
         var image = (await DockerfileBuild.SharedAsync()).Image;
         await using var database = await TestDatabase.CreateAsync();
-        var (web, address) = await StartWebAsync(image, database, "/nonexistent/assets");
+        var (web, address) = await DockerfileBuild.StartWebAsync(image, database, "/nonexistent/assets");
         await using (web)
         {
             using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = address };
@@ -141,7 +114,7 @@ public sealed partial class DockerfileTests
     {
         var image = (await DockerfileBuild.SharedAsync()).Image;
         await using var database = await TestDatabase.CreateAsync();
-        var (web, address) = await StartWebAsync(image, database, "/nonexistent/logs");
+        var (web, address) = await DockerfileBuild.StartWebAsync(image, database, "/nonexistent/logs");
         await using (web)
         {
             using var client = new HttpClient { BaseAddress = address };

@@ -29,6 +29,33 @@ public sealed partial class DockerfileBuild
 
     public static Task<DockerfileBuild> SharedAsync() => Shared.Value;
 
+    /// <summary>The image's web process as its entry point starts it: no home folder, as in a container.</summary>
+    public static async Task<(PortalProcess Process, Uri Address)> StartWebAsync(string image, TestDatabase database, string home, Dictionary<string, string?>? settingsForTest = null)
+    {
+        var port = LoopbackPort.Free();
+        var settings = settingsForTest ?? PortalSettings.For(database);
+        settings.Remove("Scorecards:CatalogueFile"); // the image's own catalogue
+        settings["ASPNETCORE_HTTP_PORTS"] = null;
+        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        settings["PORTAL_ADMIN_PASSWORD"] = "container-Admin-1";
+        var process = PortalProcess.StartPublished(Path.Combine(image, "web"), "Portal.dll", settings, home);
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var probe = new HttpClient { BaseAddress = address };
+        await Eventually.HoldsAsync(async () =>
+        {
+            Assert.False(process.HasExited, $"the web process exited:\n{process.Output}");
+            try
+            {
+                return (await probe.GetAsync(new Uri("/healthz", UriKind.Relative))).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "the image's web process to answer /healthz");
+        return (process, address);
+    }
+
     private static readonly string[] BuildTools = ["node", "npm"];
 
     [GeneratedRegex(@"^(?<instruction>[A-Z]+)\s+(?<arguments>.*)$")]

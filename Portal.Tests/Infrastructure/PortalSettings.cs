@@ -20,4 +20,15 @@ public static class PortalSettings
         // The default catalogue, as built beside the tests (a test host's content root is the project's source folder).
         ["Scorecards:CatalogueFile"] = Path.Combine(AppContext.BaseDirectory, "slas.yaml"),
     };
+
+    /// <summary>The real services at the production pace: the default probe interval, heartbeat and polling.</summary>
+    public static Dictionary<string, string?> AtProductionPace(TestDatabase database)
+    {
+        var settings = For(database);
+        foreach (var fast in new[] { "Health:ProbeIntervalSeconds", "Health:ProbeTimeoutSeconds", "Jobs:Schedules:heartbeat", "Worker:StaleAfterSeconds", "Worker:SchedulePollingSeconds" })
+        {
+            settings.Remove(fast);
+        }
+        return settings;
+    }
 }
