@@ -45,7 +45,14 @@ public static partial class LiveViewersBenchmarks
 
         await Task.Delay(TimeSpan.FromSeconds(5)); // start-up probes and migrations settle
         var idle = await MeasureAsync(dataSource, window);
-        Console.WriteLine($"{"live pages: idle, nobody looking",-44} {idle.Statements / window.TotalSeconds,8:F1} statements/s on the portal's database");
+        Console.WriteLine($"{"live pages: idle, nobody looking (web)",-44} {idle.Statements / window.TotalSeconds,8:F1} statements/s on the portal's database");
+        await using (var worker = await StartWorkerAsync(dataSource))
+        {
+            var whole = await MeasureAsync(dataSource, window);
+            Console.WriteLine($"{"live pages: idle, nobody looking (web + worker)",-44} {whole.Statements / window.TotalSeconds,8:F1} statements/s on the portal's database " +
+                $"({whole.Statements / window.TotalMinutes:N0}/min; most run: {whole.Top})");
+        }
+        // The pages are measured without the worker: its jobs would add the same statements to both sides of each ratio.
 
         foreach (var (path, feed) in Pages)
         {
@@ -65,6 +72,52 @@ public static partial class LiveViewersBenchmarks
             Console.WriteLine($"{"",-44} most run with {viewers}: {many.Top}");
         }
         await app.StopAsync();
+    }
+
+    /// <summary>
+    /// Portal.Jobs as `./portal up` runs it beside the web process (same configuration, from the environment), once it
+    /// has beaten; killed when disposed.
+    /// </summary>
+    private static async Task<WorkerProcess> StartWorkerAsync(NpgsqlDataSource dataSource)
+    {
+        var project = Path.Combine(Repository.Root(), "Portal.Jobs", "Portal.Jobs.csproj");
+        var process = Process.Start(new ProcessStartInfo("dotnet", ["run", "--project", project, "-c", "Release", "--no-launch-profile"])
+        {
+            Environment = { ["Worker__Urls"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("Portal.Jobs did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var started = DateTimeOffset.UtcNow;
+        for (var waited = 0; waited < 180; waited++)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            if (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM worker_heartbeats WHERE beat_at > @started", new { started }) > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10)); // its first jobs and the schedulers settle
+                return new WorkerProcess(process);
+            }
+            if (process.HasExited)
+            {
+                break;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        process.Kill(entireProcessTree: true);
+        throw new InvalidOperationException("Portal.Jobs did not beat within 3 minutes");
+    }
+
+    private sealed class WorkerProcess(Process process) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
     }
 
     private sealed record Measured(long Statements, double CpuSeconds, long HeapBytes, int Active = 0, string Top = "");
