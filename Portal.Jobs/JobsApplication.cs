@@ -22,6 +22,9 @@ public static class JobsApplication
     public static WebApplicationBuilder AddPortalJobs(this WebApplicationBuilder builder)
     {
         MetricsDefaults.Apply();
+        // A service a job needs but nobody registered fails the start, not every fire of the job (report delivery
+        // did, for a day, in the worker only: the web process registers more).
+        builder.Host.UseDefaultServiceProvider(options => (options.ValidateOnBuild, options.ValidateScopes) = (true, true));
         builder.Services.AddOutboundHttpLog();
         var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.WebHost.UseUrls(worker.Urls);

@@ -25,6 +25,8 @@ public static class PortalApplication
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
         MetricsDefaults.Apply();
+        // Every registered service must be constructible at start, in every environment (not only Development).
+        builder.Host.UseDefaultServiceProvider(options => (options.ValidateOnBuild, options.ValidateScopes) = (true, true));
         builder.Services.AddOutboundHttpLog();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

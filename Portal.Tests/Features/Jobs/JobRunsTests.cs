@@ -45,6 +45,15 @@ public sealed class JobRunsTests(JobRunsFixture fixture) : IClassFixture<JobRuns
     }
 
     [Fact]
+    public void EveryCatalogueJob_ResolvesInTheWorkersContainer()
+    {
+        // The web process's container is not the worker's: report-delivery failed on every fire in the worker
+        // ("Unable to resolve service for type UserStore") while its tests, run from the web process, passed.
+        using var scope = fixture.Running.Worker.Services.CreateScope();
+        Assert.All(global::Portal.Jobs.Catalogue.Jobs, job => Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, job.JobType)));
+    }
+
+    [Fact]
     public async Task ScheduledJob_EverySecond_RecordedWithOutcomeDurationAndSummary()
     {
         var runs = await WaitForRunsAsync("heartbeat", runs => runs.Count(run => run.Outcome == JobOutcomes.Succeeded) >= 3, "three heartbeat runs succeeded");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Features.Auth;
@@ -11,6 +12,16 @@ public static class AuthServiceCollectionExtensions
 {
     /// <summary>The scheme every request authenticates with; it forwards to cookie, API token or proxy header.</summary>
     public const string PortalScheme = "Portal";
+
+    /// <summary>
+    /// The users, read-only (<see cref="UserStore"/>), for features that need them in a process without sign-in:
+    /// the worker's report delivery checks that a subscription's owner is still enabled.
+    /// </summary>
+    public static IServiceCollection AddUserDirectory(this IServiceCollection services)
+    {
+        services.TryAddSingleton<UserStore>();
+        return services;
+    }
 
     public static IServiceCollection AddPortalAuth(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +34,7 @@ public static class AuthServiceCollectionExtensions
 
         services.AddPortalKeyRing(configuration);
         services.AddMemoryCache();
-        services.AddSingleton<UserStore>();
+        services.AddUserDirectory();
         services.AddSingleton<AuthSessions>();
         services.AddSingleton<CircuitSessions>();
         services.AddSingleton<SignInThrottle>();

@@ -1,3 +1,5 @@
+using Portal.Features.Auth;
+
 namespace Portal.Features.Reports;
 
 public static class ReportsServiceCollectionExtensions
@@ -13,6 +15,7 @@ public static class ReportsServiceCollectionExtensions
         services.AddSingleton<ReportMailer>();
         services.AddSingleton<ReportArchive>();
         services.AddSingleton<Reports>();
+        services.AddUserDirectory(); // a disabled owner's subscriptions send nothing
         services.AddSingleton<ReportSubscriptions>();
         services.AddSingleton<ReportDelivery>();
         return services;
