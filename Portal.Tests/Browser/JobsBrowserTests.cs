@@ -95,4 +95,41 @@ public sealed class JobsBrowserTests(JobRunsFixture fixture, Chromium chromium) 
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Equal(idle, feeds.Describe(all).Reads);
     }
+
+    [Fact]
+    public async Task JobsPage_LiveRefresh_UpdatesTheRowsInPlace()
+    {
+        var page = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Viewer, "/jobs");
+        await Expect(page.GetByTestId("catalogue")).ToContainTextAsync("Reports progress");
+        await Expect(page.GetByTestId("workers")).ToBeVisibleAsync();
+        var rows = page.Locator("[data-testid=catalogue] tbody tr, [data-testid=workers] tbody tr");
+        var marked = await rows.EvaluateAllAsync<int>("rows => rows.map(row => row.portalMark = true).length");
+        Assert.True(marked > 1, $"{marked} rows");
+        async Task<string> Text() => string.Join("\n", await rows.AllInnerTextsAsync());
+        var before = await Text();
+
+        // The feed's next reads change ages and waits ("4 seconds ago", "in 5 minutes"): the rows show them as they
+        // are. MudTable keyed its rows by record instance, so every read rebuilt every row and its components.
+        await Eventually.HoldsAsync(async () => await Text() != before, TimeSpan.FromSeconds(15), "the page refreshed");
+        var kept = await rows.EvaluateAllAsync<int>("rows => rows.filter(row => row.portalMark === true).length");
+        Assert.Equal(marked, kept);
+        Assert.Equal(marked, await rows.CountAsync());
+    }
+
+    [Fact]
+    public async Task JobsPage_Views_AreLinksThatKeepTheFilters()
+    {
+        var page = await chromium.OpenAsync(fixture.Running.Portal, PortalRoles.Viewer, $"/jobs?job={TestJobs.Slow}");
+        await Expect(page.GetByTestId("view-catalogue")).ToHaveAttributeAsync("aria-current", "page");
+
+        await page.GetByTestId("view-history").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/jobs\\?job={TestJobs.Slow}&view=history$"));
+        await Expect(page.GetByTestId("view-history")).ToHaveAttributeAsync("aria-current", "page");
+        await Expect(page.GetByTestId("view-catalogue")).Not.ToHaveAttributeAsync("aria-current", "page");
+        await Expect(page.GetByTestId("history").Or(page.GetByTestId("no-runs"))).ToBeVisibleAsync();
+        Assert.Equal(0, await page.GetByTestId("catalogue").CountAsync());
+
+        // The default view's link leaves the parameter out.
+        Assert.EndsWith($"/jobs?job={TestJobs.Slow}", await page.GetByTestId("view-catalogue").GetAttributeAsync("href"));
+    }
 }

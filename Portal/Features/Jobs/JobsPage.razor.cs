@@ -55,11 +55,7 @@ public sealed partial class JobsPage : IDisposable
 
     private string RangeFilter => Range is not null && Ranges.ContainsKey(Range) ? Range : "24h";
 
-    private int Tab
-    {
-        get => Math.Max(0, Array.IndexOf(Views, View ?? Views[0]));
-        set => Apply(("view", value == 0 ? null : Views[value]));
-    }
+    private string CurrentView => View is not null && Views.Contains(View) ? View : Views[0];
 
     private IReadOnlyList<JobOverview>? jobs;
     private IReadOnlyList<JobRun>? history;
