@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using Npgsql;
 using Portal.Features.Alerts;
 using Portal.Features.Auth;
@@ -64,6 +65,21 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await page.GetByPlaceholder("Filter rules").FillAsync("portal-uptime");
         await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(1);
         await page.GetByPlaceholder("Filter rules").FillAsync("");
+        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(15);
+
+        // Sortable by severity: ascending, then descending, then the file's own order again.
+        var severities = rules.Locator("tbody tr td[data-label=Severity]");
+        var inFileOrder = await severities.AllInnerTextsAsync();
+        var header = rules.Locator("th", new() { HasText = "Severity" });
+        await header.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(header).ToHaveAttributeAsync("aria-sort", "ascending");
+        Assert.Equal(inFileOrder.Order(), await severities.AllInnerTextsAsync());
+        await header.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(header).ToHaveAttributeAsync("aria-sort", "descending");
+        Assert.Equal(inFileOrder.OrderDescending(), await severities.AllInnerTextsAsync());
+        await header.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(header).Not.ToHaveAttributeAsync("aria-sort", new System.Text.RegularExpressions.Regex("."));
+        Assert.Equal(inFileOrder, await severities.AllInnerTextsAsync());
 
         // Nothing runs past the table's right edge at the tests' 1400 px window (the Labels column did, by ~300 px).
         await AssertFitsAsync(page, "rules");

@@ -39,13 +39,17 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private IReadOnlyList<Silence> silences = [];
     private DateTimeOffset? lastEvaluation;
     private string? filter;
+    private readonly TableSort<RuleRow> ruleSort = new(("name", row => row.Name), ("severity", row => row.Severity), ("source", row => row.Source));
     private IReadOnlyList<SlackDestination> destinations = [];
     private (long Id, string Destination)? testQueued;
     private LiveFollow<AlertsSnapshot>? live;
+    private bool isAdmin;
 
     // One read per interval for every viewer of the page (LiveFeeds), shown as it changes.
     protected override async Task OnInitializedAsync()
     {
+        // Once, not an AuthorizeView per row; the actions check the role again.
+        isAdmin = (await Authentication).User.IsInRole(Auth.PortalRoles.Admin);
         live = Feeds.Follow<AlertsSnapshot>(Viewer, () => InvokeAsync(() =>
         {
             Show();
