@@ -21,11 +21,21 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
     [SupplyParameterFromQuery(Name = "app")]
     public string? AppId { get; set; }
 
+    /// <summary>
+    /// What the page read for its app and window, carried from the prerendered page into the circuit: its first render
+    /// is then the page the browser already shows, without reading again (it rendered "No such app" until the reads
+    /// returned, and the browser rebuilt the page twice).
+    /// </summary>
+    [PersistentState]
+    public VitalsPageData? Data { get; set; }
+
+    private bool restored;
     private IReadOnlyList<VitalsApp> apps = [];
     private VitalsApp? app;
     private IReadOnlyList<MetricSummary> summary = [];
     private IReadOnlyList<PageSummary> pages = [];
     private IReadOnlyList<TrendPoint> trend = [];
+    private int pagesShown = PageRows;
     private string trendMetric = "LCP";
     private string? pageFilter;
     private ElementReference trendChart;
@@ -35,20 +45,46 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        apps = await Apps.ListAsync();
-        app = apps.FirstOrDefault(candidate => candidate.Id == (AppId ?? VitalsApps.PortalApp));
-        if (app is null)
+        var key = $"app={AppId}&range={RangeKey}&from={From}&to={To}";
+        if (restored || Data?.Key != key)
         {
-            return;
+            Data = await ReadAsync(key);
         }
-        summary = await Store.SummaryAsync(app.Id, Window.From, Window.To);
-        pages = await Store.PagesAsync(app.Id, Window.From, Window.To);
-        trend = await Store.TrendAsync(app.Id, TrendDays);
-        drawPending = true;
+        restored = true;
+        (apps, summary, pages, trend) = (Data.Apps, Data.Summary, Data.Pages, Data.Trend);
+        app = apps.FirstOrDefault(candidate => candidate.Id == (AppId ?? VitalsApps.PortalApp));
+        pagesShown = PageRows;
+        drawPending = app is not null;
+    }
+
+    private async Task<VitalsPageData> ReadAsync(string key)
+    {
+        var all = await Apps.ListAsync();
+        if (all.FirstOrDefault(candidate => candidate.Id == (AppId ?? VitalsApps.PortalApp)) is not { } chosen)
+        {
+            return new VitalsPageData(key, all, [], [], []);
+        }
+        return new VitalsPageData(key, all,
+            await Store.SummaryAsync(chosen.Id, Window.From, Window.To),
+            await Store.PagesAsync(chosen.Id, Window.From, Window.To),
+            await Store.TrendAsync(chosen.Id, TrendDays));
     }
 
     private string Snippet =>
         $"""<script type="module" src="{Navigation.BaseUri}vitals.js" data-portal-key="{app!.PublicKey}" data-sample-rate="{app.SampleRate.ToString(CultureInfo.InvariantCulture)}" data-release="YOUR_RELEASE"></script>""";
+
+    /// <summary>Rows of the pages table before "show more": a page is a few components' worth of cells per row.</summary>
+    private const int PageRows = 50;
+
+    private readonly TableSort<PageSummary> pageSort = new(
+        [("page", page => page.Page), ("samples", page => page.Samples), .. VitalsMetric.All.Select(metric => (metric.Name, (Func<PageSummary, IComparable?>)(page => P75Of(page, metric.Name))))]);
+
+    private IReadOnlyList<PageSummary> ShownPages(out int matching)
+    {
+        var sorted = pageSort.Apply(pages.Where(Matches));
+        matching = sorted.Count;
+        return sorted.Count > pagesShown ? [.. sorted.Take(pagesShown)] : sorted;
+    }
 
     private bool Matches(PageSummary page) => string.IsNullOrWhiteSpace(pageFilter) || page.Page.Contains(pageFilter, StringComparison.OrdinalIgnoreCase);
 
@@ -111,3 +147,7 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
         }
     }
 }
+
+/// <summary>The Web Vitals page's reads for one app and window (<see cref="Key"/>: the address's filters).</summary>
+public sealed record VitalsPageData(
+    string Key, IReadOnlyList<VitalsApp> Apps, IReadOnlyList<MetricSummary> Summary, IReadOnlyList<PageSummary> Pages, IReadOnlyList<TrendPoint> Trend);

@@ -17,7 +17,10 @@ public sealed record MetricSummary
 }
 
 /// <summary>A page's p75 per metric over a window, with its sample counts.</summary>
-public sealed record PageSummary(string Page, long Samples, IReadOnlyDictionary<string, (double P75, long Count)> Metrics);
+public sealed record PageSummary(string Page, long Samples, IReadOnlyDictionary<string, PageMetric> Metrics);
+
+/// <summary>A page's p75 of one metric over a window, and its samples.</summary>
+public sealed record PageMetric(double P75, long Count);
 
 /// <summary>A bar of a histogram: values from <see cref="From"/> up to <see cref="To"/>.</summary>
 public sealed record HistogramBar(double From, double To, long Count);
@@ -167,7 +170,7 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
               """;
         var rows = await connection.QueryAsync<(string Page, string Metric, long Count, double P75)>(new CommandDefinition(sql, Window(app, from, to, null), cancellationToken: cancellationToken));
         return rows.GroupBy(row => row.Page)
-            .Select(group => new PageSummary(group.Key, group.Sum(row => row.Count), group.ToDictionary(row => row.Metric, row => (row.P75, row.Count))))
+            .Select(group => new PageSummary(group.Key, group.Sum(row => row.Count), group.ToDictionary(row => row.Metric, row => new PageMetric(row.P75, row.Count))))
             .OrderByDescending(page => page.Samples)
             .ToList();
     }
