@@ -28,7 +28,10 @@ public static class PortalApplication
         // Every registered service must be constructible at start, in every environment (not only Development).
         builder.Host.UseDefaultServiceProvider(options => (options.ValidateOnBuild, options.ValidateScopes) = (true, true));
         builder.Services.AddOutboundHttpLog();
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            // The circuit starts with one message from the browser that carries the prerendered pages' reads back
+            // (PrerenderedReads, up to 24 KB of JSON, ~43 KB encoded); SignalR's default limit is 32 KB.
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = PrerenderedReads.MaxCircuitStartBytes);
         builder.Services.AddMudServices();
         builder.Services.AddCircuitMetrics();
         builder.Services.AddLiveFeeds();

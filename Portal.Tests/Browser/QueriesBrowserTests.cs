@@ -24,7 +24,66 @@ public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDataba
         {
             await connection.ExecuteAsync("SELECT id, total FROM demo_orders WHERE customer_id = @customer", new { customer });
         }
+        // Sixty more statements, statement i called i + 1 times: pages and sorts to go through. pg_stat_statements tells
+        // statements apart by their shape, not their aliases or constants: statement i adds i terms.
+        for (var statement = 0; statement < 60; statement++)
+        {
+            var sql = $"SELECT count(*){string.Concat(Enumerable.Repeat(" + 1", statement))} AS statement_of_a_list FROM demo_orders WHERE id = @call";
+            for (var call = 0; call <= statement; call++)
+            {
+                await connection.ExecuteAsync(sql, new { call });
+            }
+        }
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
+    }
+
+    [Fact]
+    public async Task TopList_SortsAndPagesByLinks_StartsWithThePrerenderedReads_AndItsCircuitStartsWhenTheyAreLarge()
+    {
+        var page = await chromium.OpenAsync(App, PortalRoles.Developer, "/");
+        await page.AddInitScriptAsync("""
+            window.portalSeen = [];
+            new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => window.portalSeen.push(node.textContent ?? ''))))
+                .observe(document, { childList: true, subtree: true });
+            """);
+        var address = $"/queries?range=1h&database={Database.Name}&search=statement_of_a_list";
+        await page.GotoAsync(new Uri(App.BaseAddress, address).ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        var rows = page.GetByTestId("queries").Locator("tbody tr");
+        await Expect(rows).ToHaveCountAsync(25);
+        await Expect(page.GetByTestId("rows-shown")).ToHaveTextAsync("1–25 of 60");
+        // The circuit's first render had the reads the page was prerendered with: no "no statement" in between.
+        Assert.DoesNotContain(await page.EvaluateAsync<string[]>("window.portalSeen"), text => text.Contains("No statement ran", StringComparison.Ordinal));
+
+        // Busiest first (total time); by calls: 60, 59 … then 1, 2 … — each a link with the sort in the address.
+        async Task<long[]> Calls() => [.. (await rows.Locator("td[data-label=Calls]").AllInnerTextsAsync()).Select(text => long.Parse(text.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture))];
+        await page.Locator("a[data-sort=Calls]").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sort=calls"));
+        await Expect(rows.First.Locator("td[data-label=Calls]")).ToHaveTextAsync("60");
+        Assert.Equal(Enumerable.Range(36, 25).Reverse().Select(calls => (long)calls).ToArray(), await Calls());
+        await page.Locator("a[data-sort=Calls]").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("order=asc"));
+        await Expect(rows.First.Locator("td[data-label=Calls]")).ToHaveTextAsync("1");
+        await Expect(page.Locator("th[aria-sort=ascending]")).ToContainTextAsync("Calls");
+
+        // The next page continues where this one ended.
+        await page.GetByTestId("next-page").ClickAsync();
+        await Expect(page.GetByTestId("rows-shown")).ToHaveTextAsync("26–50 of 60");
+        Assert.Equal(Enumerable.Range(26, 25).Select(calls => (long)calls).ToArray(), await Calls());
+
+        // 250 a page: reads too large to carry into the circuit stay on the server, and the circuit still starts.
+        await page.GotoAsync(new Uri(App.BaseAddress, address + "&size=250").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        await Expect(rows).ToHaveCountAsync(60);
+        await Expect(page.GetByTestId("rows-shown")).ToHaveTextAsync("1–60 of 60");
+
+        // The database filter is searched, not listed (a cluster can hold hundreds): typed, chosen, in the address.
+        await page.GotoAsync(new Uri(App.BaseAddress, "/queries?range=1h&search=statement_of_a_list").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        await page.Locator("input[data-testid=database], [data-testid=database] input").First.FillAsync(Database.Name);
+        await page.GetByRole(AriaRole.Option, new() { Name = Database.Name, Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"database={Database.Name}"));
+        await Expect(page.GetByTestId("rows-shown")).ToHaveTextAsync("1–25 of 60");
     }
 
     [Fact]

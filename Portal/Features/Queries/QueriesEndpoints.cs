@@ -37,7 +37,7 @@ public static class QueriesEndpoints
             }
             if (!TryParseSort(query["sort"], out var sort))
             {
-                return Invalid($"sort must be one of {string.Join(", ", Enum.GetNames<QuerySort>().Select(name => char.ToLowerInvariant(name[0]) + name[1..]))}.");
+                return Invalid($"sort must be one of {string.Join(", ", Enum.GetValues<QuerySort>().Select(SortName))}.");
             }
             if (!TryParseInt(query["limit"], 50, 1, 1_000, out var limit))
             {
@@ -101,6 +101,9 @@ public static class QueriesEndpoints
         var range = TimeRange.Parse(key, query["from"], query["to"], now, fallback: key == TimeRange.Custom ? "24h" : key);
         return range.Key == key ? range : null;
     }
+
+    /// <summary>A sort as the API and the page's address name it: totalTime, meanTime, calls …</summary>
+    public static string SortName(QuerySort sort) => sort.ToString() is var name ? char.ToLowerInvariant(name[0]) + name[1..] : "";
 
     public static bool TryParseSort(string? value, out QuerySort sort)
     {

@@ -1,12 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
-using MudBlazor;
 using Portal.Components;
 
 namespace Portal.Features.Queries;
 
-public sealed partial class QueriesPage : RangedPage
+public sealed partial class QueriesPage : RangedPage, IDisposable
 {
     [Inject]
     public required QueryTargets Targets { get; init; }
@@ -35,10 +34,47 @@ public sealed partial class QueriesPage : RangedPage
     [SupplyParameterFromQuery(Name = "flagged")]
     public string? Flagged { get; set; }
 
-    private MudDataGrid<QueryRow>? grid;
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? Sort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "order")]
+    public string? Order { get; set; }
+
+    [SupplyParameterFromQuery(Name = "page")]
+    public int? Page { get; set; }
+
+    [SupplyParameterFromQuery(Name = "size")]
+    public int? Size { get; set; }
+
+    [Inject]
+    public required PersistentComponentState State { get; init; }
+
+    private static readonly int[] PageSizes = [25, 50, 100, 250];
+
+    /// <summary>The numeric columns after Statement, with the sort each orders by (the API's <c>sort</c> names).</summary>
+    private static readonly (QuerySort? Sort, string Title)[] Columns =
+    [
+        (QuerySort.TotalTime, "Total time"), (null, "Share"), (QuerySort.Calls, "Calls"), (QuerySort.MeanTime, "Mean"), (QuerySort.Rows, "Rows"),
+        (null, "Cache hit"), (QuerySort.SharedBlocksRead, "Blocks read"), (QuerySort.TempBlocks, "Temp blocks"),
+    ];
+
+    // The target's check is not carried: its status holds the target's connection settings.
+    private PrerenderedReads<QueriesPageData>? prerendered;
+    private string? shownKey;
+    private int shownOffset; // of the rows shown: until a new page's rows arrive, the old ones and their numbers
     private TargetStatus? status;
     private TargetCoverage? coverage;
     private TopQueries? top;
+
+    private QuerySort SortBy => QueriesEndpoints.TryParseSort(Sort, out var sort) ? sort : QuerySort.TotalTime;
+
+    private bool Ascending => Order == "asc";
+
+    private int PageSize => Size is { } size && PageSizes.Contains(size) ? size : PageSizes[0];
+
+    private int PageNumber => Math.Max(1, Page ?? 1);
+
+    private int Offset => (PageNumber - 1) * PageSize;
 
     private string TargetName => Targets.Find(Target)?.Name ?? QueryOptions.PortalTarget;
 
@@ -47,36 +83,49 @@ public sealed partial class QueriesPage : RangedPage
 
     protected override async Task OnParametersSetAsync()
     {
-        if (Targets.Find(TargetName) is { } target)
+        var key = Navigation.ToBaseRelativePath(Navigation.Uri);
+        prerendered ??= new PrerenderedReads<QueriesPageData>(State, "queries-page");
+        if (prerendered.TryTake(out var data) && data!.Key == key)
         {
-            status = await Check.RunAsync(target);
+            (coverage, top, shownOffset, shownKey) = (data.Coverage, data.Top, data.Offset, key);
+        }
+        if (Targets.Find(TargetName) is not { } target)
+        {
+            return;
+        }
+        status = await Check.RunAsync(target);
+        if (shownKey != key)
+        {
             coverage = await Statistics.CoverageAsync(target.Name);
-        }
-        if (grid is not null)
-        {
-            await grid.ReloadServerData();
+            var (from, to) = await Statistics.ResolveAsync(target.Name, Window.From, Window.To);
+            top = await Statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, SortBy, !Ascending, Offset, PageSize, Database, User, Search, FlaggedOnly));
+            // The page shows a statement's first 200 characters: only those are kept (and carried into the circuit).
+            top = top with { Rows = [.. top.Rows.Select(row => row with { Query = Shorten(row.Query) })] };
+            (shownOffset, shownKey) = (Offset, key);
+            prerendered.Keep(new QueriesPageData(key, coverage, top, Offset));
         }
     }
 
-    private async Task<GridData<QueryRow>> LoadAsync(GridState<QueryRow> state, CancellationToken cancellationToken)
-    {
-        var sort = state.SortDefinitions.FirstOrDefault();
-        var (from, to) = await Statistics.ResolveAsync(TargetName, Window.From, Window.To, cancellationToken);
-        top = await Statistics.TopAsync(new TopQueriesRequest(TargetName, from, to, SortOf(sort?.SortBy), sort?.Descending ?? true,
-            state.Page * state.PageSize, state.PageSize, Database, User, Search, FlaggedOnly), cancellationToken);
-        StateHasChanged();
-        return new GridData<QueryRow> { Items = top.Rows, TotalItems = top.TotalCount };
-    }
+    private static Task<IEnumerable<string>> Matching(IReadOnlyList<string>? names, string? text) => Task.FromResult(
+        (names ?? []).Where(name => string.IsNullOrWhiteSpace(text) || name.Contains(text, StringComparison.OrdinalIgnoreCase)));
 
-    private static QuerySort SortOf(string? column) => column switch
+    private string? AriaSort(QuerySort sort) => sort != SortBy ? null : Ascending ? "ascending" : "descending";
+
+    private string Arrow(QuerySort sort) => sort != SortBy ? "" : Ascending ? "↑" : "↓";
+
+    /// <summary>The first click on a column sorts it from the largest; the next one reverses it. Back to the first page.</summary>
+    private string SortHref(QuerySort sort) => Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
     {
-        nameof(QueryRow.MeanTimeMs) => QuerySort.MeanTime,
-        nameof(QueryRow.Calls) => QuerySort.Calls,
-        nameof(QueryRow.Rows) => QuerySort.Rows,
-        nameof(QueryRow.SharedBlksRead) => QuerySort.SharedBlocksRead,
-        nameof(QueryRow.TempBlks) => QuerySort.TempBlocks,
-        _ => QuerySort.TotalTime,
-    };
+        ["sort"] = sort == QuerySort.TotalTime ? null : QueriesEndpoints.SortName(sort),
+        ["order"] = sort == SortBy && !Ascending ? "asc" : null,
+        ["page"] = null,
+    });
+
+    private string PageHref(int page, int size) => Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+    {
+        ["page"] = page == 1 ? null : page,
+        ["size"] = size == PageSizes[0] ? null : size,
+    });
 
     private string DetailHref(QueryRow row)
     {
@@ -85,10 +134,11 @@ public sealed partial class QueriesPage : RangedPage
             new Dictionary<string, object?> { ["target"] = TargetName, ["range"] = range, ["from"] = from, ["to"] = to });
     }
 
-    public static string Shorten(string query)
+    /// <summary>A statement on one line, cut at <paramref name="length"/> characters.</summary>
+    public static string Shorten(string query, int length = 200)
     {
         var flat = string.Join(' ', query.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return flat.Length <= 200 ? flat : flat[..200] + "…";
+        return flat.Length <= length ? flat : flat[..length] + "…";
     }
 
     public static string Milliseconds(double ms) => ms switch
@@ -102,5 +152,11 @@ public sealed partial class QueriesPage : RangedPage
     protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?>
     {
         ["target"] = Target, ["database"] = Database, ["user"] = User, ["search"] = Search, ["flagged"] = Flagged,
+        ["sort"] = Sort, ["order"] = Order, ["size"] = Size?.ToString(CultureInfo.InvariantCulture), // a new filter starts again from the first page
     };
+
+    public void Dispose() => prerendered?.Dispose();
 }
+
+/// <summary>The Queries page's reads for one address (<see cref="Key"/>).</summary>
+public sealed record QueriesPageData(string Key, TargetCoverage Coverage, TopQueries Top, int Offset);

@@ -21,15 +21,10 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
     [SupplyParameterFromQuery(Name = "app")]
     public string? AppId { get; set; }
 
-    /// <summary>
-    /// What the page read for its app and window, carried from the prerendered page into the circuit: its first render
-    /// is then the page the browser already shows, without reading again (it rendered "No such app" until the reads
-    /// returned, and the browser rebuilt the page twice).
-    /// </summary>
-    [PersistentState]
-    public VitalsPageData? Data { get; set; }
+    [Inject]
+    public required PersistentComponentState State { get; init; }
 
-    private bool restored;
+    private PrerenderedReads<VitalsPageData>? prerendered;
     private IReadOnlyList<VitalsApp> apps = [];
     private VitalsApp? app;
     private IReadOnlyList<MetricSummary> summary = [];
@@ -45,13 +40,14 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var key = $"app={AppId}&range={RangeKey}&from={From}&to={To}";
-        if (restored || Data?.Key != key)
+        var key = Navigation.ToBaseRelativePath(Navigation.Uri);
+        prerendered ??= new PrerenderedReads<VitalsPageData>(State, "vitals-page");
+        if (!prerendered.TryTake(out var data) || data!.Key != key)
         {
-            Data = await ReadAsync(key);
+            data = await ReadAsync(key);
+            prerendered.Keep(data);
         }
-        restored = true;
-        (apps, summary, pages, trend) = (Data.Apps, Data.Summary, Data.Pages, Data.Trend);
+        (apps, summary, pages, trend) = (data.Apps, data.Summary, data.Pages, data.Trend);
         app = apps.FirstOrDefault(candidate => candidate.Id == (AppId ?? VitalsApps.PortalApp));
         pagesShown = PageRows;
         drawPending = app is not null;
@@ -134,6 +130,7 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        prerendered?.Dispose();
         if (charts is not null)
         {
             try
