@@ -32,19 +32,14 @@ public sealed class VitalsPageBrowserTests(Chromium chromium) : PortalOnFreshDat
     public async Task VitalsPage_CircuitStarts_WithThePrerenderedReads_NoEmptyPageInBetween()
     {
         var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/");
-        // Records every text the document ever shows, from the first byte of the next load.
-        await page.AddInitScriptAsync("""
-            window.portalSeen = [];
-            new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => window.portalSeen.push(node.textContent ?? ''))))
-                .observe(document, { childList: true, subtree: true });
-            """);
+        await Chromium.RecordShownTextAsync(page);
         await page.GotoAsync(new Uri(App.BaseAddress, "/vitals?app=shop&range=1h").ToString());
         await Chromium.WaitForCircuitAsync(page);
         await Expect(page.GetByTestId("pages-count")).ToHaveTextAsync($"{Pages} pages");
         await Task.Delay(500);
 
         // The circuit's first render used to have no app yet: "No such app" replaced the page until the reads returned.
-        var seen = await page.EvaluateAsync<string[]>("window.portalSeen");
+        var seen = await Chromium.ShownTextAsync(page);
         Assert.NotEmpty(seen);
         Assert.DoesNotContain(seen, text => text.Contains("No such app", StringComparison.Ordinal));
     }

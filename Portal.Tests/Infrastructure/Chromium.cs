@@ -50,6 +50,16 @@ public sealed class Chromium : IAsyncLifetime
         }
     }
 
+    /// <summary>From the page's next load on, records the text of every node the document shows, however briefly.</summary>
+    public static Task RecordShownTextAsync(IPage page) => page.AddInitScriptAsync("""
+        window.portalShown = [];
+        new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => window.portalShown.push(node.textContent ?? ''))))
+            .observe(document, { childList: true, subtree: true });
+        """);
+
+    /// <summary>What <see cref="RecordShownTextAsync"/> recorded.</summary>
+    public static Task<string[]> ShownTextAsync(IPage page) => page.EvaluateAsync<string[]>("window.portalShown");
+
     public static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
