@@ -76,6 +76,18 @@ public sealed partial class OverviewBrowserTests(RunningPortalFixture fixture, C
             time.Groups[2].Value));
     }
 
+    [Fact]
+    public async Task TimeZone_BrowserInAnotherZoneThanRemembered_CookieFollowsTheBrowser()
+    {
+        var page = await chromium.OpenAsync(fixture.Running.Portal, timeZoneId: "America/New_York");
+        // Remembered from elsewhere (a traveller): the page keeps it, and the browser corrects it when idle.
+        await page.Context.AddCookiesAsync([new() { Name = "portal-tz", Value = Uri.EscapeDataString("Asia/Tokyo"), Url = fixture.Running.Portal.BaseAddress.ToString() }]);
+        await page.ReloadAsync();
+        await Chromium.WaitForCircuitAsync(page);
+        await Eventually.HoldsAsync(async () => (await page.Context.CookiesAsync()).Any(cookie =>
+            cookie is { Name: "portal-tz" } && Uri.UnescapeDataString(cookie.Value) == "America/New_York"), TimeSpan.FromSeconds(10), "the portal-tz cookie of the browser's zone");
+    }
+
     // LocalTime's markup in its default format (HH:mm:ss), e.g. the workers' last heartbeats.
     [GeneratedRegex("<time datetime=\"([^\"]+)\"[^>]*>(\\d\\d:\\d\\d:\\d\\d)</time>")]
     private static partial Regex LocalTimes();

@@ -5,7 +5,17 @@ export function rememberTheme(dark) {
 }
 
 // The browser's time zone, remembered in a cookie so the server renders local times from the next page's first paint.
-export function timeZone() {
+// Reading it initialises the browser's Intl data (~15 ms of the main thread, 60 under a 4× slowdown): when the cookie
+// already has a zone, the page keeps it and the zone is read when the browser is idle, for the next page.
+export function timeZone(remembered) {
+  if (remembered) {
+    (window.requestIdleCallback ?? setTimeout)(readZone);
+    return remembered;
+  }
+  return readZone();
+}
+
+function readZone() {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
   if (zone) {
     document.cookie = `portal-tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;

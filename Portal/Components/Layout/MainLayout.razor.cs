@@ -67,8 +67,9 @@ public sealed partial class MainLayout : IAsyncDisposable
             changed = darkMode;
         }
 
-        // Re-rendered (every LocalTime of the page) only when the browser's zone is not the remembered one.
-        var zone = await browser.InvokeAsync<string?>("timeZone");
+        // Re-rendered (every LocalTime of the page) only when the browser's zone is not the remembered one. A remembered
+        // zone stays for this page (the browser checks it when idle, for the next one): a traveller's next page is right.
+        var zone = await browser.InvokeAsync<string?>("timeZone", RememberedTimeZone);
         if (zone is not null && zone != viewerTimeZone.Id && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found))
         {
             viewerTimeZone = found;
