@@ -3,20 +3,28 @@ using Portal;
 using Portal.Data;
 using Portal.Features.Auth;
 
-if (args is ["slas", "check", var catalogue])
-{
-    return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(catalogue, Console.Out);
-}
-
 var builder = WebApplication.CreateBuilder(args);
-builder.AddPortal();
-if (args is ["token", ..])
+if (args is ["slas", "check", var file] && string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Portal")))
 {
-    // Standard output carries only the token, for scripts: every log line goes to standard error.
+    return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(null, file, Console.Out);
+}
+builder.AddPortal();
+if (args is ["slas", "check", ..])
+{
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+}
+if (args is ["token", ..] or ["slas", "check", ..])
+{
+    // Standard output carries only the token or the check's findings, for scripts: every log line goes to standard error.
     builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 }
 
 var app = builder.Build();
+if (args is ["slas", "check", var catalogue])
+{
+    // Read-only: the portal's configuration (targets, Prometheus) and its database (apps), nothing started or migrated.
+    return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(app.Services, catalogue, Console.Out);
+}
 if (!await app.Services.TryMigrateDatabaseAsync(app.Lifetime.ApplicationStopping))
 {
     return 1;

@@ -96,8 +96,8 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
     {
         var yaml = Objective("{ kind: latency, metric: http_request_duration_secs, p95: 2s }");
 
-        var (loaded, errors) = new SlaCatalogueReader("slas.yaml", new HashSet<string> { "http_request_duration_seconds_bucket" }).Read(yaml);
-        var (valid, none) = new SlaCatalogueReader("slas.yaml", new HashSet<string> { "http_request_duration_secs_bucket" }).Read(yaml);
+        var (loaded, errors) = new SlaCatalogueReader("slas.yaml", new SlaKnowledge(new HashSet<string> { "http_request_duration_seconds_bucket" })).Read(yaml);
+        var (valid, none) = new SlaCatalogueReader("slas.yaml", new SlaKnowledge(new HashSet<string> { "http_request_duration_secs_bucket" })).Read(yaml);
 
         // A fresh install's Prometheus has not scraped anything yet: the catalogue loads, the SLI waits for data.
         Assert.Equal("slas.yaml:8:39: warning: objective 'shop-lcp': Prometheus has no histogram 'http_request_duration_secs' (no 'http_request_duration_secs_bucket' among its metric names); the SLI has no data until it does",
@@ -108,19 +108,97 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Check_FromTheShell_ExitCodeAndErrors()
+    public async Task Check_AsTheRunningPortalChecks_FailsOnUnknownTargetAppPromQlAndMetric_AtTheirLineAndColumn()
     {
         var good = Path.Combine(folder, "good.yaml");
         var bad = Path.Combine(folder, "bad.yaml");
-        await File.WriteAllTextAsync(good, Objective("{ kind: vitals, metric: LCP, p75: 2.5s }"));
-        await File.WriteAllTextAsync(bad, Objective("{ kind: speed }"));
+        await File.WriteAllTextAsync(good, """
+            services:
+              - name: portal
+                team: platform
+                objectives:
+                  - id: portal-lcp
+                    title: Pages show quickly
+                    sli: { kind: vitals, app: portal, metric: LCP, p75: 2.5s }
+                  - id: portal-queries
+                    title: Statements are quick
+                    sli: { kind: query, target: portal, pattern: orders, mean_below: 50ms }
+                  - id: prometheus-errors
+                    title: Prometheus answers
+                    sli: { kind: errors, bad: 'sum(rate(prometheus_http_requests_total{code=~"5.."}[5m]))', total: 'sum(rate(prometheus_http_requests_total[5m]))', max_error_rate: 0.01 }
+            """);
+        var badYaml = """
+            services:
+              - name: shop
+                team: web
+                objectives:
+                  - id: slow-orders
+                    title: Orders are quick
+                    sli: { kind: query, target: nowhere, pattern: orders, mean_below: 50ms }
+                  - id: shop-lcp
+                    title: Product pages are quick
+                    sli: { kind: vitals, app: no-such-app, metric: LCP, p75: 2.5s }
+                  - id: checkout-errors
+                    title: Checkout rarely fails
+                    sli: { kind: errors, bad: 'sum(rate(up[5m])', total: 'sum(rate(up[5m]))', max_error_rate: 0.01 }
+                  - id: shop-up
+                    title: The shop is up
+                    sli: { kind: availability, up: 'no_such_metric_anywhere', objective: 0.999 }
+            """;
+        await File.WriteAllTextAsync(bad, badYaml);
+        await using var database = await TestDatabase.CreateAsync();
+        await using var portal = new PortalApp(PortalSettings.For(database)).Start();
         var output = new StringWriter();
 
-        Assert.Equal(0, await SlaCheckCommand.RunAsync(good, output));
-        Assert.Equal(1, await SlaCheckCommand.RunAsync(bad, output));
+        Assert.Equal(0, await SlaCheckCommand.RunAsync(portal.Services, good, output));
+        Assert.Contains($"{good}: 3 objectives of 1 service, valid.", output.ToString());
 
-        Assert.Contains($"{good}: 1 objectives of 1 service, valid.", output.ToString());
-        Assert.Contains($"{bad}:8:22: objective 'shop-lcp': unknown kind 'speed'", output.ToString());
+        output = new StringWriter();
+        Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, bad, output));
+        var lines = badYaml.Split('\n');
+        string At(string value)
+        {
+            var line = Array.FindIndex(lines, text => text.Contains(value, StringComparison.Ordinal));
+            return $"{bad}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
+        }
+        var found = output.ToString();
+        Assert.Contains(At("nowhere") + "warning: objective 'slow-orders': no query target 'nowhere'; the portal has 'portal'", found);
+        Assert.Contains(At("no-such-app") + "warning: objective 'shop-lcp': no Web Vitals app 'no-such-app'; the portal has 'portal'", found);
+        Assert.Contains(At("'sum(rate(up[5m])'") + "objective 'checkout-errors': `bad`: Prometheus cannot parse it: ", found);
+        Assert.Contains(At("'no_such_metric_anywhere'") + "warning: objective 'shop-up': `up`: Prometheus has no series for it now", found);
+    }
+
+    [Fact]
+    public async Task Check_WithoutPrometheusOrWithoutThePortal_ChecksWhatItCan_AndSaysWhatItDidNot()
+    {
+        var file = Path.Combine(folder, "slas.yaml");
+        await File.WriteAllTextAsync(file, Objective("{ kind: errors, bad: 'sum(rate(errors_total[5m])', total: 'sum(rate(requests_total[5m]))', max_error_rate: 0.01 }"));
+        await using var database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Prometheus:Url"] = "http://127.0.0.1:9"; // nothing listens there
+        await using var portal = new PortalApp(settings).Start();
+
+        // What every panel that reads Prometheus relies on to degrade instead of failing.
+        await Assert.ThrowsAsync<Portal.Features.Prometheus.PrometheusUnavailableException>(
+            () => portal.Services.GetRequiredService<Portal.Features.Prometheus.PrometheusClient>().QueryAsync("up"));
+
+        foreach (var services in new[] { portal.Services, null })
+        {
+            var output = new StringWriter();
+            Assert.Equal(1, await SlaCheckCommand.RunAsync(services, file, output));
+            Assert.Contains($"{file}:8:35: objective 'shop-lcp': `bad`: '(' at character 4 does not close", output.ToString());
+            Assert.Contains(services is null ? "not checked: no portal configuration" : "not checked: Prometheus is unreachable", output.ToString());
+        }
+    }
+
+    [Fact]
+    public void UnbalancedBracket_NamesTheFirstOne_AndSkipsStrings()
+    {
+        Assert.Null(SlaCatalogueCheck.UnbalancedBracket("sum(rate(http_requests_total{code=~\"5..\", path=\")(\"}[5m]))"));
+        Assert.Equal("'(' at character 4 does not close", SlaCatalogueCheck.UnbalancedBracket("sum(rate(up[5m])"));
+        Assert.Equal("')' at character 3 closes nothing", SlaCatalogueCheck.UnbalancedBracket("up)"));
+        Assert.Equal("')' at character 11 closes nothing", SlaCatalogueCheck.UnbalancedBracket("rate(up[5m)]"));
+        Assert.Equal("the string opened at character 6 does not close", SlaCatalogueCheck.UnbalancedBracket("up{a=\"b}"));
     }
 
     [Fact]

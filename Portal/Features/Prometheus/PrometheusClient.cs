@@ -64,8 +64,9 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         {
             throw new PrometheusUnavailableException(name, $"HTTP {(int)ex.StatusCode} {ex.ReasonPhrase}", ex);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException or ApiRequestException)
         {
+            // Refit wraps a request that got no answer (connection refused) in ApiRequestException, not ApiException.
             throw new PrometheusUnavailableException(name, ex.Message, ex);
         }
 

@@ -6,6 +6,7 @@ public static class ScorecardsServiceCollectionExtensions
     public static IServiceCollection AddScorecards(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ScorecardOptions>().Bind(configuration.GetSection(ScorecardOptions.Section));
+        services.AddSingleton<SlaCatalogueCheck>();
         services.AddSingleton<SlaCatalogueSource>();
         services.AddHostedService(provider => provider.GetRequiredService<SlaCatalogueSource>());
         services.AddSingleton<SliEvaluator>();

@@ -10,8 +10,16 @@ namespace Portal.Features.Scorecards;
 /// Reads <c>slas.yaml</c> node by node (YamlDotNet's representation model keeps every node's line and column), so that
 /// each error names the file, line and column of the value at fault; every error is collected, not just the first.
 /// </summary>
-public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>? knownMetrics = null) : YamlFileReader(file)
+/// <param name="known">What the portal has (Prometheus's metric names, query targets, Web Vitals apps), each null when it
+/// could not be read: a name it does not know is a warning at the value. PromQL is collected (<see cref="PromQl"/>) for
+/// <see cref="SlaCatalogueCheck"/> to have Prometheus parse it.</param>
+public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known = null) : YamlFileReader(file)
 {
+    private readonly List<PromQlExpression> promQl = [];
+
+    /// <summary>The PromQL expressions of the catalogue's SLIs, where they are.</summary>
+    public IReadOnlyList<PromQlExpression> PromQl => promQl;
+
     public static readonly IReadOnlyList<string> Windows = ["7d", "28d", "30d", "month"];
     public static readonly IReadOnlyList<string> Priorities = ["P0", "P1", "P2"];
 
@@ -99,7 +107,7 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 return null;
             case SliKinds.Latency:
                 var metric = RequiredText(sli, "metric", what);
-                if (metric is not null && knownMetrics is not null && !knownMetrics.Contains(metric + "_bucket"))
+                if (metric is not null && known?.Metrics is { } knownMetrics && !knownMetrics.Contains(metric + "_bucket"))
                 {
                     Add(new SlaError(At(Child(sli, "metric")!.Start),
                         $"{what}: Prometheus has no histogram '{metric}' (no '{metric}_bucket' among its metric names); the SLI has no data until it does", Blocking: false));
@@ -120,20 +128,26 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
             case SliKinds.Errors:
                 return new SliSpec
                 {
-                    Kind = kind, Bad = RequiredText(sli, "bad", what), Total = RequiredText(sli, "total", what),
+                    Kind = kind, Bad = PromQlText(sli, "bad", what, mayBeEmpty: true), Total = PromQlText(sli, "total", what),
                     Objective = 1 - (Share(sli, "max_error_rate", what, required: true) ?? 0),
                 };
             case SliKinds.Availability:
-                return new SliSpec { Kind = kind, Up = RequiredText(sli, "up", what), Objective = Share(sli, "objective", what, required: true) ?? 0 };
+                return new SliSpec { Kind = kind, Up = PromQlText(sli, "up", what), Objective = Share(sli, "objective", what, required: true) ?? 0 };
             case SliKinds.Query:
                 var queryId = Text(Child(sli, "query_id"));
                 if (Text(Child(sli, "pattern")) is null && Text(Child(sli, "database")) is null && queryId is null)
                 {
                     Error(sli, $"{what}: a query SLI matches statements by `pattern`, `database` or `query_id`");
                 }
+                var target = Text(Child(sli, "target")) ?? Queries.QueryOptions.PortalTarget;
+                if (known?.Targets is { } knownTargets && !knownTargets.Contains(target))
+                {
+                    Add(new SlaError(At((Child(sli, "target") ?? sli).Start),
+                        $"{what}: no query target '{target}'; the portal has {Names(knownTargets)} (Queries:Targets in its configuration, or the Query targets page)", Blocking: false));
+                }
                 return new SliSpec
                 {
-                    Kind = kind, Target = Text(Child(sli, "target")) ?? Queries.QueryOptions.PortalTarget, Pattern = Text(Child(sli, "pattern")),
+                    Kind = kind, Target = target, Pattern = Text(Child(sli, "pattern")),
                     Database = Text(Child(sli, "database")), QueryId = queryId is null ? null : long.Parse(queryId, CultureInfo.InvariantCulture),
                     Threshold = Duration(sli, "mean_below", what, required: true), Objective = Share(sli, "objective", what) ?? 0.99,
                 };
@@ -151,10 +165,16 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 {
                     Error(sli, $"{what}: a vitals SLI needs p75, p95 or p99 (max alone gives no error budget; add good_share)");
                 }
+                var app = Text(Child(sli, "app")) ?? VitalsApps.PortalApp;
+                if (known?.Apps is { } knownApps && !knownApps.Contains(app))
+                {
+                    Add(new SlaError(At((Child(sli, "app") ?? sli).Start),
+                        $"{what}: no Web Vitals app '{app}'; the portal has {Names(knownApps)} (an admin creates apps on the Web Vitals apps page)", Blocking: false));
+                }
                 // The budget: the share rated good by Web Vitals' thresholds when good_share is set, else the percentile target's.
                 return new SliSpec
                 {
-                    Kind = kind, App = Text(Child(sli, "app")) ?? VitalsApps.PortalApp, Metric = vitalsMetric, Page = Text(Child(sli, "page")),
+                    Kind = kind, App = app, Metric = vitalsMetric, Page = Text(Child(sli, "page")),
                     Device = Text(Child(sli, "device")), Targets = vitalsTargets,
                     Threshold = goodShare is not null ? definition?.Good : vitalsPercentile?.Threshold,
                     Objective = goodShare ?? vitalsPercentile?.Objective ?? 0.75,
@@ -176,6 +196,18 @@ public sealed partial class SlaCatalogueReader(string file, IReadOnlySet<string>
                 return null;
         }
     }
+
+    private string? PromQlText(YamlMappingNode sli, string name, string what, bool mayBeEmpty = false)
+    {
+        var query = RequiredText(sli, name, what);
+        if (query is not null)
+        {
+            promQl.Add(new PromQlExpression(query, At(Child(sli, name)!.Start), $"{what}: `{name}`", mayBeEmpty));
+        }
+        return query;
+    }
+
+    private static string Names(IReadOnlySet<string> names) => names.Count == 0 ? "none" : string.Join(", ", names.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
 
     // "pN below X" holds exactly when at least N % of events are below X: a percentile target's error budget form.
     private static (double Threshold, double Objective)? PercentileBudget(Dictionary<string, double> targets) =>

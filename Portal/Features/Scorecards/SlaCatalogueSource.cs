@@ -27,7 +27,7 @@ public sealed class ScorecardOptions
 /// catalogue in force and its errors in <see cref="Errors"/> (shown to admins); a valid one clears them. While there are
 /// errors or warnings the file is read again every few minutes too (Prometheus may have seen a metric by then).
 /// </summary>
-public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHostEnvironment environment, PrometheusClient prometheus, ILogger<SlaCatalogueSource> logger)
+public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHostEnvironment environment, SlaCatalogueCheck check, ILogger<SlaCatalogueSource> logger)
     : IHostedService, IDisposable
 {
     private PhysicalFileProvider? files;
@@ -81,7 +81,7 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
                 logger.LogWarning("SLA catalogue {Path} does not exist", Path);
                 return;
             }
-            var (catalogue, errors) = new SlaCatalogueReader(Path, await KnownMetricsAsync(cancellationToken)).Read(await File.ReadAllTextAsync(Path, cancellationToken));
+            var (catalogue, errors, _) = await check.ReadAsync(Path, await File.ReadAllTextAsync(Path, cancellationToken), cancellationToken);
             Errors = errors;
             if (catalogue is not null && errors.Count > 0)
             {
@@ -101,21 +101,6 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         finally
         {
             loading.Release();
-        }
-    }
-
-    // Metric names as Prometheus knows them, to catch a misspelt histogram; null (the check skipped) while it is away.
-    private async Task<IReadOnlySet<string>?> KnownMetricsAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var names = await prometheus.Api().LabelValuesAsync("__name__", cancellationToken);
-            return names.Data?.ToHashSet(StringComparer.Ordinal);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Refit.ApiException or PrometheusUnavailableException)
-        {
-            logger.LogInformation("Prometheus is unavailable: the SLA catalogue's metric names are not checked this time ({Message})", ex.Message);
-            return null;
         }
     }
 
