@@ -169,6 +169,61 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_AlertRules_AgainstTheCatalogueTargetsAppsAndPrometheus_AtTheirLineAndColumn()
+    {
+        var file = Path.Combine(folder, "alerts.yaml");
+        var yaml = """
+            rules:
+              - name: Broken
+                source: promql
+                query: sum(rate(up[5m])
+                above: 1
+                severity: warning
+              - name: SlowOrders
+                source: query
+                target: nowhere
+                above: 2s
+                severity: warning
+              - name: SlowPages
+                source: vitals
+                app: nope
+                metric: LCP
+                above: 2.5s
+                severity: warning
+              - name: Burning
+                source: sli
+                objective: no-such-objective
+                below: 99%
+                severity: warning
+            """;
+        await File.WriteAllTextAsync(file, yaml);
+        await using var database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Slack:WebhookUrl"] = "http://127.0.0.1:9/services/T0/B0/x"; // the default route's destination, configured
+        await using var portal = new PortalApp(settings).Start();
+        var output = new StringWriter();
+
+        Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, file, output));
+
+        var lines = yaml.Split('\n');
+        string At(string value)
+        {
+            var line = Array.FindIndex(lines, text => text.Contains(value, StringComparison.Ordinal));
+            return $"{file}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
+        }
+        var found = output.ToString();
+        Assert.Contains(At("sum(rate(up[5m])") + "rule 'Broken': `query`: Prometheus cannot parse it: ", found);
+        Assert.Contains(At("nowhere") + "warning: rule 'SlowOrders': no query target 'nowhere'", found);
+        Assert.Contains(At("nope") + "warning: rule 'SlowPages': no Web Vitals app 'nope'", found);
+        Assert.Contains(At("no-such-objective") + "rule 'Burning': ", found);
+
+        // The portal's own rules pass.
+        output = new StringWriter();
+        var exit = await SlaCheckCommand.RunAsync(portal.Services, Repository.File("alerts.yaml"), output);
+        Assert.True(exit == 0, output.ToString());
+    }
+
+    [Fact]
     public async Task Check_WithoutPrometheusOrWithoutThePortal_ChecksWhatItCan_AndSaysWhatItDidNot()
     {
         var file = Path.Combine(folder, "slas.yaml");

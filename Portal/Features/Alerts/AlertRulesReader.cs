@@ -11,7 +11,8 @@ namespace Portal.Features.Alerts;
 /// with its file, line and column, as the SLA catalogue is read. A rule naming an SLA objective is checked against the
 /// catalogue in force. Routes naming a destination that is not configured are warned of: the notification would be kept, and shown dead.
 /// </summary>
-public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogue = null, IReadOnlyCollection<string>? destinations = null) : YamlFileReader(file)
+/// <param name="known">The query targets and Web Vitals apps the portal has (a rule naming another is a warning); null unchecked.</param>
+public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogue = null, IReadOnlyCollection<string>? destinations = null, SlaKnowledge? known = null) : YamlFileReader(file)
 {
     private static readonly double Week = TimeSpan.FromDays(7).TotalMilliseconds;
 
@@ -192,10 +193,11 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
         };
         rule = source switch
         {
-            AlertSources.PromQl => rule with { Query = RequiredText(map, "query", what) },
+            // An alerting expression rightly answers nothing while all is well.
+            AlertSources.PromQl => rule with { Query = PromQlText(map, "query", what, mayBeEmpty: true) },
             AlertSources.Sli => rule with { Objective = KnownObjective(map, what) },
-            AlertSources.Query => rule with { Target = Text(Child(map, "target")) ?? Queries.QueryOptions.PortalTarget },
-            AlertSources.Vitals => rule with { App = Text(Child(map, "app")) ?? VitalsApps.PortalApp, Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
+            AlertSources.Query => rule with { Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded) },
+            AlertSources.Vitals => rule with { App = KnownName(map, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded), Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
             AlertSources.Cache => CacheRule(map, rule, what),
             AlertSources.Job => rule with { Job = Text(Child(map, "job")) ?? "*" },
             _ => rule,

@@ -5,7 +5,11 @@ using Portal.Features.Vitals;
 namespace Portal.Features.Scorecards;
 
 /// <summary>What the portal has, for the catalogue's names to be checked against; each null when it could not be read.</summary>
-public sealed record SlaKnowledge(IReadOnlySet<string>? Metrics, IReadOnlySet<string>? Targets = null, IReadOnlySet<string>? Apps = null);
+public sealed record SlaKnowledge(IReadOnlySet<string>? Metrics, IReadOnlySet<string>? Targets = null, IReadOnlySet<string>? Apps = null)
+{
+    public const string TargetsAdded = "Queries:Targets in its configuration, or the Query targets page";
+    public const string AppsAdded = "an admin creates apps on the Web Vitals apps page";
+}
 
 /// <summary>A PromQL expression of an SLI (an errors SLI's <c>bad</c> and <c>total</c>, an availability SLI's <c>up</c>), where it is.</summary>
 /// <param name="MayBeEmpty">Whether no series is a normal answer (an errors SLI's <c>bad</c> while nothing fails).</param>
@@ -27,20 +31,31 @@ public sealed class SlaCatalogueCheck(QueryTargets targets, VitalsApps apps, Pro
     public async Task<SlaCheckResult> ReadAsync(string path, string yaml, CancellationToken cancellationToken = default)
     {
         var notChecked = new List<string>();
-        var metrics = await MetricNamesAsync(notChecked, cancellationToken);
-        var appIds = await AppIdsAsync(notChecked, cancellationToken);
-        var reader = new SlaCatalogueReader(path, new SlaKnowledge(metrics, targets.All.Select(target => target.Name).ToHashSet(StringComparer.OrdinalIgnoreCase), appIds));
+        var known = await KnowledgeAsync(notChecked, cancellationToken);
+        var reader = new SlaCatalogueReader(path, known);
         var (catalogue, errors) = reader.Read(yaml);
+        var found = await WithPromQlAsync(errors, reader.PromQl, known, cancellationToken);
+        return new SlaCheckResult(found.Any(error => error.Blocking) ? null : catalogue, found, notChecked);
+    }
+
+    /// <summary>What the portal has now; what could not be read is null, and said in <paramref name="notChecked"/>.</summary>
+    public async Task<SlaKnowledge> KnowledgeAsync(List<string> notChecked, CancellationToken cancellationToken = default) => new(
+        await MetricNamesAsync(notChecked, cancellationToken),
+        targets.All.Select(target => target.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+        await AppIdsAsync(notChecked, cancellationToken));
+
+    /// <summary><paramref name="errors"/> and those of the PromQL expressions (Prometheus's parse, or brackets while it is away), in the file's order.</summary>
+    public async Task<IReadOnlyList<SlaError>> WithPromQlAsync(IEnumerable<SlaError> errors, IEnumerable<PromQlExpression> expressions, SlaKnowledge known, CancellationToken cancellationToken = default)
+    {
         var found = errors.ToList();
-        foreach (var expression in reader.PromQl)
+        foreach (var expression in expressions)
         {
-            if (await CheckAsync(expression, prometheusReachable: metrics is not null, cancellationToken) is { } error)
+            if (await CheckAsync(expression, prometheusReachable: known.Metrics is not null, cancellationToken) is { } error)
             {
                 found.Add(error);
             }
         }
-        found = [.. found.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column)];
-        return new SlaCheckResult(found.Any(error => error.Blocking) ? null : catalogue, found, notChecked);
+        return [.. found.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column)];
     }
 
     private async Task<SlaError?> CheckAsync(PromQlExpression expression, bool prometheusReachable, CancellationToken cancellationToken)

@@ -15,10 +15,6 @@ namespace Portal.Features.Scorecards;
 /// <see cref="SlaCatalogueCheck"/> to have Prometheus parse it.</param>
 public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known = null) : YamlFileReader(file)
 {
-    private readonly List<PromQlExpression> promQl = [];
-
-    /// <summary>The PromQL expressions of the catalogue's SLIs, where they are.</summary>
-    public IReadOnlyList<PromQlExpression> PromQl => promQl;
 
     public static readonly IReadOnlyList<string> Windows = ["7d", "28d", "30d", "month"];
     public static readonly IReadOnlyList<string> Priorities = ["P0", "P1", "P2"];
@@ -139,12 +135,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 {
                     Error(sli, $"{what}: a query SLI matches statements by `pattern`, `database` or `query_id`");
                 }
-                var target = Text(Child(sli, "target")) ?? Queries.QueryOptions.PortalTarget;
-                if (known?.Targets is { } knownTargets && !knownTargets.Contains(target))
-                {
-                    Add(new SlaError(At((Child(sli, "target") ?? sli).Start),
-                        $"{what}: no query target '{target}'; the portal has {Names(knownTargets)} (Queries:Targets in its configuration, or the Query targets page)", Blocking: false));
-                }
+                var target = KnownName(sli, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded);
                 return new SliSpec
                 {
                     Kind = kind, Target = target, Pattern = Text(Child(sli, "pattern")),
@@ -165,12 +156,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 {
                     Error(sli, $"{what}: a vitals SLI needs p75, p95 or p99 (max alone gives no error budget; add good_share)");
                 }
-                var app = Text(Child(sli, "app")) ?? VitalsApps.PortalApp;
-                if (known?.Apps is { } knownApps && !knownApps.Contains(app))
-                {
-                    Add(new SlaError(At((Child(sli, "app") ?? sli).Start),
-                        $"{what}: no Web Vitals app '{app}'; the portal has {Names(knownApps)} (an admin creates apps on the Web Vitals apps page)", Blocking: false));
-                }
+                var app = KnownName(sli, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded);
                 // The budget: the share rated good by Web Vitals' thresholds when good_share is set, else the percentile target's.
                 return new SliSpec
                 {
@@ -196,18 +182,6 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 return null;
         }
     }
-
-    private string? PromQlText(YamlMappingNode sli, string name, string what, bool mayBeEmpty = false)
-    {
-        var query = RequiredText(sli, name, what);
-        if (query is not null)
-        {
-            promQl.Add(new PromQlExpression(query, At(Child(sli, name)!.Start), $"{what}: `{name}`", mayBeEmpty));
-        }
-        return query;
-    }
-
-    private static string Names(IReadOnlySet<string> names) => names.Count == 0 ? "none" : string.Join(", ", names.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
 
     // "pN below X" holds exactly when at least N % of events are below X: a percentile target's error budget form.
     private static (double Threshold, double Objective)? PercentileBudget(Dictionary<string, double> targets) =>

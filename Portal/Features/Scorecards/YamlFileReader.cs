@@ -13,11 +13,18 @@ namespace Portal.Features.Scorecards;
 public abstract partial class YamlFileReader(string file)
 {
     private readonly List<SlaError> errors = [];
+    private readonly List<PromQlExpression> promQl = [];
+
+    /// <summary>The file's PromQL expressions, where they are, for Prometheus to parse (<see cref="SlaCatalogueCheck"/>).</summary>
+    public IReadOnlyList<PromQlExpression> PromQl => promQl;
 
     protected string File => file;
 
     /// <summary>The errors found so far, in the file's order.</summary>
     protected IReadOnlyList<SlaError> Errors => errors.OrderBy(error => error.Location.Line).ThenBy(error => error.Location.Column).ToList();
+
+    /// <summary>What the last read found: its errors and warnings, in the file's order.</summary>
+    public IReadOnlyList<SlaError> Findings => Errors;
 
     protected int BlockingErrors => errors.Count(error => error.Blocking);
 
@@ -43,6 +50,32 @@ public abstract partial class YamlFileReader(string file)
     }
 
     protected void Add(SlaError error) => errors.Add(error);
+
+    /// <summary>A required PromQL value, collected for parsing; <paramref name="mayBeEmpty"/> when no series is a normal answer.</summary>
+    protected string? PromQlText(YamlMappingNode map, string name, string what, bool mayBeEmpty = false)
+    {
+        var query = RequiredText(map, name, what);
+        if (query is not null)
+        {
+            promQl.Add(new PromQlExpression(query, At(Child(map, name)!.Start), $"{what}: `{name}`", mayBeEmpty));
+        }
+        return query;
+    }
+
+    /// <summary>
+    /// The name at <paramref name="field"/> (<paramref name="fallback"/> when absent), with a warning there when
+    /// <paramref name="known"/> was read and lacks it: a target, an app the portal does not have.
+    /// </summary>
+    protected string KnownName(YamlMappingNode map, string field, string fallback, IReadOnlySet<string>? known, string what, string noun, string whereAdded)
+    {
+        var value = Text(Child(map, field)) ?? fallback;
+        if (known is not null && !known.Contains(value))
+        {
+            var names = known.Count == 0 ? "none" : string.Join(", ", known.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
+            Add(new SlaError(At((Child(map, field) ?? map).Start), $"{what}: no {noun} '{value}'; the portal has {names} ({whereAdded})", Blocking: false));
+        }
+        return value;
+    }
 
     protected void Error(YamlNode node, string message) => errors.Add(new SlaError(At(node.Start), message));
 
