@@ -155,12 +155,7 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
 
         output = new StringWriter();
         Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, bad, output));
-        var lines = badYaml.Split('\n');
-        string At(string value)
-        {
-            var line = Array.FindIndex(lines, text => text.Contains(value, StringComparison.Ordinal));
-            return $"{bad}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
-        }
+        string At(string value) => Position(bad, badYaml, value);
         var found = output.ToString();
         Assert.Contains(At("nowhere") + "warning: objective 'slow-orders': no query target 'nowhere'; the portal has 'portal'", found);
         Assert.Contains(At("no-such-app") + "warning: objective 'shop-lcp': no Web Vitals app 'no-such-app'; the portal has 'portal'", found);
@@ -205,12 +200,7 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
 
         Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, file, output));
 
-        var lines = yaml.Split('\n');
-        string At(string value)
-        {
-            var line = Array.FindIndex(lines, text => text.Contains(value, StringComparison.Ordinal));
-            return $"{file}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
-        }
+        string At(string value) => Position(file, yaml, value);
         var found = output.ToString();
         Assert.Contains(At("sum(rate(up[5m])") + "rule 'Broken': `query`: Prometheus cannot parse it: ", found);
         Assert.Contains(At("nowhere") + "warning: rule 'SlowOrders': no query target 'nowhere'", found);
@@ -244,6 +234,14 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
             Assert.Contains($"{file}:8:35: objective 'shop-lcp': `bad`: '(' at character 4 does not close", output.ToString());
             Assert.Contains(services is null ? "not checked: no portal configuration" : "not checked: Prometheus is unreachable", output.ToString());
         }
+    }
+
+    // "file:line:column: " of the first occurrence of value in the file's text, counted here, apart from the reader.
+    private static string Position(string file, string text, string value)
+    {
+        var lines = text.Split('\n');
+        var line = Array.FindIndex(lines, candidate => candidate.Contains(value, StringComparison.Ordinal));
+        return $"{file}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
     }
 
     [Fact]
