@@ -52,6 +52,22 @@ public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoRepli
         response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("portal.auth=", StringComparison.Ordinal)).Split(';')[0];
 
     [Fact]
+    public async Task EveryProcess_ReadsTheCheckoutsCatalogueAndRules_AndThePagesSayWhich()
+    {
+        // Each process once read the copy published beside it: an edit of the root slas.yaml did nothing until the next up.
+        foreach (var process in new[] { "web1", "web2", "jobs" })
+        {
+            var environment = (await File.ReadAllTextAsync($"/proc/{replicas.Up.ProcessId(process)}/environ")).Split('\0');
+            Assert.Contains($"Scorecards__CatalogueFile={Repository.File("slas.yaml")}", environment);
+            Assert.Contains($"Alerts__RulesFile={Repository.File("alerts.yaml")}", environment);
+        }
+        using var client = SignIn.NewClient(replicas.Up.BaseAddress);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await SignIn.PostAsync(client, "admin", TwoReplicas.AdminPassword)).StatusCode);
+        Assert.Contains($"<code data-testid=\"catalogue-path\">{Repository.File("slas.yaml")}</code>", await client.GetStringAsync("/scorecards"));
+        Assert.Contains($"<code data-testid=\"rules-path\">{Repository.File("alerts.yaml")}</code>", await client.GetStringAsync("/alerts"));
+    }
+
+    [Fact]
     public async Task SignInThroughTheProxy_CookieAcceptedByEachReplicaDirectly()
     {
         using var client = SignIn.NewClient(replicas.Up.BaseAddress);
