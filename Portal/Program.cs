@@ -9,9 +9,11 @@ if (args is ["slas", "check", var file] && string.IsNullOrEmpty(builder.Configur
     return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(null, file, Console.Out);
 }
 builder.AddPortal();
-if (args is ["slas", "check", ..])
+if (args is ["slas", "check", ..] or ["token", ..])
 {
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    // Commands say what they did, not how the portal starts (the token printed migration logs).
+    // A rule of the console provider's own, so it outranks appsettings.json's Default: Information.
+    builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
 }
 if (args is ["token", ..] or ["slas", "check", ..])
 {

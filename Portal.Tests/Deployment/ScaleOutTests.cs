@@ -68,6 +68,19 @@ public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoRepli
     }
 
     [Fact]
+    public async Task Token_PrintsTheTokenAlone_AndItOpensTheApi()
+    {
+        var (code, output, errors) = await replicas.Up.CommandAsync("token", "ci-bot", "--role", "Viewer");
+
+        Assert.True(code == 0, output + errors);
+        Assert.Equal("", errors); // no migration or start-up logs
+        var token = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var client = new HttpClient { BaseAddress = replicas.Up.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token.Trim());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/v1/jobs")).StatusCode);
+    }
+
+    [Fact]
     public async Task SignInThroughTheProxy_CookieAcceptedByEachReplicaDirectly()
     {
         using var client = SignIn.NewClient(replicas.Up.BaseAddress);

@@ -65,7 +65,20 @@ public sealed class PortalUp : IAsyncDisposable
             .Select(log => $"--- {Path.GetFileName(log)} ---\n" + string.Join('\n', File.ReadLines(log).TakeLast(15)))
         : []);
 
+    /// <summary>Another `./portal` command on this run's state (token, slas check…): its exit code, standard output and standard error apart.</summary>
+    public async Task<(int Code, string Output, string Errors)> CommandAsync(params string[] arguments)
+    {
+        var (code, output, errors) = await RunApartAsync(environment, arguments, TimeSpan.FromMinutes(3));
+        return (code, output, errors);
+    }
+
     private static async Task<(int Code, string Output)> RunAsync(Dictionary<string, string> environment, string[] arguments, TimeSpan within)
+    {
+        var (code, output, errors) = await RunApartAsync(environment, arguments, within);
+        return (code, output + errors);
+    }
+
+    private static async Task<(int Code, string Output, string Errors)> RunApartAsync(Dictionary<string, string> environment, string[] arguments, TimeSpan within)
     {
         var start = new ProcessStartInfo("bash", [Repository.File("portal"), .. arguments])
         {
@@ -88,9 +101,9 @@ public sealed class PortalUp : IAsyncDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {within}\n{await output}{await errors}");
+            return (-1, $"timed out after {within}\n{await output}", await errors);
         }
-        return (process.ExitCode, await output + await errors);
+        return (process.ExitCode, await output, await errors);
     }
 
     public async ValueTask DisposeAsync()

@@ -96,6 +96,8 @@ public sealed class QueryExplainTests : PortalOnFreshDatabase
         var scan = Assert.Single(result.Plan.Children);
         Assert.Equal(("Seq Scan", "accounts", true), (scan.NodeType, scan.Relation, scan.LargeSequentialScan));
         Assert.Null(result.ExecutionMs);
+        // Planned, not run: the planning time is still there (EXPLAIN's SUMMARY; the page showed "planning ms").
+        Assert.True(result.PlanningMs > 0, $"planning {result.PlanningMs}");
         Assert.Equal(before, await AccountsAsync());
     }
 

@@ -99,7 +99,7 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
                 await connection.ExecuteAsync(new CommandDefinition($"SET LOCAL statement_timeout = {options.Value.ExplainAnalyzeTimeoutMs}",
                     transaction: transaction, cancellationToken: cancellationToken));
             }
-            await using var command = new NpgsqlCommand($"EXPLAIN (FORMAT JSON{(analyze ? ", ANALYZE, BUFFERS" : "")}) {query}", connection, transaction);
+            await using var command = new NpgsqlCommand($"EXPLAIN (FORMAT JSON, SUMMARY{(analyze ? ", ANALYZE, BUFFERS" : "")}) {query}", connection, transaction);
             foreach (var value in values)
             {
                 // Unknown: sent as text, typed by the server from the statement, as if it were a literal.
