@@ -244,6 +244,19 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         return $"{file}:{line + 1}:{lines[line].IndexOf(value, StringComparison.Ordinal) + 1}: ";
     }
 
+    [Theory]
+    [InlineData("{ kind: availability, up: up, objective: 99.9% }")]
+    [InlineData("{ kind: availability, up: up, objective: 0.999 }")]
+    [InlineData("{ kind: errors, bad: up, total: up, max_error_rate: 0.1% }")]
+    public void Read_Shares_AreTheNumbersWritten(string sli)
+    {
+        var (catalogue, errors) = new SlaCatalogueReader("slas.yaml").Read(Objective(sli));
+
+        Assert.Empty(errors);
+        // 99.9 / 100 in binary floating point is 0.9990000000000001: the API and CSV showed that.
+        Assert.Equal("0.999", catalogue!.Objectives.Single().Sli.Objective.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void UnbalancedBracket_NamesTheFirstOne_AndSkipsStrings()
     {

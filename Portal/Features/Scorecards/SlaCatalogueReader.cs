@@ -125,7 +125,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 return new SliSpec
                 {
                     Kind = kind, Bad = PromQlText(sli, "bad", what, mayBeEmpty: true), Total = PromQlText(sli, "total", what),
-                    Objective = 1 - (Share(sli, "max_error_rate", what, required: true) ?? 0),
+                    Objective = (double)(1 - (decimal)(Share(sli, "max_error_rate", what, required: true) ?? 0)), // 1 - 0.001 in decimal: 0.999
                 };
             case SliKinds.Availability:
                 return new SliSpec { Kind = kind, Up = PromQlText(sli, "up", what), Objective = Share(sli, "objective", what, required: true) ?? 0 };

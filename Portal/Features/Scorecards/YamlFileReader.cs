@@ -160,12 +160,13 @@ public abstract partial class YamlFileReader(string file)
         }
         var text = (Text(node) ?? "").Trim();
         var percent = text.EndsWith('%');
-        if (!double.TryParse(percent ? text[..^1] : text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        // In decimal: 99.9 / 100 in binary floating point is 0.9990000000000001, which the API and CSV then showed.
+        if (!decimal.TryParse(percent ? text[..^1] : text, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact))
         {
             Error(node, $"{what}: {name} must be a share like 99.5% or 0.995, not '{text}'");
             return null;
         }
-        value = percent ? value / 100 : value;
+        var value = (double)(percent ? exact / 100 : exact);
         if (value is <= 0 or > 1)
         {
             Error(node, $"{what}: {name} {text} is out of range (above 0 %, at most 100 %)");
