@@ -19,6 +19,10 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
 
     public const string Custom = "custom";
 
+    /// <summary>What an API's <c>window</c> parameter takes, for its 400.</summary>
+    public static string WindowParameterRule =>
+        $"window must be one of {string.Join(", ", Presets.Keys)}, or custom with from and to (ISO-8601, from before to); from and to go with window=custom only.";
+
     public TimeSpan Span => To - From;
 
     public static TimeRange Parse(string? key, string? from, string? to, DateTimeOffset now, string fallback = "1h")

@@ -88,13 +88,14 @@ public static class QueriesEndpoints
         }
         return ParseWindow(query, time.GetUtcNow()) is { } window
             ? (target, window, null)
-            : (target, null!, Invalid($"window must be one of {string.Join(", ", TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to)."));
+            : (target, null!, Invalid(TimeRange.WindowParameterRule));
     }
 
     public static TimeRange? ParseWindow(IQueryCollection query, DateTimeOffset now)
     {
         var key = NullIfEmpty(query["window"]) ?? "24h";
-        if (key != TimeRange.Custom && !TimeRange.Presets.ContainsKey(key))
+        // from and to belong to a custom window: beside another one they were ignored, and the last 24 h answered.
+        if (key != TimeRange.Custom && (!TimeRange.Presets.ContainsKey(key) || NullIfEmpty(query["from"]) is not null || NullIfEmpty(query["to"]) is not null))
         {
             return null;
         }

@@ -31,8 +31,7 @@ public static class VitalsEndpoints
             }
             if (Portal.Features.Queries.QueriesEndpoints.ParseWindow(query, time.GetUtcNow()) is not { } window)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid query parameter",
-                    $"window must be one of {string.Join(", ", Portal.Components.TimeRange.Presets.Keys)}, or custom with from and to (ISO-8601, from before to).");
+                return Problem(StatusCodes.Status400BadRequest, "Invalid query parameter", Portal.Components.TimeRange.WindowParameterRule);
             }
             var page = query["page"].FirstOrDefault() is { Length: > 0 } given ? given : null;
             var metrics = await store.SummaryAsync(app, window.From, window.To, page, cancellationToken);
