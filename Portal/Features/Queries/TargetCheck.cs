@@ -7,17 +7,27 @@ namespace Portal.Features.Queries;
 public sealed record TargetProblem(string What, string Fix, bool Blocker);
 
 /// <summary>What the portal found when it connected to a target.</summary>
+/// <summary>What the target's role may do for one of the portal's features, and the SQL that grants it when it may not.</summary>
+public sealed record TargetCapability(string Key, string Feature, bool Granted, string Grant);
+
 public sealed record TargetStatus(QueryTarget Target, string? Version, int VersionNumber, IReadOnlyList<TargetProblem> Problems)
 {
+    /// <summary>The least-privilege checklist: statistics, EXPLAIN, cancelling sessions (empty when the target could not be reached).</summary>
+    public IReadOnlyList<TargetCapability> Capabilities { get; init; } = [];
+
     public bool Ready => Problems.All(problem => !problem.Blocker);
 }
 
 /// <summary>Checks a target: reachable, PostgreSQL 14+, pg_stat_statements loaded and created, rights to read every user's statements.</summary>
 public sealed class TargetCheck(QueryTargets targets)
 {
+    private static string QuoteIdentifier(string name) =>
+        name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_') && !char.IsAsciiDigit(name[0]) ? name : $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
     public const int MinimumVersion = 140000;
 
-    private sealed record Facts(string Version, int VersionNumber, string Database, string Username, bool Preloaded, bool Created, bool ReadsAllStats, bool IoTiming);
+    private sealed record Facts(string Version, int VersionNumber, string Database, string Username, bool Preloaded, bool Created, bool ReadsAllStats, bool IoTiming,
+        bool ReadsAllData, bool SignalsBackends);
 
     private const string Sql = """
         SELECT current_setting('server_version') AS "Version",
@@ -26,7 +36,9 @@ public sealed class TargetCheck(QueryTargets targets)
                'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS "Preloaded",
                EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS "Created",
                pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS "ReadsAllStats",
-               current_setting('track_io_timing')::bool AS "IoTiming"
+               current_setting('track_io_timing')::bool AS "IoTiming",
+               CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_read_all_data') THEN pg_has_role(current_user, 'pg_read_all_data', 'USAGE') ELSE false END AS "ReadsAllData",
+               pg_has_role(current_user, 'pg_signal_backend', 'USAGE') AS "SignalsBackends"
         """;
 
     public async Task<TargetStatus> RunAsync(QueryTarget target, CancellationToken cancellationToken = default)
@@ -66,6 +78,16 @@ public sealed class TargetCheck(QueryTargets targets)
         {
             problems.Add(new("track_io_timing is off: block read and write times are zero.", "Set track_io_timing = on in postgresql.conf and reload.", false));
         }
-        return new TargetStatus(target, facts.Version, facts.VersionNumber, problems);
+        var role = QuoteIdentifier(facts.Username);
+        return new TargetStatus(target, facts.Version, facts.VersionNumber, problems)
+        {
+            Capabilities =
+            [
+                new("statistics", "Statistics of every role's statements and sessions (top queries, activity, index health)", facts.ReadsAllStats, $"GRANT pg_monitor TO {role};"),
+                new("explain", "EXPLAIN of any statement (it reads the tables' definitions and statistics)", facts.ReadsAllData,
+                    $"GRANT pg_read_all_data TO {role};  -- or GRANT SELECT ON the tables to explain"),
+                new("cancel", "Cancel and terminate other roles' sessions (Live activity)", facts.SignalsBackends, $"GRANT pg_signal_backend TO {role};"),
+            ],
+        };
     }
 }
