@@ -35,6 +35,12 @@ public sealed class TargetCheckTests
             var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/admin/targets"));
             Assert.Contains("data-capability=\"explain\" data-granted=\"false\"", page);
             Assert.Contains($"<code>GRANT pg_signal_backend TO {role};</code>", page);
+            // And the API, for scripts that onboard a database.
+            using var developer = await portal.SignedInClientAsync(PortalRoles.Developer);
+            using var targetsJson = System.Text.Json.JsonDocument.Parse(await developer.GetStringAsync("/api/v1/targets"));
+            var shop = targetsJson.RootElement.EnumerateArray().Single(target => target.GetProperty("name").GetString() == "shop");
+            Assert.Equal(["statistics:True", "explain:False", "cancel:False"],
+                shop.GetProperty("capabilities").EnumerateArray().Select(capability => $"{capability.GetProperty("key").GetString()}:{capability.GetProperty("granted").GetBoolean()}"));
 
             // Granted what the README grants: every box ticked.
             await AdminAsync($"GRANT pg_read_all_data, pg_signal_backend TO {role}");

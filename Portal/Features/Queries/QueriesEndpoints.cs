@@ -8,7 +8,8 @@ public static class QueriesEndpoints
 {
     public sealed record ProblemResponse(string What, string Fix, bool Blocker);
 
-    public sealed record TargetResponse(string Name, string Host, int Port, string Database, string? Description, bool Ready, string? Version, IReadOnlyList<ProblemResponse> Problems);
+    public sealed record TargetResponse(string Name, string Host, int Port, string Database, string? Description, bool Ready, string? Version, IReadOnlyList<ProblemResponse> Problems,
+        IReadOnlyList<TargetCapability> Capabilities);
 
     public sealed record QueryDetailResponse(
         string Target, long QueryId, string Query, DateTimeOffset From, DateTimeOffset To, long Calls, double TotalTimeMs, double? MeanTimeMs, long Rows,
@@ -24,7 +25,8 @@ public static class QueriesEndpoints
         {
             var statuses = await Task.WhenAll(targets.All.Select(target => check.RunAsync(target, cancellationToken)));
             return statuses.Select(status => new TargetResponse(status.Target.Name, status.Target.Host, status.Target.Port, status.Target.Database,
-                status.Target.Description, status.Ready, status.Version, status.Problems.Select(problem => new ProblemResponse(problem.What, problem.Fix, problem.Blocker)).ToList()));
+                status.Target.Description, status.Ready, status.Version, status.Problems.Select(problem => new ProblemResponse(problem.What, problem.Fix, problem.Blocker)).ToList(),
+                status.Capabilities));
         });
 
         api.MapGet("/queries", async (HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
