@@ -26,10 +26,14 @@ public sealed record RelationSize(string Name, string Kind, long Bytes, long? Ro
 public sealed record IndexHealthReport(
     IReadOnlyList<MissingIndexSuspect> MissingIndexes, IReadOnlyList<IndexFinding> UnusedIndexes, IReadOnlyList<IndexFinding> DuplicateIndexes,
     IReadOnlyList<IndexFinding> InvalidIndexes, IReadOnlyList<UnindexedForeignKey> UnindexedForeignKeys, IReadOnlyList<TableUpkeep> NeedsVacuum,
-    IReadOnlyList<RelationSize> Largest, DateTimeOffset? StatisticsSince);
+    IReadOnlyList<RelationSize> Largest, DateTimeOffset? StatisticsSince)
+{
+    /// <summary>When unused indexes will be listed, while the statistics are younger than <see cref="QueryOptions.UnusedIndexMinStatisticsDays"/>; null once they are.</summary>
+    public DateTimeOffset? UnusedIndexesFrom { get; init; }
+}
 
 /// <summary>Index and table advice from the target's pg_stat_* views and catalogs, read-only.</summary>
-public sealed partial class IndexHealth(QueryTargets targets, NpgsqlDataSource portal, IOptions<QueryOptions> options)
+public sealed partial class IndexHealth(QueryTargets targets, NpgsqlDataSource portal, IOptions<QueryOptions> options, TimeProvider time)
 {
     /// <summary>A table needs a vacuum when this share of its rows are dead (autovacuum's default scale factor is 0.2).</summary>
     public const double DeadShareThreshold = 0.1;
@@ -115,12 +119,18 @@ public sealed partial class IndexHealth(QueryTargets targets, NpgsqlDataSource p
             LIMIT 20
             """, cancellationToken: cancellationToken))).AsList();
 
+        // Counted since the last reset, or (never reset) at least since the server started.
         var since = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition(
-            "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()", cancellationToken: cancellationToken));
+            "SELECT coalesce(stats_reset, pg_postmaster_start_time()) FROM pg_stat_database WHERE datname = current_database()", cancellationToken: cancellationToken));
+        var adviceFrom = since + TimeSpan.FromDays(options.Value.UnusedIndexMinStatisticsDays);
+        var tooYoung = adviceFrom > time.GetUtcNow();
 
         return new IndexHealthReport(
             suspects.Select(row => new MissingIndexSuspect(row.Table, row.Rows, row.SequentialScans, row.SequentialRowsRead, row.IndexScans, filtered.GetValueOrDefault(row.Name, []))).ToList(),
-            unused, Duplicates(indexes), invalid, unindexed, upkeep, largest, since);
+            tooYoung ? [] : unused, Duplicates(indexes), invalid, unindexed, upkeep, largest, since)
+        {
+            UnusedIndexesFrom = tooYoung ? adviceFrom : null,
+        };
     }
 
     /// <summary>

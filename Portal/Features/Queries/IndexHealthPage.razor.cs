@@ -19,6 +19,9 @@ public sealed partial class IndexHealthPage
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
     [SupplyParameterFromQuery(Name = "target")]
     public string? Target { get; set; }
 

@@ -46,6 +46,13 @@ public sealed class QueryOptions
     /// <summary>…called at least this often per minute over the window.</summary>
     public double NPlusOneMinCallsPerMinute { get; set; } = 60;
 
+    /// <summary>
+    /// Unused indexes are listed once the target's statistics cover this many days: an index unused for an hour may
+    /// serve a weekly job (a fresh install advised dropping 64 indexes after less than an hour).
+    /// </summary>
+    [Range(0, 365)]
+    public double UnusedIndexMinStatisticsDays { get; set; } = 7;
+
     /// <summary>EXPLAIN ANALYZE is cut off after this long.</summary>
     [Range(100, 600_000)]
     public int ExplainAnalyzeTimeoutMs { get; set; } = 10_000;
