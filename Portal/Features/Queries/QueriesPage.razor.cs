@@ -72,7 +72,8 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
 
     private int PageSize => Size is { } size && PageSizes.Contains(size) ? size : PageSizes[0];
 
-    private int PageNumber => Math.Max(1, Page ?? 1);
+    // Bounded: ?page=99999999 made the offset overflow to a negative number, which PostgreSQL refuses (the page failed).
+    private int PageNumber => Math.Clamp(Page ?? 1, 1, 100_000);
 
     private int Offset => (PageNumber - 1) * PageSize;
 
