@@ -97,7 +97,9 @@ public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDataba
     [Fact]
     public async Task TopList_ToDetail_ExplainShowsThePlanWithTheSequentialScan()
     {
-        var page = await chromium.OpenAsync(App, PortalRoles.Developer, $"/queries?range=1h&database={Database.Name}");
+        // Searched: the sixty seeded statements scan the same table as often, so by total time this one ranks anywhere
+        // around the first page's end (CI saw it on the second page once).
+        var page = await chromium.OpenAsync(App, PortalRoles.Developer, $"/queries?range=1h&database={Database.Name}&search=customer_id");
 
         var statement = page.GetByTestId("statement").Filter(new() { HasText = "FROM demo_orders WHERE customer_id" });
         await Expect(statement).ToHaveCountAsync(1);

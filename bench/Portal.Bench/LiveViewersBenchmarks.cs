@@ -39,7 +39,7 @@ public static partial class LiveViewersBenchmarks
         await using var app = await VitalsBenchmarks.StartPortalAsync(pages: true,
             services: services => services.Configure<CircuitOptions>(options => options.DisconnectedCircuitMaxRetained = 0));
         var address = app.Urls.Single();
-        var cookie = await SignInAsync(app, address);
+        var cookie = await SignInAsync(app.Services, address);
         var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
         var feeds = app.Services.GetRequiredService<LiveFeeds>();
 
@@ -174,12 +174,13 @@ public static partial class LiveViewersBenchmarks
         return measured;
     }
 
-    private static async Task<string> SignInAsync(WebApplication app, string address)
+    /// <summary>A new developer signed in through the login form: the portal's own cookie, as a Cookie header value.</summary>
+    public static async Task<string> SignInAsync(IServiceProvider services, string address)
     {
         var password = $"bench-{Guid.NewGuid():N}";
         var login = $"viewer-{Guid.NewGuid():N}"[..20];
         // A developer sees every live page (Live activity needs the role; a viewer got its Forbidden page).
-        await app.Services.GetRequiredService<UserStore>().CreateAsync(login, "Live viewers benchmark", PortalRoles.Developer, PasswordSignIn.Hash(password), "local");
+        await services.GetRequiredService<UserStore>().CreateAsync(login, "Live viewers benchmark", PortalRoles.Developer, PasswordSignIn.Hash(password), "local");
         var cookies = new CookieContainer();
         using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
         var form = await client.GetStringAsync(new Uri("/login", UriKind.Relative));

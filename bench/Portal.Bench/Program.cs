@@ -8,7 +8,8 @@ using Portal.Features.Jobs;
 
 // Runs against the services `./portal bench` started (their addresses arrive in the portal's own variables).
 var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
-// `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs).
+// `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs); `./portal bench lighthouse`:
+// only the pages under Lighthouse (about 5 minutes).
 var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
@@ -34,6 +35,11 @@ if (only == "live")
     await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
     return;
 }
+if (only == "lighthouse")
+{
+    await LighthouseBenchmarks.RunAsync(app.Services);
+    return;
+}
 
 Benchmark[] benchmarks =
 [
@@ -54,4 +60,5 @@ await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);
 await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
+await LighthouseBenchmarks.RunAsync(app.Services);
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);

@@ -2,7 +2,7 @@
 //
 //   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--profile mobile|desktop] [--out DIR] PATH...
 //
-// Prints one JSON array on standard output: per page its four category scores (0–100), LCP, the bytes transferred and
+// Prints one JSON array on standard output: per page its four category scores (0–100), LCP, total blocking time, the bytes transferred and
 // the audits that failed; with --out, each page's full Lighthouse report is kept as DIR/<page>.<profile>.json.
 //
 // The cookie goes into the browser's cookie jar, not into an extra request header (lighthouse --extra-headers): a
@@ -69,6 +69,7 @@ try {
       runtimeError: report.runtimeError?.message ?? null,
       scores,
       lcpMs: report.audits['largest-contentful-paint']?.numericValue ?? null,
+      tbtMs: report.audits['total-blocking-time']?.numericValue ?? null,
       totalBytes: report.audits['total-byte-weight']?.numericValue ?? null,
       failing,
     });

@@ -190,6 +190,17 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
                 objective: no-such-objective
                 below: 99%
                 severity: warning
+              - name: NothingThere
+                source: promql
+                query: no_such_metric_anywhere
+                above: 1
+                severity: warning
+              - name: NothingIsNormal
+                source: promql
+                query: no_such_metric_anywhere == 1
+                above: 0
+                severity: warning
+                on_empty: ok
             """;
         await File.WriteAllTextAsync(file, yaml);
         await using var database = await TestDatabase.CreateAsync();
@@ -206,11 +217,17 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
         Assert.Contains(At("nowhere") + "warning: rule 'SlowOrders': no query target 'nowhere'", found);
         Assert.Contains(At("nope") + "warning: rule 'SlowPages': no Web Vitals app 'nope'", found);
         Assert.Contains(At("no-such-objective") + "rule 'Burning': ", found);
+        Assert.Contains(At("no_such_metric_anywhere") + "warning: rule 'NothingThere': `query`: Prometheus has no series for it now " +
+            "(a metric that does not exist, or is not scraped yet): the rule has no data and its NoData alert fires after 5 minutes", found);
+        Assert.DoesNotContain("NothingIsNormal", found, StringComparison.Ordinal);
 
-        // The portal's own rules pass.
+        // The portal's own rules: no error; this Prometheus scrapes no portal, so the three rules reading its request
+        // metrics are told they would have no data, and nothing else is said.
         output = new StringWriter();
-        var exit = await SlaCheckCommand.RunAsync(portal.Services, Repository.File("alerts.yaml"), output);
-        Assert.True(exit == 0, output.ToString());
+        Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, Repository.File("alerts.yaml"), output));
+        var findings = output.ToString().Split('\n').Where(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\S+alerts\.yaml:\d+:\d+: ") && !line.Contains("Slack", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["ResponseTimeHigh", "ResponseTimeHigh", "ErrorRateHigh"], findings.Select(line =>
+            System.Text.RegularExpressions.Regex.Match(line, @": warning: rule '(\w+)': `query`: Prometheus has no series for it now .*NoData alert fires").Groups[1].Value));
     }
 
     [Fact]

@@ -34,7 +34,14 @@ public sealed class AlertEvaluation(
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Alert rule {Rule} could not read its source", rule.Key);
+                if (ex is SourceAnsweredNothingException)
+                {
+                    logger.LogInformation("Alert rule {Rule} has no data: {Reason}", rule.Key, ex.Message);
+                }
+                else
+                {
+                    logger.LogWarning(ex, "Alert rule {Rule} could not read its source", rule.Key);
+                }
                 unreadable.Add($"{rule.Key}: {ex.Message}");
                 instances.AddRange(known.Select(instance => AlertStateMachine.NoData(instance, ex.Message, now)));
                 Step(noDataRule, noData, 1, now, instances, transitions, note: ex.Message);
@@ -46,7 +53,8 @@ public sealed class AlertEvaluation(
                 var fingerprint = AlertInstance.FingerprintOf(rule, observation.Labels);
                 observed.Add(fingerprint);
                 var current = known.FirstOrDefault(instance => instance.Fingerprint == fingerprint) ?? NewInstance(rule, observation.Labels);
-                Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions);
+                Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions,
+                    breachesWithoutValue: observation.Value is null);
             }
             foreach (var gone in known.Where(instance => !observed.Contains(instance.Fingerprint) && (instance.State != AlertStates.Inactive || instance.NoData)))
             {
@@ -127,9 +135,11 @@ public sealed class AlertEvaluation(
         return (groups, ended, queued);
     }
 
-    private static void Step(AlertRule rule, AlertInstance current, double? value, DateTimeOffset now, List<AlertInstance> instances, List<AlertTransition> transitions, string? note = null)
+    private static void Step(
+        AlertRule rule, AlertInstance current, double? value, DateTimeOffset now, List<AlertInstance> instances, List<AlertTransition> transitions, string? note = null,
+        bool breachesWithoutValue = false)
     {
-        var (next, transition) = AlertStateMachine.Step(current, rule, value, now);
+        var (next, transition) = AlertStateMachine.Step(current, rule, value, now, breachesWithoutValue);
         instances.Add(note is null ? next : next with { NoData = true, NoDataReason = note });
         if (transition is not null)
         {

@@ -21,6 +21,15 @@ public sealed class AlertEvaluator(
         {
             case AlertSources.PromQl:
                 var answer = await prometheus.QueryAsync(rule.Query!, now, cancellationToken: cancellationToken);
+                if (answer.Result.Series.Count == 0)
+                {
+                    return rule.OnEmpty switch
+                    {
+                        EmptyAnswers.Ok => [],
+                        EmptyAnswers.Fire => [new AlertObservation(rule.Labels, null)],
+                        _ => throw new SourceAnsweredNothingException("the query answered no series (a scrape job gone? `on_empty: ok` if nothing is normal)"),
+                    };
+                }
                 return answer.Result.Series
                     .Where(series => series.Samples.Count > 0 && !double.IsNaN(series.Samples[^1].Value))
                     .Select(series => new AlertObservation(Merge(rule.Labels, series.Labels.Where(label => label.Key != "__name__")), series.Samples[^1].Value))
@@ -30,6 +39,7 @@ public sealed class AlertEvaluator(
             case AlertSources.Sli:
                 var objective = Objective(rule.Objective!);
                 var read = (await samples.ReadAsync([objective.Id], now - rule.Over, now, cancellationToken))[objective.Id];
+                await ThrowIfNoSeriesAsync(objective, read, now - rule.Over, cancellationToken);
                 var recent = read.Where(sample => sample.At > now - rule.Over).ToList();
                 return SliFigures.Value(objective.Sli, SliFigures.Headline(objective.Sli), recent) is { } value
                     ? [new AlertObservation(Merge(rule.Labels, [new("objective", objective.Id)]), value)] : [];
@@ -71,9 +81,26 @@ public sealed class AlertEvaluator(
             return null;
         }
         var read = (await samples.ReadAsync([objective.Id], now - rule.LongWindow!.Value, now, cancellationToken))[objective.Id];
+        await ThrowIfNoSeriesAsync(objective, read, now - rule.LongWindow.Value, cancellationToken);
         double? Burn(TimeSpan window) => SliFigures.Compliance(read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList()) is { } compliance
             ? (1 - compliance) / budget : null;
         return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
+    }
+
+    // Absence is not health: an objective whose Prometheus series are gone has no burn rate and no value to compare,
+    // which must not read as "within budget" (the scorecard calls it no data by the same rule).
+    private async Task ThrowIfNoSeriesAsync(SlaObjective objective, IReadOnlyList<SliSample> read, DateTimeOffset readFrom, CancellationToken cancellationToken)
+    {
+        if (!SliKinds.ReadsPrometheus(objective.Sli))
+        {
+            return;
+        }
+        var state = (await samples.StatesAsync(cancellationToken)).GetValueOrDefault(objective.Id);
+        if (SliEvaluator.NoSeriesSince(objective.Sli, read, readFrom, state) is { } since)
+        {
+            throw new SourceAnsweredNothingException(
+                $"objective '{objective.Id}': Prometheus has answered no series for its SLI since {since:yyyy-MM-dd HH:mm} UTC");
+        }
     }
 
     // Each job (not paused) past its freshness objective: the minutes since it should have succeeded again.

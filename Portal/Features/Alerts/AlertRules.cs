@@ -17,6 +17,21 @@ public static class AlertSources
     public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job];
 }
 
+/// <summary>What a PromQL rule's query answering no series means (<c>on_empty</c>); an answer of NaN is not empty.</summary>
+public static class EmptyAnswers
+{
+    /// <summary>The default: the source is not there (a scrape job gone), so the rule's NoData alert fires after 5 minutes.</summary>
+    public const string NoData = "no_data";
+
+    /// <summary>Nothing to report: for an expression that filters (<c>up == 0</c>) and rightly answers nothing while all is well.</summary>
+    public const string Ok = "ok";
+
+    /// <summary>The condition holds (an <c>absent()</c>-like check written as the query itself).</summary>
+    public const string Fire = "fire";
+
+    public static readonly IReadOnlyList<string> All = [NoData, Ok, Fire];
+}
+
 public static class AlertSeverities
 {
     public const string Critical = "critical";
@@ -49,6 +64,9 @@ public sealed record AlertRule
     public TimeSpan Over { get; init; } = TimeSpan.FromMinutes(5);
 
     public string? Query { get; init; }
+
+    /// <summary>A PromQL rule's reading of a query that answers no series: one of <see cref="EmptyAnswers"/>.</summary>
+    public string OnEmpty { get; init; } = EmptyAnswers.NoData;
     public string? Objective { get; init; }
     public string? Target { get; init; }
     public string? App { get; init; }

@@ -193,8 +193,7 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
         };
         rule = source switch
         {
-            // An alerting expression rightly answers nothing while all is well.
-            AlertSources.PromQl => rule with { Query = PromQlText(map, "query", what, mayBeEmpty: true) },
+            AlertSources.PromQl => PromQlRule(map, rule, what),
             AlertSources.Sli => rule with { Objective = KnownObjective(map, what) },
             AlertSources.Query => rule with { Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded) },
             AlertSources.Vitals => rule with { App = KnownName(map, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded), Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
@@ -203,6 +202,19 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
             _ => rule,
         };
         return BlockingErrors == before ? rule : null;
+    }
+
+    // A query that answers no series is no data unless the rule says otherwise (`on_empty: ok` for an expression that
+    // filters, such as `up == 0`, and rightly answers nothing while all is well); then the check does not warn of it.
+    private AlertRule PromQlRule(YamlMappingNode map, AlertRule rule, string what)
+    {
+        var onEmpty = OneOf(map, "on_empty", EmptyAnswers.All, EmptyAnswers.NoData, what);
+        return rule with
+        {
+            OnEmpty = onEmpty,
+            Query = PromQlText(map, "query", what, mayBeEmpty: onEmpty != EmptyAnswers.NoData,
+                whileEmpty: "the rule has no data and its NoData alert fires after 5 minutes (`on_empty: ok` when no series is normal for it)"),
+        };
     }
 
     private static double DefaultOver(string? source) => source switch

@@ -48,8 +48,18 @@ public sealed record AlertInstance
     }
 }
 
-/// <summary>A value a rule read for one label set.</summary>
-public sealed record AlertObservation(IReadOnlyDictionary<string, string> Labels, double Value);
+/// <summary>
+/// A value a rule read for one label set; a null value is a PromQL query that answered no series under a rule whose
+/// <c>on_empty</c> is <c>fire</c> (the condition holds, with no number to show).
+/// </summary>
+public sealed record AlertObservation(IReadOnlyDictionary<string, string> Labels, double? Value);
+
+/// <summary>
+/// A source that answered nothing where an answer was due: a PromQL rule's query with no series (<c>on_empty:
+/// no_data</c>), an objective whose Prometheus series are gone. The rule's alerts are marked no data, and its NoData
+/// alert fires after <see cref="AlertEvaluation.NoDataFor"/>: absence is not health.
+/// </summary>
+public sealed class SourceAnsweredNothingException(string message) : Exception(message);
 
 /// <summary>A change of an instance's state, for its timeline (and, next, its notifications).</summary>
 public sealed record AlertTransition(string Fingerprint, DateTimeOffset At, string From, string To, double? Value, string? Note = null);
@@ -62,9 +72,10 @@ public sealed record AlertTransition(string Fingerprint, DateTimeOffset At, stri
 public static class AlertStateMachine
 {
     /// <param name="value">The rule's value for this instance now; null when the source gave none for it (the condition does not hold).</param>
-    public static (AlertInstance Next, AlertTransition? Transition) Step(AlertInstance current, AlertRule rule, double? value, DateTimeOffset now)
+    /// <param name="breachesWithoutValue">The source gave no value and the rule counts that as its condition holding (<c>on_empty: fire</c>).</param>
+    public static (AlertInstance Next, AlertTransition? Transition) Step(AlertInstance current, AlertRule rule, double? value, DateTimeOffset now, bool breachesWithoutValue = false)
     {
-        var breaching = value is { } observed && rule.Breaches(observed);
+        var breaching = breachesWithoutValue || (value is { } observed && rule.Breaches(observed));
         var next = current with { Value = value, NoData = false, NoDataReason = null, LastEvaluatedAt = now };
         var (from, to) = (current.State, (current.State, breaching) switch
         {

@@ -18,7 +18,11 @@ public sealed record ObjectiveScore(
     IReadOnlyList<SliPoint> Trend,
     SliEvaluationState? Evaluation)
 {
-    public ObjectiveStatus Status => Budget.Status;
+    /// <summary>No data when its Prometheus series are gone (<see cref="NoSeriesSince"/>): what was met before says nothing now.</summary>
+    public ObjectiveStatus Status => NoSeriesSince is null ? Budget.Status : ObjectiveStatus.NoData;
+
+    /// <summary>A Prometheus SLI whose series are gone: the end of the last interval it had one (<see cref="SliEvaluator.NoSeriesSince"/>).</summary>
+    public DateTimeOffset? NoSeriesSince { get; init; }
 
     /// <summary>Every figure with a target (each percentile target of latency and vitals SLIs) and its value over the window.</summary>
     public IReadOnlyList<FigureValue> Figures { get; init; } = [];
@@ -137,6 +141,7 @@ public sealed class Scorecards(SlaCatalogueSource catalogue, SliSampleStore stor
             SliFigures.Compliance(previous), budget, window.Start, window.End, trend, state)
         {
             Figures = SliFigures.All(objective.Sli).Select(each => new FigureValue(each, SliFigures.Value(objective.Sli, each, current))).ToList(),
+            NoSeriesSince = SliEvaluator.NoSeriesSince(objective.Sli, samples, window.PreviousStart, state),
         };
     }
 

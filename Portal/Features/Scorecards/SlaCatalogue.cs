@@ -28,6 +28,12 @@ public static class SliKinds
     public const string Job = "job";
 
     public static readonly IReadOnlyList<string> All = [Latency, Errors, Availability, Query, Vitals, Cache, Job];
+
+    /// <summary>
+    /// Whether the SLI is read from Prometheus, where a series that is not there is not a quiet service: a scrape job
+    /// removed or renamed, an exporter gone (see <see cref="SliEvaluator.NoSeriesSince"/>).
+    /// </summary>
+    public static bool ReadsPrometheus(SliSpec sli) => sli.Kind is Latency or Errors or Availability || (sli.Kind == Cache && sli.Category is not null);
 }
 
 /// <summary>

@@ -13,7 +13,8 @@ public sealed record SlaKnowledge(IReadOnlySet<string>? Metrics, IReadOnlySet<st
 
 /// <summary>A PromQL expression of an SLI (an errors SLI's <c>bad</c> and <c>total</c>, an availability SLI's <c>up</c>), where it is.</summary>
 /// <param name="MayBeEmpty">Whether no series is a normal answer (an errors SLI's <c>bad</c> while nothing fails).</param>
-public sealed record PromQlExpression(string Query, SourceLocation Location, string What, bool MayBeEmpty);
+/// <param name="WhileEmpty">What no series means for its owner, for the warning (an SLI without data, a rule's NoData alert).</param>
+public sealed record PromQlExpression(string Query, SourceLocation Location, string What, bool MayBeEmpty, string WhileEmpty = "the SLI has no data until it does");
 
 /// <summary>A checked catalogue: the catalogue (null when an error keeps it out), its errors and warnings, and what could not be checked.</summary>
 public sealed record SlaCheckResult(SlaCatalogue? Catalogue, IReadOnlyList<SlaError> Errors, IReadOnlyList<string> NotChecked);
@@ -69,7 +70,7 @@ public sealed class SlaCatalogueCheck(QueryTargets targets, VitalsApps apps, Pro
             var answer = await prometheus.QueryAsync(expression.Query, cancellationToken: cancellationToken);
             // An errors SLI's `bad` is rightly empty while nothing fails; `total` and `up` are not.
             return expression.MayBeEmpty is false && answer.Result.ResultType == "vector" && answer.Result.Series.Count == 0
-                ? new SlaError(expression.Location, $"{expression.What}: Prometheus has no series for it now (a metric that does not exist, or is not scraped yet): the SLI has no data until it does", Blocking: false)
+                ? new SlaError(expression.Location, $"{expression.What}: Prometheus has no series for it now (a metric that does not exist, or is not scraped yet): {expression.WhileEmpty}", Blocking: false)
                 : null;
         }
         catch (PrometheusQueryException ex)

@@ -31,6 +31,22 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         _ => throw new ArgumentException($"Unknown SLI kind '{sli.Kind}'.", nameof(sli)),
     };
 
+    /// <summary>
+    /// Absence is not health: the end of the last interval a Prometheus SLI had a series for, when the intervals
+    /// evaluated since answered no series at all (an interval without events but with its series is a sample of zero
+    /// events, not this); null while its series are there, for other sources, and before a successful evaluation.
+    /// <paramref name="samples"/> are the objective's samples read from <paramref name="readFrom"/>: none means none since then.
+    /// </summary>
+    public static DateTimeOffset? NoSeriesSince(SliSpec sli, IReadOnlyCollection<SliSample> samples, DateTimeOffset readFrom, SliEvaluationState? state)
+    {
+        if (!SliKinds.ReadsPrometheus(sli) || state is not { LastError: null } || state.EvaluatedThrough <= readFrom)
+        {
+            return null;
+        }
+        var last = samples.Count == 0 ? readFrom : samples.Max(sample => sample.At);
+        return state.EvaluatedThrough - last >= Interval ? last : null;
+    }
+
     /// <summary>The PromQL behind a Prometheus SLI, for the explorer link (null for other sources).</summary>
     public static string? PromQl(SliSpec sli) => sli.Kind switch
     {
@@ -111,10 +127,16 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
     {
         var totals = await SeriesAsync(total, from, to, cancellationToken);
         var goods = await SeriesAsync(good, from, to, cancellationToken);
+        // An interval whose total is there and zero had no events (a quiet night): kept, as an empty sample, so that
+        // it is told apart from an interval whose series was not there at all (no data: see NoSeriesSince).
         return totals
-            .Where(pair => pair.Value > 0 && double.IsFinite(pair.Value) && goods.ContainsKey(pair.Key))
+            .Where(pair => double.IsFinite(pair.Value) && (pair.Value == 0 || (pair.Value > 0 && goods.ContainsKey(pair.Key))))
             .Select(pair =>
             {
+                if (pair.Value == 0)
+                {
+                    return new SliSample(pair.Key, 0, 0) { Weight = 0 };
+                }
                 var share = Math.Clamp(goods[pair.Key], 0, pair.Value) / pair.Value;
                 return new SliSample(pair.Key, share * pair.Value * scale, pair.Value * scale) { Value = errorRate ? 1 - share : share, Weight = pair.Value * scale };
             })

@@ -51,13 +51,17 @@ public abstract partial class YamlFileReader(string file)
 
     protected void Add(SlaError error) => errors.Add(error);
 
-    /// <summary>A required PromQL value, collected for parsing; <paramref name="mayBeEmpty"/> when no series is a normal answer.</summary>
-    protected string? PromQlText(YamlMappingNode map, string name, string what, bool mayBeEmpty = false)
+    /// <summary>
+    /// A required PromQL value, collected for parsing; <paramref name="mayBeEmpty"/> when no series is a normal answer,
+    /// else <paramref name="whileEmpty"/> says what no series means (the check's warning).
+    /// </summary>
+    protected string? PromQlText(YamlMappingNode map, string name, string what, bool mayBeEmpty = false, string? whileEmpty = null)
     {
         var query = RequiredText(map, name, what);
         if (query is not null)
         {
-            promQl.Add(new PromQlExpression(query, At(Child(map, name)!.Start), $"{what}: `{name}`", mayBeEmpty));
+            var expression = new PromQlExpression(query, At(Child(map, name)!.Start), $"{what}: `{name}`", mayBeEmpty);
+            promQl.Add(whileEmpty is null ? expression : expression with { WhileEmpty = whileEmpty });
         }
         return query;
     }
