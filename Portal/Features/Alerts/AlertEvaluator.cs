@@ -81,7 +81,12 @@ public sealed class AlertEvaluator(
             return null;
         }
         var read = (await samples.ReadAsync([objective.Id], now - rule.LongWindow!.Value, now, cancellationToken))[objective.Id];
-        await ThrowIfNoSeriesAsync(objective, read, now - rule.LongWindow.Value, cancellationToken);
+        var state = await ThrowIfNoSeriesAsync(objective, read, now - rule.LongWindow.Value, cancellationToken);
+        // A new objective raises no burn-rate alert: its first intervals are no evidence (one bad of three is a 33× burn).
+        if (objective.WarmingUpUntil(state?.FirstSampleAt, now) is not null)
+        {
+            return null;
+        }
         double? Burn(TimeSpan window) => SliFigures.Compliance(read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList()) is { } compliance
             ? (1 - compliance) / budget : null;
         return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
@@ -89,18 +94,16 @@ public sealed class AlertEvaluator(
 
     // Absence is not health: an objective whose Prometheus series are gone has no burn rate and no value to compare,
     // which must not read as "within budget" (the scorecard calls it no data by the same rule).
-    private async Task ThrowIfNoSeriesAsync(SlaObjective objective, IReadOnlyList<SliSample> read, DateTimeOffset readFrom, CancellationToken cancellationToken)
+    // Returns the objective's evaluation state.
+    private async Task<SliEvaluationState?> ThrowIfNoSeriesAsync(SlaObjective objective, IReadOnlyList<SliSample> read, DateTimeOffset readFrom, CancellationToken cancellationToken)
     {
-        if (!SliKinds.ReadsPrometheus(objective.Sli))
-        {
-            return;
-        }
         var state = (await samples.StatesAsync(cancellationToken)).GetValueOrDefault(objective.Id);
         if (SliEvaluator.NoSeriesSince(objective.Sli, read, readFrom, state) is { } since)
         {
             throw new SourceAnsweredNothingException(
                 $"objective '{objective.Id}': Prometheus has answered no series for its SLI since {since:yyyy-MM-dd HH:mm} UTC");
         }
+        return state;
     }
 
     // Each job (not paused) past its freshness objective: the minutes since it should have succeeded again.

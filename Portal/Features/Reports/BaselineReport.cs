@@ -37,7 +37,7 @@ public sealed record ObjectiveLine(
     string Id, string Service, string Title, string Priority, string Figure, string Unit, double? Value, double? Target, bool LowerIsBetter, string Status, double? BudgetRemaining)
 {
     /// <summary>The status in words, the same in the e-mail's HTML and text ("No data", never "NoData").</summary>
-    public string StatusText => Status switch { "AtRisk" => "At risk", "NoData" => MetricStatus.NoData, _ => Status };
+    public string StatusText => Status switch { "AtRisk" => "At risk", "WarmingUp" => "Warming up", "NoData" => MetricStatus.NoData, _ => Status };
 }
 
 /// <summary>A critical finding: an objective breached or at risk, an alert that fired, a job that failed or went stale.</summary>

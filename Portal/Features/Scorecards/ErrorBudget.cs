@@ -3,6 +3,7 @@ namespace Portal.Features.Scorecards;
 public enum ObjectiveStatus
 {
     NoData,
+    WarmingUp,
     Met,
     AtRisk,
     Breached,

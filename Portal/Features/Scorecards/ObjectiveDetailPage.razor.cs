@@ -70,7 +70,8 @@ public sealed partial class ObjectiveDetailPage : ComponentBase, IAsyncDisposabl
 
     private string DisplayUnit => detail!.Score.Figure.Unit == "ratio" ? "%" : detail.Score.Figure.Unit;
 
-    private static string Percent(double? share) => share is { } value ? string.Create(CultureInfo.CurrentCulture, $"{value * 100:0.##} %") : "—";
+    /// <summary>A share as the Scorecards pages show it ("99.95 %").</summary>
+    public static string Percent(double? share) => share is { } value ? string.Create(CultureInfo.CurrentCulture, $"{value * 100:0.##} %") : "—";
 
     private static string Ms(double? ms) => ms is { } value ? Durations.Milliseconds(value) : "—";
 

@@ -18,8 +18,16 @@ public sealed record ObjectiveScore(
     IReadOnlyList<SliPoint> Trend,
     SliEvaluationState? Evaluation)
 {
-    /// <summary>No data when its Prometheus series are gone (<see cref="NoSeriesSince"/>): what was met before says nothing now.</summary>
-    public ObjectiveStatus Status => NoSeriesSince is null ? Budget.Status : ObjectiveStatus.NoData;
+    /// <summary>
+    /// No data when its Prometheus series are gone (<see cref="NoSeriesSince"/>): what was met before says nothing now;
+    /// warming up while it has been observed for less than its warm-up (<see cref="WarmingUpUntil"/>); else its budget's.
+    /// </summary>
+    public ObjectiveStatus Status => NoSeriesSince is not null ? ObjectiveStatus.NoData
+        : WarmingUpUntil is not null && Budget.Status != ObjectiveStatus.NoData ? ObjectiveStatus.WarmingUp
+        : Budget.Status;
+
+    /// <summary>A new objective: when it has been observed long enough to be judged (<see cref="SlaObjective.WarmingUpUntil"/>).</summary>
+    public DateTimeOffset? WarmingUpUntil { get; init; }
 
     /// <summary>A Prometheus SLI whose series are gone: the end of the last interval it had one (<see cref="SliEvaluator.NoSeriesSince"/>).</summary>
     public DateTimeOffset? NoSeriesSince { get; init; }
@@ -142,6 +150,7 @@ public sealed class Scorecards(SlaCatalogueSource catalogue, SliSampleStore stor
         {
             Figures = SliFigures.All(objective.Sli).Select(each => new FigureValue(each, SliFigures.Value(objective.Sli, each, current))).ToList(),
             NoSeriesSince = SliEvaluator.NoSeriesSince(objective.Sli, samples, window.PreviousStart, state),
+            WarmingUpUntil = objective.WarmingUpUntil(state?.FirstSampleAt, now),
         };
     }
 

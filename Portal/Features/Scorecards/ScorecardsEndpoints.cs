@@ -13,12 +13,13 @@ public static class ScorecardsEndpoints
 {
     /// <param name="Value">The headline figure over the window, in <paramref name="Unit"/> (<c>ms</c>, <c>ratio</c> or none).</param>
     /// <param name="BudgetRemaining">The share of the error budget left (negative: overspent).</param>
+    /// <param name="WarmingUpUntil">A new objective, observed for less than its warm-up: when it will be judged (status warming-up).</param>
     /// <param name="NoSeriesSince">A Prometheus SLI whose series are gone: the end of the last interval it had one (status no-data).</param>
     public sealed record ObjectiveResponse(
         string Id, string Title, string Service, string Team, string Priority, string Kind, string Window, DateTimeOffset WindowStart, DateTimeOffset WindowEnd,
         string Status, string Figure, double? Value, double? Target, string Unit, double? PreviousValue, double Objective, double? Compliance,
         double? BudgetRemaining, IReadOnlyDictionary<string, double?> BurnRates, DateTimeOffset? BudgetRunsOutAt, DateTimeOffset? EvaluatedThrough, string? LastError,
-        DateTimeOffset? NoSeriesSince);
+        DateTimeOffset? NoSeriesSince, DateTimeOffset? WarmingUpUntil);
 
     public sealed record ServiceResponse(string Service, string Team, string Status, IReadOnlyList<ObjectiveResponse> Objectives);
 
@@ -62,14 +63,15 @@ public static class ScorecardsEndpoints
             score.Objective.Window, score.WindowStart, score.WindowEnd, StatusName(score.Status), score.Figure.Name, score.Value, score.Figure.Target, score.Figure.Unit,
             score.PreviousValue, score.Objective.Sli.Objective, score.Budget.Compliance, score.Budget.Remaining, score.Budget.BurnRates, score.Budget.RunsOutAt,
             score.Evaluation?.EvaluatedThrough is { } through && through > DateTimeOffset.MinValue ? through : null, score.Evaluation?.LastError,
-            score.NoSeriesSince)).ToList());
+            score.NoSeriesSince, score.WarmingUpUntil)).ToList());
 
-    /// <summary>The status as the API and the pages name it: <c>met</c>, <c>at-risk</c>, <c>breached</c>, <c>no-data</c>.</summary>
+    /// <summary>The status as the API and the pages name it: <c>met</c>, <c>at-risk</c>, <c>breached</c>, <c>warming-up</c>, <c>no-data</c>.</summary>
     public static string StatusName(ObjectiveStatus status) => status switch
     {
         ObjectiveStatus.Met => "met",
         ObjectiveStatus.AtRisk => "at-risk",
         ObjectiveStatus.Breached => "breached",
+        ObjectiveStatus.WarmingUp => "warming-up",
         _ => "no-data",
     };
 

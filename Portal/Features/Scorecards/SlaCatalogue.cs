@@ -76,6 +76,19 @@ public sealed record SlaObjective(
 {
     /// <summary>A rolling window's length; null for the calendar month.</summary>
     public TimeSpan? RollingWindow => Window == "month" ? null : TimeSpan.FromDays(int.Parse(Window.TrimEnd('d'), System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The share of its window an objective must have been observed for before it is judged (<see cref="ScorecardOptions.WarmUpShare"/>).</summary>
+    public double WarmUpShare { get; init; }
+
+    /// <summary>How long an objective is observed before it is judged: its warm-up share of its window (a month counts 30 days).</summary>
+    public TimeSpan WarmUp => (RollingWindow ?? TimeSpan.FromDays(30)) * WarmUpShare;
+
+    /// <summary>
+    /// When the objective stops warming up: <see cref="WarmUp"/> after it was first observed (its oldest sample,
+    /// <see cref="SliEvaluationState.FirstSampleAt"/>); null once it has, and without a sample (that is no data).
+    /// </summary>
+    public DateTimeOffset? WarmingUpUntil(DateTimeOffset? firstSampleAt, DateTimeOffset now) =>
+        WarmUpShare > 0 && firstSampleAt is { } first && first - SliEvaluator.Interval + WarmUp > now ? first - SliEvaluator.Interval + WarmUp : null;
 }
 
 /// <summary>The SLA catalogue as loaded: every objective, by service.</summary>

@@ -20,6 +20,12 @@ public sealed class ScorecardOptions
 
     /// <summary>Days of daily SLI rows kept (previous periods, reports).</summary>
     public int DailyRetentionDays { get; set; } = 400;
+
+    /// <summary>
+    /// An objective observed for less than this share of its window is warming up: its compliance so far is shown, it
+    /// is neither met nor breached, and it raises no burn-rate alert (three intervals are no evidence of a month).
+    /// </summary>
+    public double WarmUpShare { get; set; } = 0.1;
 }
 
 /// <summary>
@@ -81,7 +87,11 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
                 logger.LogWarning("SLA catalogue {Path} does not exist", Path);
                 return;
             }
-            var (catalogue, errors, _) = await check.ReadAsync(Path, await File.ReadAllTextAsync(Path, cancellationToken), cancellationToken);
+            var (read, errors, _) = await check.ReadAsync(Path, await File.ReadAllTextAsync(Path, cancellationToken), cancellationToken);
+            var catalogue = read is null ? null : read with
+            {
+                Objectives = read.Objectives.Select(objective => objective with { WarmUpShare = options.Value.WarmUpShare }).ToList(),
+            };
             Errors = errors;
             if (catalogue is not null && errors.Count > 0)
             {

@@ -5,7 +5,8 @@ using NpgsqlTypes;
 namespace Portal.Features.Scorecards;
 
 /// <summary>How far an objective has been evaluated, and the source's error if the last attempt failed.</summary>
-public sealed record SliEvaluationState(string ObjectiveId, DateTimeOffset EvaluatedThrough, DateTimeOffset EvaluatedAt, string? LastError);
+/// <param name="FirstSampleAt">The objective's oldest sample kept (an interval's end, or a rolled-up day's start): since when it is observed.</param>
+public sealed record SliEvaluationState(string ObjectiveId, DateTimeOffset EvaluatedThrough, DateTimeOffset EvaluatedAt, string? LastError, DateTimeOffset? FirstSampleAt);
 
 /// <summary>
 /// The <c>sli_samples</c> (5-minute), <c>sli_daily</c> (nightly rollups) and <c>sli_evaluations</c> tables. Reads give
@@ -64,8 +65,10 @@ public sealed class SliSampleStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<SliEvaluationState>(new CommandDefinition("""
-            SELECT objective_id AS "ObjectiveId", evaluated_through AS "EvaluatedThrough", evaluated_at AS "EvaluatedAt", last_error AS "LastError"
-            FROM sli_evaluations
+            SELECT objective_id AS "ObjectiveId", evaluated_through AS "EvaluatedThrough", evaluated_at AS "EvaluatedAt", last_error AS "LastError",
+                   least((SELECT min(at) FROM sli_samples s WHERE s.objective_id = e.objective_id),
+                         (SELECT min(day)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "FirstSampleAt"
+            FROM sli_evaluations e
             """, cancellationToken: cancellationToken));
         return rows.ToDictionary(row => row.ObjectiveId);
     }
