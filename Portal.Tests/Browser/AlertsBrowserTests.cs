@@ -12,7 +12,6 @@ namespace Portal.Tests.Browser;
 /// <summary>The Alerts page with the portal's own rules, one of them firing (a threshold its own Prometheus answers).</summary>
 public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
     private readonly SlackReceiver receiver = SlackReceiver.Start();
 
     public override async Task DisposeAsync()
@@ -24,10 +23,9 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
     protected override void Configure(Dictionary<string, string?> settings)
     {
         settings["Slack:WebhookUrl"] = receiver.WebhookUrl;
-        File.WriteAllText(rulesFile, File.ReadAllText(Repository.File("alerts.yaml")) + """
+        settings.WithAlertRules(File.ReadAllText(Repository.File("alerts.yaml")) + """
               - { name: PrometheusScrapesNothing, source: promql, query: "vector(0)", below: 1, severity: critical, labels: { service: portal, team: platform }, annotations: { summary: "Prometheus answered {{ value }}" } }
             """);
-        settings["Alerts:RulesFile"] = rulesFile;
     }
 
     protected override async Task SeedAsync(NpgsqlConnection connection) =>

@@ -27,6 +27,15 @@ public static class PortalSettings
     };
 
     /// <summary>The real services at the production pace: the default probe interval, heartbeat and polling.</summary>
+    /// <summary>Alert rules of the test's own, in a file of their own (Alerts:RulesFile); returns the file's path.</summary>
+    public static string WithAlertRules(this Dictionary<string, string?> settings, string yaml)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
+        File.WriteAllText(file, yaml);
+        settings["Alerts:RulesFile"] = file;
+        return file;
+    }
+
     public static Dictionary<string, string?> AtProductionPace(TestDatabase database)
     {
         var settings = For(database);

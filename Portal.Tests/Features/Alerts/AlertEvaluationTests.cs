@@ -12,17 +12,14 @@ namespace Portal.Tests.Features.Alerts;
 /// </summary>
 public sealed class AlertEvaluationTests : PortalOnFreshDatabase
 {
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
-
     protected override void Configure(Dictionary<string, string?> settings)
     {
-        File.WriteAllText(rulesFile, """
+        settings.WithAlertRules("""
             rules:
               - { name: Breaching, source: promql, query: "vector(7)", above: 5, for: 2m, severity: warning, labels: { service: shop } }
               - { name: Calm, source: promql, query: "vector(1)", above: 5, severity: warning }
               - { name: Broken, source: promql, query: "rate(", above: 5, severity: critical }
             """);
-        settings["Alerts:RulesFile"] = rulesFile;
     }
 
     private AlertEvaluation Evaluation => App.Services.GetRequiredService<AlertEvaluation>();

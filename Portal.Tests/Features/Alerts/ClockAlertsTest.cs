@@ -13,8 +13,6 @@ namespace Portal.Tests.Features.Alerts;
 /// </summary>
 public abstract class ClockAlertsTest : PortalOnFreshDatabase
 {
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
-
     protected DateTimeOffset T0 { get; } = SliEvaluator.Floor(DateTimeOffset.UtcNow).AddMinutes(-30);
 
     /// <summary>When <c>ClockBehind</c> (the clock below this instant) clears.</summary>
@@ -22,7 +20,7 @@ public abstract class ClockAlertsTest : PortalOnFreshDatabase
 
     protected SlackReceiver Receiver { get; private set; } = null!;
 
-    protected string RulesFile => rulesFile;
+    protected string RulesFile { get; private set; } = "";
 
     /// <summary>The contents of alerts.yaml.</summary>
     protected abstract string Rules { get; }
@@ -30,8 +28,7 @@ public abstract class ClockAlertsTest : PortalOnFreshDatabase
     protected override void Configure(Dictionary<string, string?> settings)
     {
         Receiver = SlackReceiver.Start();
-        File.WriteAllText(rulesFile, Rules);
-        settings["Alerts:RulesFile"] = rulesFile;
+        RulesFile = settings.WithAlertRules(Rules);
         settings["Slack:WebhookUrl"] = Receiver.WebhookUrl;
         settings["Notifications:GroupWaitSeconds"] = "30";
         settings["Notifications:GroupIntervalSeconds"] = "300";

@@ -16,13 +16,10 @@ namespace Portal.Tests.Features.Scorecards;
 /// </summary>
 public sealed class WarmUpTests : PortalOnFreshDatabase
 {
-    private readonly string rulesFile = Path.Combine(Directory.CreateTempSubdirectory("portal-alerts-").FullName, "alerts.yaml");
-
     protected override void Configure(Dictionary<string, string?> settings)
     {
         settings.Remove("Scorecards:WarmUpShare"); // the default
-        File.WriteAllText(rulesFile, "rules: []\n");
-        settings["Alerts:RulesFile"] = rulesFile;
+        settings.WithAlertRules("rules: []\n");
     }
 
     [Fact]
