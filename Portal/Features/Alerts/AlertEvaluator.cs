@@ -44,7 +44,11 @@ public sealed class AlertEvaluator(
                 return SliFigures.Value(objective.Sli, SliFigures.Headline(objective.Sli), recent) is { } value
                     ? [new AlertObservation(Merge(rule.Labels, [new("objective", objective.Id)]), value)] : [];
             case AlertSources.Query:
-                var top = await queries.TopAsync(new TopQueriesRequest(rule.Target!, now - rule.Over, now, QuerySort.MeanTime, Limit: 1), cancellationToken);
+                // The target's statements in scope (not its monitoring role's, postgres's or an exporter's), narrowed by the rule.
+                var top = await queries.TopAsync(new TopQueriesRequest(rule.Target!, now - rule.Over, now, QuerySort.MeanTime, Limit: 1, Database: rule.Database, User: rule.User)
+                {
+                    MinCalls = rule.MinCalls,
+                }, cancellationToken);
                 return top.Rows is [var slowest]
                     ? [new AlertObservation(Merge(rule.Labels, [new("target", rule.Target!)]), slowest.MeanTimeMs)] : [];
             case AlertSources.Vitals:

@@ -69,6 +69,11 @@ public sealed record AlertRule
     public string OnEmpty { get; init; } = EmptyAnswers.NoData;
     public string? Objective { get; init; }
     public string? Target { get; init; }
+
+    /// <summary>A <c>query</c> rule's statements: of this database and user only (beyond the target's scope), called at least this often.</summary>
+    public string? Database { get; init; }
+    public string? User { get; init; }
+    public long MinCalls { get; init; } = 1;
     public string? App { get; init; }
     public string? Metric { get; init; }
     public string? Page { get; init; }

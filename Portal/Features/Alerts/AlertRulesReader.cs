@@ -195,7 +195,12 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
         {
             AlertSources.PromQl => PromQlRule(map, rule, what),
             AlertSources.Sli => rule with { Objective = KnownObjective(map, what) },
-            AlertSources.Query => rule with { Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded) },
+            AlertSources.Query => rule with
+            {
+                Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded),
+                Database = Text(Child(map, "database")), User = Text(Child(map, "user")),
+                MinCalls = (long)Math.Ceiling(Number(map, "min_calls", what, 0, 1e12) ?? 1),
+            },
             AlertSources.Vitals => rule with { App = KnownName(map, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded), Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
             AlertSources.Cache => CacheRule(map, rule, what),
             AlertSources.Job => rule with { Job = Text(Child(map, "job")) ?? "*" },

@@ -9,7 +9,7 @@ public static class QueriesEndpoints
     public sealed record ProblemResponse(string What, string Fix, bool Blocker);
 
     public sealed record TargetResponse(string Name, string Host, int Port, string Database, string? Description, bool Ready, string? Version, IReadOnlyList<ProblemResponse> Problems,
-        IReadOnlyList<TargetCapability> Capabilities);
+        IReadOnlyList<TargetCapability> Capabilities, StatementScope Scope);
 
     public sealed record QueryDetailResponse(
         string Target, long QueryId, string Query, DateTimeOffset From, DateTimeOffset To, long Calls, double TotalTimeMs, double? MeanTimeMs, long Rows,
@@ -26,7 +26,7 @@ public static class QueriesEndpoints
             var statuses = await Task.WhenAll(targets.All.Select(target => check.RunAsync(target, cancellationToken)));
             return statuses.Select(status => new TargetResponse(status.Target.Name, status.Target.Host, status.Target.Port, status.Target.Database,
                 status.Target.Description, status.Ready, status.Version, status.Problems.Select(problem => new ProblemResponse(problem.What, problem.Fix, problem.Blocker)).ToList(),
-                status.Capabilities));
+                status.Capabilities, status.Target.Scope));
         });
 
         api.MapGet("/queries", async (HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
@@ -49,10 +49,14 @@ public static class QueriesEndpoints
             {
                 return Invalid("offset must be a whole number, 0 or more.");
             }
+            if (query["scope"].ToString() is { Length: > 0 } scope && scope != "all")
+            {
+                return Invalid("scope must be all (every statement) or left out (the target's scope).");
+            }
 
             var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
             var top = await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, sort, query["order"] != "asc", offset, limit,
-                NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true"), cancellationToken);
+                NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true") { InScope = query["scope"] != "all" }, cancellationToken);
             return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Rows));
         });
         api.MapGet("/queries/{queryId:long}", async (long queryId, HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
@@ -69,7 +73,7 @@ public static class QueriesEndpoints
             }
 
             var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
-            var rows = (await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, Limit: 1_000, QueryId: queryId), cancellationToken)).Rows;
+            var rows = (await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, Limit: 1_000, QueryId: queryId) { InScope = false }, cancellationToken)).Rows;
             var counters = await statistics.CountersAsync(target.Name, queryId, from, to, cancellationToken);
             var intervals = await statistics.SeriesAsync(target.Name, queryId, from, to, cancellationToken);
             var (calls, totalTime) = (rows.Sum(row => row.Calls), rows.Sum(row => row.TotalTimeMs));

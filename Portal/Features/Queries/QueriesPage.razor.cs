@@ -34,6 +34,10 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
     [SupplyParameterFromQuery(Name = "flagged")]
     public string? Flagged { get; set; }
 
+    /// <summary><c>all</c>: every statement, not only the target's scope (its monitoring role, postgres and exporters left out).</summary>
+    [SupplyParameterFromQuery(Name = "scope")]
+    public string? Scope { get; set; }
+
     [SupplyParameterFromQuery(Name = "sort")]
     public string? Sort { get; set; }
 
@@ -81,6 +85,8 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
 
     private bool FlaggedOnly => Flagged == "true";
 
+    private bool EveryStatement => Scope == "all";
+
 
     protected override async Task OnParametersSetAsync()
     {
@@ -99,7 +105,10 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
         {
             coverage = await Statistics.CoverageAsync(target.Name);
             var (from, to) = await Statistics.ResolveAsync(target.Name, Window.From, Window.To);
-            top = await Statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, SortBy, !Ascending, Offset, PageSize, Database, User, Search, FlaggedOnly));
+            top = await Statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, SortBy, !Ascending, Offset, PageSize, Database, User, Search, FlaggedOnly)
+            {
+                InScope = !EveryStatement,
+            });
             // The page shows a statement's first 200 characters: only those are kept (and carried into the circuit).
             top = top with { Rows = [.. top.Rows.Select(row => row with { Query = Shorten(row.Query) })] };
             (shownOffset, shownKey) = (Offset, key);
@@ -152,7 +161,7 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
 
     protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?>
     {
-        ["target"] = Target, ["database"] = Database, ["user"] = User, ["search"] = Search, ["flagged"] = Flagged,
+        ["target"] = Target, ["database"] = Database, ["user"] = User, ["search"] = Search, ["flagged"] = Flagged, ["scope"] = Scope,
         ["sort"] = Sort, ["order"] = Order, ["size"] = Size?.ToString(CultureInfo.InvariantCulture), // a new filter starts again from the first page
     };
 

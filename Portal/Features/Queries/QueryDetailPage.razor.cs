@@ -70,7 +70,8 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
         }
         var resolved = await Statistics.ResolveAsync(TargetName, Window.From, Window.To);
         window = resolved;
-        rows = (await Statistics.TopAsync(new TopQueriesRequest(TargetName, resolved.From, resolved.To, Limit: 1_000, QueryId: QueryId))).Rows;
+        // The statement asked for, of every user and database (its target's scope may leave it out of the lists).
+        rows = (await Statistics.TopAsync(new TopQueriesRequest(TargetName, resolved.From, resolved.To, Limit: 1_000, QueryId: QueryId) { InScope = false })).Rows;
         allTimeMs = (await Statistics.TopAsync(new TopQueriesRequest(TargetName, resolved.From, resolved.To, Limit: 1))).AllTimeMs;
         series = await Statistics.SeriesAsync(TargetName, QueryId, resolved.From, resolved.To);
         counters = await Statistics.CountersAsync(TargetName, QueryId, resolved.From, resolved.To);

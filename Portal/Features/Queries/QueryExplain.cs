@@ -111,6 +111,12 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
             var root = document.RootElement[0];
             return new ExplainResult(Node(root.GetProperty("Plan"), tableRows), Number(root, "Planning Time"), Number(root, "Execution Time"), analyze, json, null);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && targets.Find(target) is { } known)
+        {
+            // The documented monitoring role reads statistics, not tables: say which grant EXPLAIN needs, not only that it failed.
+            return ExplainResult.Refused($"The target's role {known.Username} may not read this statement's tables ({ex.MessageText}). " +
+                $"EXPLAIN needs them; as a superuser: {TargetCheck.ExplainGrant(known.Username)}");
+        }
         catch (PostgresException ex)
         {
             return ExplainResult.Refused(ex.SqlState == PostgresErrorCodes.QueryCanceled

@@ -8,6 +8,45 @@ public sealed class QueryTargetOptions
     public string? ConnectionString { get; set; }
 
     public string? Description { get; set; }
+
+    /// <summary>
+    /// Users whose statements are out of the target's scope (its lists, alerts, report), comma-separated. Unset: the
+    /// target's own role when it has one (the monitoring role reading it), <c>postgres</c> and <c>postgres_exporter</c>
+    /// (an administrator's one-off work, an exporter's polling); empty: none.
+    /// </summary>
+    public string? ExcludeUsers { get; set; }
+
+    /// <summary>Only the statements of these databases are in scope (comma-separated); unset or empty: every database.</summary>
+    public string? Databases { get; set; }
+
+    /// <summary>Statements called fewer times than this in a window are out of scope (a one-off in psql is not a workload).</summary>
+    [Range(1, long.MaxValue)]
+    public long MinCalls { get; set; } = 1;
+}
+
+/// <summary>
+/// Which of a target's statements the portal judges by default (its lists, the <c>query</c> alert source, the report's
+/// opportunities, what changed): not those of <see cref="ExcludedUsers"/>, only those of <see cref="Databases"/> (empty:
+/// all), called at least <see cref="MinCalls"/> times in the window. Every statement can still be shown (<c>scope=all</c>).
+/// </summary>
+public sealed record StatementScope(IReadOnlyList<string> ExcludedUsers, IReadOnlyList<string> Databases, long MinCalls)
+{
+    public static readonly StatementScope Everything = new([], [], 1);
+
+    /// <summary>The users excluded when a target does not say: an administrator's and the usual exporter's role.</summary>
+    public static readonly IReadOnlyList<string> DefaultExcludedUsers = ["postgres", "postgres_exporter"];
+
+    /// <summary>A target's scope from its options; <paramref name="ownRole"/> is the role it connects as when that is a role of its own (a monitoring role).</summary>
+    public static StatementScope Of(QueryTargetOptions options, string? ownRole) => new(
+        options.ExcludeUsers is { } listed ? Split(listed) : [.. (ownRole is null ? [] : new[] { ownRole }).Concat(DefaultExcludedUsers).Distinct()],
+        Split(options.Databases), options.MinCalls);
+
+    /// <summary>In words, for the pages: "all users but portal_monitor, postgres · every database · at least 1 call".</summary>
+    public string Describe() =>
+        $"{(ExcludedUsers.Count == 0 ? "every user" : $"every user but {string.Join(", ", ExcludedUsers)}")} · " +
+        $"{(Databases.Count == 0 ? "every database" : $"databases {string.Join(", ", Databases)}")} · at least {MinCalls:N0} call{(MinCalls == 1 ? "" : "s")} in the window";
+
+    private static string[] Split(string? list) => (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 public sealed class QueryOptions

@@ -18,7 +18,14 @@ public enum QuerySort
 /// <summary>What a top list is asked for. The window is resolved against the target's snapshots (see <see cref="QueryStatistics.ResolveAsync"/>).</summary>
 public sealed record TopQueriesRequest(
     string Target, DateTimeOffset From, DateTimeOffset To, QuerySort Sort = QuerySort.TotalTime, bool Descending = true, int Offset = 0, int Limit = 50,
-    string? Database = null, string? User = null, string? Search = null, bool FlaggedOnly = false, long? QueryId = null);
+    string? Database = null, string? User = null, string? Search = null, bool FlaggedOnly = false, long? QueryId = null)
+{
+    /// <summary>Only the target's statements in its <see cref="StatementScope"/> (the default); false: every statement.</summary>
+    public bool InScope { get; init; } = true;
+
+    /// <summary>At least this many calls in the window, beyond the scope's own minimum (an alert rule's <c>min_calls</c>).</summary>
+    public long MinCalls { get; init; } = 1;
+}
 
 /// <summary>One statement's activity in a window: deltas of its counters, never the target's totals since its last reset.</summary>
 public sealed record QueryRow
@@ -69,7 +76,7 @@ public sealed record QueryInterval
 public sealed record StatementFilter(string? Database = null, string? Pattern = null, long? QueryId = null);
 
 /// <summary>Reads of the snapshots: top lists over any window, from the difference of two running-total rows per statement.</summary>
-public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, IOptions<QueryOptions> options)
+public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, QueryTargets targets, IOptions<QueryOptions> options)
 {
     /// <summary>
     /// Ends a window at the target's last snapshot at or before <paramref name="to"/> (nothing is known after it), so a
@@ -98,9 +105,11 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
     public async Task<TopQueries> TopAsync(TopQueriesRequest request, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
+        var scope = request.InScope ? targets.Find(request.Target)?.Scope ?? StatementScope.Everything : StatementScope.Everything;
         var parameters = new
         {
             request.Target, request.From, request.To, Span = request.To - request.From,
+            ExcludedUsers = scope.ExcludedUsers.ToArray(), Databases = scope.Databases.ToArray(), MinCalls = Math.Max(scope.MinCalls, request.MinCalls),
             request.Database, request.User, Search = string.IsNullOrWhiteSpace(request.Search) ? null : $"%{EscapeLike(request.Search.Trim())}%",
             request.FlaggedOnly, request.Offset, request.Limit, request.QueryId,
             settings.SlowMeanMs, settings.SlowMinCalls, Regression = 1 + settings.RegressionPercent / 100,
@@ -231,6 +240,8 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
               AND (@User::text IS NULL OR s.user_name = @User)
               AND (@Search::text IS NULL OR s.query ILIKE @Search)
               AND (@QueryId::bigint IS NULL OR s.query_id = @QueryId)
+              AND s.user_name <> ALL(@ExcludedUsers)
+              AND (cardinality(@Databases::text[]) = 0 OR s.database_name = ANY(@Databases))
         ),
         baseline AS (SELECT min(taken_at) AS at FROM query_snapshots WHERE target = @Target),
         flagged AS (
@@ -238,7 +249,7 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
                    CASE WHEN w.previous_calls > 0 THEN w.previous_time_ms / w.previous_calls END AS previous_mean_ms,
                    w.first_seen > greatest(@From, (SELECT at FROM baseline)) AS is_new
             FROM windowed w
-            WHERE w.calls > 0
+            WHERE w.calls >= @MinCalls
         ),
         rows AS (
             SELECT id AS "StatementId", query_id AS "QueryId", query AS "Query", database_name AS "DatabaseName", user_name AS "UserName",

@@ -7,7 +7,11 @@ using Portal.Data;
 namespace Portal.Features.Queries;
 
 /// <summary>A target as pages show it: where it is, never how to sign in to it.</summary>
-public sealed record QueryTarget(string Name, string Host, int Port, string Database, string Username, string? Description);
+/// <param name="Scope">Which of its statements are judged by default (<see cref="StatementScope"/>).</param>
+public sealed record QueryTarget(string Name, string Host, int Port, string Database, string Username, string? Description)
+{
+    public StatementScope Scope { get; init; } = StatementScope.Everything;
+}
 
 /// <summary>
 /// The monitored databases and a pooled data source for each. Every session is read-only and has a statement
@@ -21,7 +25,10 @@ public sealed class QueryTargets(IConfiguration configuration, IOptions<QueryOpt
         .Select(pair =>
         {
             var builder = new NpgsqlConnectionStringBuilder(pair.Value.ConnectionString);
-            return new QueryTarget(pair.Key, builder.Host ?? "localhost", builder.Port, builder.Database ?? builder.Username ?? "", builder.Username ?? "", pair.Value.Description);
+            return new QueryTarget(pair.Key, builder.Host ?? "localhost", builder.Port, builder.Database ?? builder.Username ?? "", builder.Username ?? "", pair.Value.Description)
+            {
+                Scope = StatementScope.Of(pair.Value, builder.Username),
+            };
         })
         .OrderBy(target => target.Name != QueryOptions.PortalTarget).ThenBy(target => target.Name, StringComparer.Ordinal)
         .ToList();
@@ -55,6 +62,9 @@ public sealed class QueryTargets(IConfiguration configuration, IOptions<QueryOpt
             {
                 ConnectionString = configuration.GetRequiredConnectionString(DataServiceCollectionExtensions.ConnectionStringName, "PostgreSQL"),
                 Description = "The portal's own database",
+                // It connects as the portal's own role, whose statements are the workload here (a configured target
+                // connects as a role of its own, the monitoring role, whose statements are only the portal's reading).
+                ExcludeUsers = string.Join(",", StatementScope.DefaultExcludedUsers),
             };
         }
         return targets;

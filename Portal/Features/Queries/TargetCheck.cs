@@ -84,10 +84,12 @@ public sealed class TargetCheck(QueryTargets targets)
             Capabilities =
             [
                 new("statistics", "Statistics of every role's statements and sessions (top queries, activity, index health)", facts.ReadsAllStats, $"GRANT pg_monitor TO {role};"),
-                new("explain", "EXPLAIN of any statement (it reads the tables' definitions and statistics)", facts.ReadsAllData,
-                    $"GRANT pg_read_all_data TO {role};  -- or GRANT SELECT ON the tables to explain"),
+                new("explain", "EXPLAIN of any statement (it reads the tables' definitions and statistics)", facts.ReadsAllData, ExplainGrant(facts.Username)),
                 new("cancel", "Cancel and terminate other roles' sessions (Live activity)", facts.SignalsBackends, $"GRANT pg_signal_backend TO {role};"),
             ],
         };
     }
+
+    /// <summary>What lets a role EXPLAIN statements on others' tables (the checklist's, and EXPLAIN's refusal's).</summary>
+    public static string ExplainGrant(string username) => $"GRANT pg_read_all_data TO {QuoteIdentifier(username)};  -- or GRANT SELECT ON the tables to explain";
 }

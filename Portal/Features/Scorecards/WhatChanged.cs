@@ -92,8 +92,9 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
         var changes = new List<StatementChange>();
         foreach (var name in names)
         {
+            // A query SLI's own statements as it counts them (whoever runs them); others, the targets' statements in scope.
             var top = await queries.TopAsync(new TopQueriesRequest(name, from, to, Limit: 100,
-                Database: sli.Kind == SliKinds.Query ? sli.Database : null, QueryId: sli.Kind == SliKinds.Query ? sli.QueryId : null), cancellationToken);
+                Database: sli.Kind == SliKinds.Query ? sli.Database : null, QueryId: sli.Kind == SliKinds.Query ? sli.QueryId : null) { InScope = sli.Kind != SliKinds.Query }, cancellationToken);
             changes.AddRange(top.Rows
                 .Where(row => sli.Kind != SliKinds.Query || sli.Pattern is null || System.Text.RegularExpressions.Regex.IsMatch(row.Query, sli.Pattern,
                     System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)))
