@@ -91,9 +91,14 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/targets", PortalRoles.Developer),
         Api("/api/v1/queries", PortalRoles.Developer),
         Api("/api/v1/queries/{queryId:long}", PortalRoles.Developer, "/api/v1/queries/42", 404),
+        // An empty post: no parameters, an unknown statement.
+        ApiPost("/api/v1/queries/{queryId:long}/explain", PortalRoles.Developer, "/api/v1/queries/42/explain", 404),
+        Api("/api/v1/queries/health", PortalRoles.Developer),
+        Api("/api/v1/queries/activity", PortalRoles.Developer),
         // Web Vitals ingestion is anonymous (app pages send it, identified by their key); a form post is refused by its type.
         new("/api/v1/vitals", "/api/v1/vitals", HttpMethod.Post, true, [415, 415, 415, 415, 415]),
         Api("/api/v1/vitals/apps", PortalRoles.Admin),
+        ApiPost("/api/v1/vitals/apps", PortalRoles.Admin, "/api/v1/vitals/apps", 400),
         Api("/api/v1/vitals/summary", PortalRoles.Viewer),
         Api("/api/v1/jobs", PortalRoles.Viewer),
         Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),

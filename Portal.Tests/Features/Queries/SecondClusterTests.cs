@@ -128,6 +128,25 @@ public sealed class SecondClusterTests(OthersDatabase others) : IClassFixture<Ot
         var health = await Service<IndexHealth>().ReadAsync("shop");
         Assert.Contains(health.Largest, relation => relation.Name.EndsWith("pgbench_accounts", StringComparison.Ordinal));
 
+        // The same through the API, for scripts: EXPLAIN (422 with the grant), index health, activity.
+        using var api = others.App.CreateHttpClient();
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await others.App.TokenAsync(PortalRoles.Developer));
+        using (var refused = await api.PostAsync(new Uri($"/api/v1/queries/{update.QueryId}/explain?target=shop", UriKind.Relative),
+                   System.Net.Http.Json.JsonContent.Create(new { parameters = new List<string> { "1", "1" } })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains("GRANT pg_read_all_data TO portal_monitor", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var healthJson = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/v1/queries/health?target=shop", UriKind.Relative))))
+        {
+            Assert.Contains(healthJson.RootElement.GetProperty("largest").EnumerateArray(), relation => relation.GetProperty("name").GetString()!.EndsWith("pgbench_accounts", StringComparison.Ordinal));
+        }
+        using (var activityJson = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/v1/queries/activity?target=shop", UriKind.Relative))))
+        {
+            Assert.True(activityJson.RootElement.GetProperty("maxConnections").GetInt32() > 0);
+        }
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await api.GetAsync(new Uri("/api/v1/queries/health?target=nowhere", UriKind.Relative))).StatusCode);
+
         // Live activity sees the application's session and its query, and cancels it (pg_signal_backend).
         await using var session = new NpgsqlConnection(others.Cluster.App);
         await session.OpenAsync();

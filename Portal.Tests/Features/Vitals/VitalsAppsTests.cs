@@ -100,4 +100,29 @@ public sealed class VitalsAppsTests : PortalOnFreshDatabase
         var portal = Assert.Single(body.RootElement.EnumerateArray());
         Assert.Equal(await Apps.PortalKeyAsync(), portal.GetProperty("publicKey").GetString());
     }
+
+    [Fact]
+    public async Task AppsApi_CreatesAnApp_WithItsKey_RefusesBadOnesAndDuplicates()
+    {
+        using var admin = App.CreateHttpClient();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(PortalRoles.Admin));
+        Task<HttpResponseMessage> PostAsync(object body) => admin.PostAsync(new Uri("/api/v1/vitals/apps", UriKind.Relative), System.Net.Http.Json.JsonContent.Create(body));
+
+        using var created = await PostAsync(new { id = "redmine", name = "Redmine", allowedOrigins = new List<string> { "https://redmine.example" }, sampleRate = 0.5 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/v1/vitals/apps/redmine", created.Headers.Location!.OriginalString);
+        using var app = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var stored = await Apps.FindAsync("redmine");
+        Assert.Equal((stored!.PublicKey, "Redmine", 0.5), (app.RootElement.GetProperty("publicKey").GetString(), stored.Name, stored.SampleRate));
+        Assert.StartsWith("pk_", stored.PublicKey, StringComparison.Ordinal);
+
+        using var duplicate = await PostAsync(new { id = "redmine" });
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        using var badOrigin = await PostAsync(new { id = "shop", allowedOrigins = new List<string> { "https://shop.example/path" } });
+        Assert.Equal(HttpStatusCode.BadRequest, badOrigin.StatusCode);
+        Assert.Contains("is not an origin", await badOrigin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var noId = await PostAsync(new { name = "Nameless" });
+        Assert.Equal(HttpStatusCode.BadRequest, noId.StatusCode);
+        Assert.Null(await Apps.FindAsync("shop"));
+    }
 }

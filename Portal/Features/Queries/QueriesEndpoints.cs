@@ -81,16 +81,63 @@ public static class QueriesEndpoints
             return Results.Ok(new QueryDetailResponse(target.Name, queryId, text, from, to, calls, totalTime, calls == 0 ? null : totalTime / calls,
                 rows.Sum(row => row.Rows), hit + read == 0 ? null : hit / (hit + read), counters, rows, intervals));
         });
+
+        // What the statement's page runs: EXPLAIN with bound parameters (ANALYZE only of reads, rolled back).
+        api.MapPost("/queries/{queryId:long}/explain", async (long queryId, HttpContext context, QueryTargets targets, QueryStatistics statistics,
+            QueryExplain explain, CancellationToken cancellationToken) =>
+        {
+            var request = context.Request;
+            if (FindTarget(request.Query, targets) is not { } target)
+            {
+                return UnknownTarget(request.Query);
+            }
+            var (body, problem) = request.ContentLength is 0 or null && !request.HasJsonContentType()
+                ? (null, null) // no body: a statement without parameters, planned only
+                : await ApiProblems.ReadJsonAsync<ExplainRequest>(context, cancellationToken);
+            if (problem is not null)
+            {
+                return Invalid(problem);
+            }
+            if (await statistics.TextAsync(target.Name, queryId, cancellationToken) is not { } text)
+            {
+                return Results.Problem(title: "Unknown statement", detail: $"query id {queryId} has not been seen on target {target.Name}.", statusCode: StatusCodes.Status404NotFound);
+            }
+            var (types, refusal) = await explain.ParametersAsync(target.Name, text, cancellationToken);
+            var values = body?.Parameters ?? [];
+            if (refusal is null && values.Count != types.Count)
+            {
+                return Results.Problem(title: "Invalid parameters", statusCode: StatusCodes.Status400BadRequest,
+                    detail: $"parameters: the statement takes {types.Count} ({string.Join(", ", types.Select((type, index) => $"${index + 1} {type}"))}), not {values.Count}.");
+            }
+            var result = refusal is null ? await explain.ExplainAsync(target.Name, text, values, body?.Analyze == true, cancellationToken) : ExplainResult.Refused(refusal);
+            return result.Refusal is { } reason
+                ? Results.Problem(title: "Not explained", detail: reason, statusCode: StatusCodes.Status422UnprocessableEntity)
+                : Results.Ok(new ExplainResponse(target.Name, queryId, types, result.Analyzed, result.PlanningMs, result.ExecutionMs, result.Plan!));
+        });
+        api.MapGet("/queries/health", async (HttpRequest request, QueryTargets targets, IndexHealth health, CancellationToken cancellationToken) =>
+            FindTarget(request.Query, targets) is { } target ? Results.Ok(await health.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
+        api.MapGet("/queries/activity", async (HttpRequest request, QueryTargets targets, LiveActivity activity, CancellationToken cancellationToken) =>
+            FindTarget(request.Query, targets) is { } target ? Results.Ok(await activity.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
         return endpoints;
     }
+
+    /// <param name="Parameters">The statement's <c>$1…</c> values, as text (typed by the target); null for SQL NULL.</param>
+    /// <param name="Analyze">EXPLAIN ANALYZE: runs the statement (reads only), in a read-only transaction rolled back.</param>
+    public sealed record ExplainRequest(IReadOnlyList<string?>? Parameters, bool Analyze);
+
+    public sealed record ExplainResponse(string Target, long QueryId, IReadOnlyList<string> ParameterTypes, bool Analyzed, double? PlanningMs, double? ExecutionMs, PlanNode Plan);
+
+    private static QueryTarget? FindTarget(IQueryCollection query, QueryTargets targets) => targets.Find(query["target"]);
+
+    private static IResult UnknownTarget(IQueryCollection query) => Results.Problem(title: "Unknown target",
+        detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
 
     /// <summary>The <c>target</c> and <c>window</c> every query read takes, or the problem with them (404 unknown target, 400 bad window).</summary>
     private static (QueryTarget Target, TimeRange Window, IResult? Problem) TargetAndWindow(IQueryCollection query, QueryTargets targets, TimeProvider time)
     {
-        if (targets.Find(query["target"]) is not { } target)
+        if (FindTarget(query, targets) is not { } target)
         {
-            return (null!, null!, Results.Problem(title: "Unknown target",
-                detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound));
+            return (null!, null!, UnknownTarget(query));
         }
         return ParseWindow(query, time.GetUtcNow()) is { } window
             ? (target, window, null)

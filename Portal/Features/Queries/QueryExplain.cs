@@ -68,7 +68,7 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         }
         catch (PostgresException ex)
         {
-            return ([], $"The target cannot prepare this statement: {ex.MessageText}");
+            return ([], PrivilegeRefusal(target, ex) ?? $"The target cannot prepare this statement: {ex.MessageText}");
         }
         finally
         {
@@ -111,11 +111,9 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
             var root = document.RootElement[0];
             return new ExplainResult(Node(root.GetProperty("Plan"), tableRows), Number(root, "Planning Time"), Number(root, "Execution Time"), analyze, json, null);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && targets.Find(target) is { } known)
+        catch (PostgresException ex) when (PrivilegeRefusal(target, ex) is { } refusal)
         {
-            // The documented monitoring role reads statistics, not tables: say which grant EXPLAIN needs, not only that it failed.
-            return ExplainResult.Refused($"The target's role {known.Username} may not read this statement's tables ({ex.MessageText}). " +
-                $"EXPLAIN needs them; as a superuser: {TargetCheck.ExplainGrant(known.Username)}");
+            return ExplainResult.Refused(refusal);
         }
         catch (PostgresException ex)
         {
@@ -128,6 +126,12 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
             await transaction.RollbackAsync(CancellationToken.None);
         }
     }
+
+    // The documented monitoring role reads statistics, not tables: say which grant EXPLAIN needs, not only that it failed.
+    private string? PrivilegeRefusal(string target, PostgresException ex) =>
+        ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && targets.Find(target) is { } known
+            ? $"The target's role {known.Username} may not read this statement's tables ({ex.MessageText}). EXPLAIN needs them; as a superuser: {TargetCheck.ExplainGrant(known.Username)}"
+            : null;
 
     public const string NotExplainable =
         "Only SELECT, INSERT, UPDATE, DELETE and MERGE statements can be explained; this is DDL or a utility statement.";

@@ -27,10 +27,9 @@ public static class ReportsEndpoints
                 : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
 
         var admin = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
-        // Bodies are read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
         admin.MapPost("/preview", async (HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>
         {
-            var (body, problem) = await ReadAsync<PreviewRequest>(context, cancellationToken);
+            var (body, problem) = await ApiProblems.ReadJsonAsync<PreviewRequest>(context, cancellationToken);
             var to = Address(body?.To);
             var schedule = body?.Schedule ?? ReportSchedules.Weekly;
             var timeZone = body?.TimeZone ?? "UTC";
@@ -59,7 +58,7 @@ public static class ReportsEndpoints
         });
         admin.MapPost("/{id:long}/send", async (long id, HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>
         {
-            var (body, problem) = await ReadAsync<SendRequest>(context, cancellationToken);
+            var (body, problem) = await ApiProblems.ReadJsonAsync<SendRequest>(context, cancellationToken);
             var to = Address(body?.To);
             problem ??= to is null ? "to: one e-mail address, as { \"to\": \"lead@example.com\" }" : null;
             if (problem is not null)
@@ -107,22 +106,6 @@ public static class ReportsEndpoints
 
     private static MailboxAddress? Address(string? text) =>
         text is { Length: > 0 } && MailboxAddress.TryParse(text, out var address) && address.Address.Contains('@', StringComparison.Ordinal) ? address : null;
-
-    private static async Task<(T? Body, string? Problem)> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken) where T : class
-    {
-        if (!context.Request.HasJsonContentType())
-        {
-            return (null, "Content-Type: application/json");
-        }
-        try
-        {
-            return (await context.Request.ReadFromJsonAsync<T>(cancellationToken), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, $"not JSON of the expected shape: {ex.Message}");
-        }
-    }
 
     // The SMTP server's refusal or absence is the answer's subject, never a stack trace; the report stays archived.
     private static async Task<IResult> SendingAsync(Func<Task<IResult>> send)

@@ -13,6 +13,10 @@ public static class VitalsEndpoints
 {
     public const string Path = "/api/v1/vitals";
 
+    /// <param name="AllowedOrigins">The pages' origins allowed to send (scheme, host and port; <c>*</c> for any).</param>
+    /// <param name="SampleRate">The share of page views sent, above 0 and at most 1 (default 1).</param>
+    public sealed record AppRequest(string? Id, string? Name, string[]? AllowedOrigins, double? SampleRate);
+
     public static IEndpointRouteBuilder MapVitalsApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(Path, IngestAsync).AllowAnonymous().DisableAntiforgery();
@@ -20,6 +24,25 @@ public static class VitalsEndpoints
 
         endpoints.MapGet($"{Path}/apps", async (VitalsApps apps, CancellationToken cancellationToken) => await apps.ListAsync(cancellationToken))
             .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
+        // Onboarding from a script: the app with its public key (the snippet's), as the Web Vitals apps page creates it.
+        endpoints.MapPost($"{Path}/apps", async (HttpContext context, VitalsApps apps, CancellationToken cancellationToken) =>
+        {
+            var (body, problem) = await ApiProblems.ReadJsonAsync<AppRequest>(context, cancellationToken);
+            if (problem is not null || string.IsNullOrWhiteSpace(body?.Id))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid app", problem ?? "id is required: 1 to 40 lower-case letters, digits and dashes.");
+            }
+            var app = new VitalsApp { Id = body.Id, Name = body.Name ?? body.Id, AllowedOrigins = body.AllowedOrigins ?? [], SampleRate = body.SampleRate ?? 1 };
+            if (await apps.FindAsync(app.Id, cancellationToken) is not null)
+            {
+                return Problem(StatusCodes.Status409Conflict, "App exists", $"id: an app “{app.Id}” exists already; the Web Vitals apps page edits it.");
+            }
+            if (await apps.SaveAsync(context.User, app, create: true, cancellationToken) is { } error)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid app", error);
+            }
+            return Results.Created($"{Path}/apps/{app.Id}", await apps.FindAsync(app.Id, cancellationToken));
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
 
         endpoints.MapGet($"{Path}/summary", async (HttpRequest request, VitalsApps apps, VitalsStore store, TimeProvider time, CancellationToken cancellationToken) =>
         {
