@@ -115,7 +115,7 @@ public static class VitalsBenchmarks
         {
             return Results.StatusCode(StatusCodes.Status401Unauthorized);
         }
-        var (events, _) = VitalsPayload.Validate(app.Id, parsed.Events, DateTimeOffset.UtcNow, batch: true);
+        var (events, _) = VitalsPayload.Validate(app, parsed.Events, DateTimeOffset.UtcNow, batch: true);
         await using var connection = await dataSource.OpenConnectionAsync();
         foreach (var item in events!)
         {

@@ -18,6 +18,12 @@ public sealed record VitalsApp
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? KeyRotatedAt { get; init; }
 
+    /// <summary>The app's page grouping rules (<see cref="Vitals.PageGroups"/>), in order.</summary>
+    public string[] PageGroups { get; init; } = [];
+
+    /// <summary>Numeric and hash-like path segments count as one page (<c>:id</c>, <c>:hash</c>).</summary>
+    public bool CollapseIds { get; init; } = true;
+
     /// <summary>
     /// Whether a browser page at <paramref name="origin"/> may send for this app: an allowed origin, or the portal's own
     /// (its pages report themselves). No Origin header is a server-side sender, which CORS cannot restrict anyway.
@@ -38,7 +44,7 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
 
     private const string Columns = """
         id AS "Id", name AS "Name", public_key AS "PublicKey", allowed_origins AS "AllowedOrigins", sample_rate AS "SampleRate",
-        created_at AS "CreatedAt", key_rotated_at AS "KeyRotatedAt"
+        created_at AS "CreatedAt", key_rotated_at AS "KeyRotatedAt", page_groups AS "PageGroups", collapse_ids AS "CollapseIds"
         """;
 
     public async Task<IReadOnlyList<VitalsApp>> ListAsync(CancellationToken cancellationToken = default)
@@ -114,6 +120,14 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
         {
             return $"“{bad}” is not an origin: scheme, host and port only, like https://shop.example.com.";
         }
+        if (app.PageGroups.Length > Vitals.PageGroups.MaxRules)
+        {
+            return $"At most {Vitals.PageGroups.MaxRules} page groups.";
+        }
+        if (app.PageGroups.Select(Vitals.PageGroups.Problem).FirstOrDefault(problem => problem is not null) is { } badRule)
+        {
+            return badRule;
+        }
         var before = await FindAsync(app.Id, cancellationToken);
         if (create && before is not null)
         {
@@ -121,11 +135,14 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO vitals_apps (id, name, public_key, allowed_origins, sample_rate) VALUES (@Id, @Name, @key, @AllowedOrigins, @SampleRate)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, sample_rate = excluded.sample_rate
-            """, new { app.Id, app.Name, key = NewKey(), app.AllowedOrigins, app.SampleRate }, cancellationToken: cancellationToken));
+            INSERT INTO vitals_apps (id, name, public_key, allowed_origins, sample_rate, page_groups, collapse_ids)
+            VALUES (@Id, @Name, @key, @AllowedOrigins, @SampleRate, @PageGroups, @CollapseIds)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, sample_rate = excluded.sample_rate,
+                page_groups = excluded.page_groups, collapse_ids = excluded.collapse_ids
+            """, new { app.Id, app.Name, key = NewKey(), app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds }, cancellationToken: cancellationToken));
         await audit.RecordAsync(AuditLog.ActorOf(actor), create ? "vitals.app.create" : "vitals.app.update", app.Id,
-            before is null ? null : new { before.Name, before.AllowedOrigins, before.SampleRate }, new { app.Name, app.AllowedOrigins, app.SampleRate }, cancellationToken);
+            before is null ? null : new { before.Name, before.AllowedOrigins, before.SampleRate, before.PageGroups, before.CollapseIds },
+            new { app.Name, app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds }, cancellationToken);
         await ReloadAsync(cancellationToken);
         return null;
     }

@@ -15,7 +15,8 @@ public static class VitalsEndpoints
 
     /// <param name="AllowedOrigins">The pages' origins allowed to send (scheme, host and port; <c>*</c> for any).</param>
     /// <param name="SampleRate">The share of page views sent, above 0 and at most 1 (default 1).</param>
-    public sealed record AppRequest(string? Id, string? Name, string[]? AllowedOrigins, double? SampleRate);
+    /// <param name="PageGroups">Page grouping rules (<c>/issues/* => /issues/:id</c>), in order; <c>collapseIds</c> (default true) groups numeric and hash segments.</param>
+    public sealed record AppRequest(string? Id, string? Name, string[]? AllowedOrigins, double? SampleRate, string[]? PageGroups, bool? CollapseIds);
 
     public static IEndpointRouteBuilder MapVitalsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -32,7 +33,11 @@ public static class VitalsEndpoints
             {
                 return Problem(StatusCodes.Status400BadRequest, "Invalid app", problem ?? "id is required: 1 to 40 lower-case letters, digits and dashes.");
             }
-            var app = new VitalsApp { Id = body.Id, Name = body.Name ?? body.Id, AllowedOrigins = body.AllowedOrigins ?? [], SampleRate = body.SampleRate ?? 1 };
+            var app = new VitalsApp
+            {
+                Id = body.Id, Name = body.Name ?? body.Id, AllowedOrigins = body.AllowedOrigins ?? [], SampleRate = body.SampleRate ?? 1,
+                PageGroups = body.PageGroups ?? [], CollapseIds = body.CollapseIds ?? true,
+            };
             if (await apps.FindAsync(app.Id, cancellationToken) is not null)
             {
                 return Problem(StatusCodes.Status409Conflict, "App exists", $"id: an app “{app.Id}” exists already; the Web Vitals apps page edits it.");
@@ -155,7 +160,7 @@ public static class VitalsEndpoints
             string? error;
             try
             {
-                (events, error) = VitalsPayload.Validate(app.Id, parsed.Events, time.GetUtcNow(), batch: document.RootElement.TryGetProperty("events", out _));
+                (events, error) = VitalsPayload.Validate(app, parsed.Events, time.GetUtcNow(), batch: document.RootElement.TryGetProperty("events", out _));
             }
             catch (InvalidOperationException ex)
             {

@@ -44,7 +44,7 @@ public static class VitalsPayload
     }
 
     /// <summary>The stored form of each event, or the first bad field (<c>events[i].field: what is wrong</c>).</summary>
-    public static (List<VitalsEvent>? Events, string? Error) Validate(string app, IReadOnlyList<JsonElement> raw, DateTimeOffset receivedAt, bool batch)
+    public static (List<VitalsEvent>? Events, string? Error) Validate(VitalsApp app, IReadOnlyList<JsonElement> raw, DateTimeOffset receivedAt, bool batch)
     {
         var events = new List<VitalsEvent>(raw.Count);
         for (var index = 0; index < raw.Count; index++)
@@ -86,8 +86,8 @@ public static class VitalsPayload
             {
                 return (null, $"{prefix}attribution: {attribution.Length} characters; at most 2048");
             }
-            events.Add(new VitalsEvent(app, receivedAt, metric.Name, value, delta, metric.RatingOf(value), id, Short(item, "navigationType", 32),
-                StripQuery(page), device, Short(item, "connection", 16), Short(item, "release", 64), attribution));
+            events.Add(new VitalsEvent(app.Id, receivedAt, metric.Name, value, delta, metric.RatingOf(value), id, Short(item, "navigationType", 32),
+                PageGroups.PageOf(app, StripQuery(page)), device, Short(item, "connection", 16), Short(item, "release", 64), attribution));
         }
         return (events, null);
     }
