@@ -83,6 +83,24 @@ public sealed class QueryStatisticsTests : PortalOnFreshDatabase
     }
 
     [Fact]
+    public async Task NPlusOne_RateOverTheSpanWatched_NotTheWindowsLength()
+    {
+        // Watched for the last hour only: 6,000 cheap one-row calls in it are 100 a minute, whether the window asked
+        // is that hour or the day (the day's length would make them 4 a minute, and the flag would depend on it).
+        await SnapshotsAsync(1, 0.5, 0);
+        await StatementAsync(3, "SELECT n_plus_one", Now.AddHours(-1), (1, 10, 2, 10), (0, 6010, 1202, 6010));
+        // Too rare either way: 600 calls in the hour, 10 a minute.
+        await StatementAsync(6, "SELECT rare", Now.AddHours(-1), (1, 10, 2, 10), (0, 610, 122, 610));
+
+        // (Not the 1-hour window of the test above: the answers are cached in the tests' shared Redis by their parameters.)
+        foreach (var hours in new[] { 1.5, 24 })
+        {
+            var rows = await TopAsync(hours);
+            Assert.Equal((true, false), (rows[3].IsNPlusOneSuspect, rows[6].IsNPlusOneSuspect));
+        }
+    }
+
+    [Fact]
     public async Task Retention_FoldsOldRowsIntoDailyOnes_WindowsUnchanged_AndARerunDeletesNothing()
     {
         var options = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryOptions>>().Value;

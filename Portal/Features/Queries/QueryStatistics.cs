@@ -262,8 +262,11 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
                    coalesce(previous_time_ms, 0) AS "PreviousTimeMs", is_new AS "IsNew",
                    mean_time_ms >= @SlowMeanMs AND calls >= @SlowMinCalls AS "IsSlow",
                    coalesce(mean_time_ms >= previous_mean_ms * @Regression, false) AS "IsRegressed",
+                   -- calls a minute over the span the target was watched in the window (a 24-hour window of a target
+                   -- watched for an hour is that hour's rate, as the 1-hour window gives it)
                    mean_time_ms <= @NPlusOneMaxMeanMs AND rows / calls <= 1.5
-                       AND calls / greatest(extract(epoch FROM @Span) / 60, 1) >= @NPlusOneMinCallsPerMinute AS "IsNPlusOneSuspect"
+                       AND calls / greatest(extract(epoch FROM @To - greatest(@From, coalesce((SELECT at FROM baseline), @From))) / 60, 1)
+                           >= @NPlusOneMinCallsPerMinute AS "IsNPlusOneSuspect"
             FROM flagged
         )
         """;
