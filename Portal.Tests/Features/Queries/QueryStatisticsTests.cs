@@ -101,6 +101,26 @@ public sealed class QueryStatisticsTests : PortalOnFreshDatabase
     }
 
     [Fact]
+    public async Task CustomWindow_IsTheSpanAsked_BetweenTheNearestSnapshots_NotShiftedToTheLast()
+    {
+        // Snapshots at 10:00, 11:00, 11:30 and 12:00; the statement's running calls 40, 100, 160, 300 at them.
+        await SnapshotsAsync(2, 1, 0.5, 0);
+        await StatementAsync(8, "SELECT in_between", Now.AddHours(-30), (2, 40, 40, 40), (1, 100, 100, 100), (0.5, 160, 160, 160), (0, 300, 300, 300));
+        using var client = App.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await App.TokenAsync(Portal.Features.Auth.PortalRoles.Developer));
+
+        // 10:50 to 11:40: the snapshots nearest are 11:00 (the baseline) and 11:30 — 60 calls. Ending it at the last
+        // snapshot before 11:40 and keeping its length made it 10:40–11:30, with 10:00 as the baseline: 120.
+        var from = Now.AddMinutes(-70).ToString("O");
+        var to = Now.AddMinutes(-20).ToString("O");
+        using var answer = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri(
+            $"/api/v1/queries?window=custom&from={Uri.EscapeDataString(from)}&to={Uri.EscapeDataString(to)}", UriKind.Relative)));
+        var root = answer.RootElement;
+        Assert.Equal((Now.AddHours(-1), Now.AddHours(-0.5)), (root.GetProperty("from").GetDateTimeOffset(), root.GetProperty("to").GetDateTimeOffset()));
+        Assert.Equal(60, root.GetProperty("queries").EnumerateArray().Single(row => row.GetProperty("queryId").GetInt64() == 8).GetProperty("calls").GetInt64());
+    }
+
+    [Fact]
     public async Task Retention_FoldsOldRowsIntoDailyOnes_WindowsUnchanged_AndARerunDeletesNothing()
     {
         var options = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryOptions>>().Value;

@@ -54,7 +54,7 @@ public static class QueriesEndpoints
                 return Invalid("scope must be all (every statement) or left out (the target's scope).");
             }
 
-            var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
+            var (from, to) = await statistics.ResolveAsync(target.Name, window, cancellationToken);
             var top = await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, sort, query["order"] != "asc", offset, limit,
                 NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true") { InScope = query["scope"] != "all" }, cancellationToken);
             return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Rows));
@@ -72,7 +72,7 @@ public static class QueriesEndpoints
                 return Results.Problem(title: "Unknown statement", detail: $"query id {queryId} has not been seen on target {target.Name}.", statusCode: StatusCodes.Status404NotFound);
             }
 
-            var (from, to) = await statistics.ResolveAsync(target.Name, window.From, window.To, cancellationToken);
+            var (from, to) = await statistics.ResolveAsync(target.Name, window, cancellationToken);
             var rows = (await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, Limit: 1_000, QueryId: queryId) { InScope = false }, cancellationToken)).Rows;
             var counters = await statistics.CountersAsync(target.Name, queryId, from, to, cancellationToken);
             var intervals = await statistics.SeriesAsync(target.Name, queryId, from, to, cancellationToken);

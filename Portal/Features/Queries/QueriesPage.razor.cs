@@ -104,7 +104,7 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
         if (shownKey != key)
         {
             coverage = await Statistics.CoverageAsync(target.Name);
-            var (from, to) = await Statistics.ResolveAsync(target.Name, Window.From, Window.To);
+            var (from, to) = await Statistics.ResolveAsync(target.Name, Window);
             top = await Statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, SortBy, !Ascending, Offset, PageSize, Database, User, Search, FlaggedOnly)
             {
                 InScope = !EveryStatement,

@@ -68,7 +68,7 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
         {
             return;
         }
-        var resolved = await Statistics.ResolveAsync(TargetName, Window.From, Window.To);
+        var resolved = await Statistics.ResolveAsync(TargetName, Window);
         window = resolved;
         // The statement asked for, of every user and database (its target's scope may leave it out of the lists).
         rows = (await Statistics.TopAsync(new TopQueriesRequest(TargetName, resolved.From, resolved.To, Limit: 1_000, QueryId: QueryId) { InScope = false })).Rows;

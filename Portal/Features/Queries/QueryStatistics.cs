@@ -82,6 +82,29 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
     /// Ends a window at the target's last snapshot at or before <paramref name="to"/> (nothing is known after it), so a
     /// preset window gives the same — cacheable — answer until the next snapshot.
     /// </summary>
+    /// <remarks>
+    /// A custom window is the span asked for, not shifted: from the snapshot nearest its start (the baseline: what ran
+    /// before it is not counted) to the snapshot nearest its end. A preset window keeps its length and ends at the last snapshot.
+    /// </remarks>
+    public async Task<(DateTimeOffset From, DateTimeOffset To)> ResolveAsync(string target, Portal.Components.TimeRange window, CancellationToken cancellationToken = default)
+    {
+        if (window.Key != Portal.Components.TimeRange.Custom)
+        {
+            return await ResolveAsync(target, window.From, window.To, cancellationToken);
+        }
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        var (from, to) = await connection.QuerySingleAsync<(DateTimeOffset?, DateTimeOffset?)>(new CommandDefinition("""
+            WITH start AS (
+                SELECT taken_at FROM query_snapshots WHERE target = @target
+                ORDER BY abs(extract(epoch FROM taken_at - @from)), taken_at LIMIT 1
+            )
+            SELECT (SELECT taken_at FROM start),
+                   (SELECT taken_at FROM query_snapshots WHERE target = @target AND taken_at > (SELECT taken_at FROM start)
+                    ORDER BY abs(extract(epoch FROM taken_at - @to)), taken_at LIMIT 1)
+            """, new { target, from = window.From, to = window.To }, cancellationToken: cancellationToken));
+        return from is { } start && to is { } end ? (start, end) : (window.From, window.To);
+    }
+
     public async Task<(DateTimeOffset From, DateTimeOffset To)> ResolveAsync(string target, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
