@@ -76,4 +76,31 @@ public sealed class ReportsPageTests : PortalComponentTest, IAsyncLifetime
         Assert.Contains("data-metric=\"Page load p95\"", html, StringComparison.Ordinal);
         Assert.Empty(await app.Services.GetRequiredService<ReportArchive>().ListAsync());
     }
+
+    [Fact]
+    public async Task Preview_ThisWeekSoFar_HasWhatArrivedThisWeek_WhichLastWeeksCannot()
+    {
+        // An app onboarded this week: one page load of 2,345 ms this week, nothing of it in the last whole week.
+        var now = DateTimeOffset.UtcNow;
+        var soFar = ReportPeriod.SoFar(ReportSchedules.Weekly, now, "UTC");
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                VALUES ('portal', @at, 'LCP', 2345, 2345, 'good', 'lcp-this-week', '/', 'desktop')
+                """, new { at = soFar.Start + (now - soFar.Start) / 2 });
+        }
+        var page = Render<ReportsPage>();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-subscriptions]")));
+
+        await page.InvokeAsync(() => page.Find("[data-testid=preview-so-far]").Click());
+
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=preview-frame]")), TimeSpan.FromSeconds(30));
+        var html = page.Find("[data-testid=preview-frame]").GetAttribute("srcdoc")!;
+        Assert.Contains($"all services — week of {soFar.FirstDay:yyyy-MM-dd} so far (to ", html, StringComparison.Ordinal);
+        Assert.Contains("2.35 s", html, StringComparison.Ordinal);
+        Assert.Contains("the same span of the previous week", html, StringComparison.Ordinal);
+        Assert.Equal(soFar.End - soFar.Start, soFar.Previous.End - soFar.Previous.Start);
+        Assert.Equal(soFar.Start, soFar.Previous.Start.AddDays(7));
+    }
 }

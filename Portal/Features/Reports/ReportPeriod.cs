@@ -36,6 +36,16 @@ public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOff
         return new ReportPeriod(kind, At(start, zone), At(end, zone), timeZone);
     }
 
+    /// <summary>
+    /// The period in progress, from its start to <paramref name="now"/>: what a preview offers for an app onboarded this
+    /// week, whose last whole week has nothing in it.
+    /// </summary>
+    public static ReportPeriod SoFar(string kind, DateTimeOffset now, string timeZone) =>
+        new(kind, Last(kind, now, timeZone).End, now, timeZone) { InProgress = true };
+
+    /// <summary>A period still in progress (<see cref="SoFar"/>): compared with the same span of the period before.</summary>
+    public bool InProgress { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public ReportPeriod Previous
     {
@@ -49,7 +59,9 @@ public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOff
                 ReportSchedules.Monthly => start.AddMonths(-1),
                 _ => start.AddDays(-7),
             };
-            return this with { Start = At(before, zone), End = Start };
+            return InProgress
+                ? this with { Start = At(before, zone), End = At(before, zone) + (End - Start), InProgress = false }
+                : this with { Start = At(before, zone), End = Start };
         }
     }
 
@@ -61,12 +73,13 @@ public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOff
         ReportSchedules.Daily => $"day of {FirstDay:yyyy-MM-dd}",
         ReportSchedules.Monthly => $"month of {FirstDay:MMMM yyyy}",
         _ => $"week of {FirstDay:yyyy-MM-dd}",
-    };
+    } + (InProgress ? $" so far (to {TimeZoneInfo.ConvertTime(End, TimeZoneInfo.FindSystemTimeZoneById(TimeZone)):yyyy-MM-dd HH:mm})" : "");
 
     public string Adjective => Kind switch { ReportSchedules.Daily => "Daily", ReportSchedules.Monthly => "Monthly", _ => "Weekly" };
 
     /// <summary>"the previous week", as changes are described.</summary>
-    public string PreviousName => Kind switch { ReportSchedules.Daily => "the previous day", ReportSchedules.Monthly => "the previous month", _ => "the previous week" };
+    public string PreviousName => (InProgress ? "the same span of " : "") +
+        Kind switch { ReportSchedules.Daily => "the previous day", ReportSchedules.Monthly => "the previous month", _ => "the previous week" };
 
     public TimeSpan Length => End - Start;
 
@@ -77,8 +90,14 @@ public sealed record ReportPeriod(string Kind, DateTimeOffset Start, DateTimeOff
         get
         {
             var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
-            var (first, last) = (TimeZoneInfo.ConvertTime(Start, zone).DateTime, TimeZoneInfo.ConvertTime(End, zone).DateTime);
-            return Enumerable.Range(0, (int)(last - first).TotalDays).Select(day => At(first.AddDays(day), zone)).ToList();
+            var first = TimeZoneInfo.ConvertTime(Start, zone).DateTime;
+            // Every local midnight from the start before the end (a period in progress ends inside its last day).
+            var days = new List<DateTimeOffset>();
+            for (var day = At(first, zone); day < End; day = At(first.AddDays(days.Count), zone))
+            {
+                days.Add(day);
+            }
+            return days;
         }
     }
 

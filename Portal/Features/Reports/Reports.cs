@@ -12,9 +12,12 @@ public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, Repo
     public string? PortalUrl => options.Value.PortalUrl;
 
     /// <summary>Builds the report of the last whole period (in the time zone) and archives it.</summary>
-    public async Task<(long Id, BaselineReport Report)> GenerateAsync(ReportScope scope, string kind, string timeZone, string generatedBy, CancellationToken cancellationToken = default)
+    /// <param name="soFar">The period in progress rather than the last whole one (a preview for an app onboarded this week).</param>
+    public async Task<(long Id, BaselineReport Report)> GenerateAsync(
+        ReportScope scope, string kind, string timeZone, string generatedBy, bool soFar = false, CancellationToken cancellationToken = default)
     {
-        var report = await builder.BuildAsync(scope, ReportPeriod.Last(kind, time.GetUtcNow(), timeZone), cancellationToken);
+        var now = time.GetUtcNow();
+        var report = await builder.BuildAsync(scope, soFar ? ReportPeriod.SoFar(kind, now, timeZone) : ReportPeriod.Last(kind, now, timeZone), cancellationToken);
         var id = await archive.SaveAsync(report, await mail.ArchiveHtmlAsync(report, PortalUrl), generatedBy, cancellationToken);
         return (id, report);
     }
@@ -26,12 +29,13 @@ public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, Repo
     }
 
     /// <summary>"Send me a preview now": generated now, archived, sent to one address; audited.</summary>
-    public async Task<long> PreviewAsync(ClaimsPrincipal actor, MailboxAddress to, ReportScope scope, string kind, string timeZone, CancellationToken cancellationToken = default)
+    public async Task<long> PreviewAsync(
+        ClaimsPrincipal actor, MailboxAddress to, ReportScope scope, string kind, string timeZone, bool soFar = false, CancellationToken cancellationToken = default)
     {
         PortalRoles.Demand(actor, PortalRoles.Admin, "e-mail a report preview");
         var who = AuditLog.ActorOf(actor);
-        var (id, report) = await GenerateAsync(scope, kind, timeZone, who, cancellationToken);
-        await audit.RecordAsync(who, "report.preview", $"report {id}", null, new { to = to.Address, scope, kind, timeZone }, cancellationToken);
+        var (id, report) = await GenerateAsync(scope, kind, timeZone, who, soFar, cancellationToken);
+        await audit.RecordAsync(who, "report.preview", $"report {id}", null, new { to = to.Address, scope, kind, timeZone, soFar }, cancellationToken);
         await SendAsync(id, report, to, null, cancellationToken);
         return id;
     }

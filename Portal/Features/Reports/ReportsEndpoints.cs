@@ -13,7 +13,8 @@ public static class ReportsEndpoints
 {
     public sealed record ScopeRequest(List<string>? Services, List<string>? Apps, List<string>? Targets);
 
-    public sealed record PreviewRequest(string? To, ScopeRequest? Scope, string? Schedule, string? TimeZone);
+    /// <param name="Period"><c>last</c> (the last whole period, the default) or <c>so-far</c> (the period in progress).</param>
+    public sealed record PreviewRequest(string? To, ScopeRequest? Scope, string? Schedule, string? TimeZone, string? Period = null);
 
     public sealed record SendRequest(string? To);
 
@@ -39,6 +40,7 @@ public static class ReportsEndpoints
                 _ when to is null => "to: one e-mail address",
                 _ when !ReportSchedules.All.Contains(schedule) => $"schedule: one of {string.Join(", ", ReportSchedules.All)}",
                 _ when !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _) => $"timeZone: '{timeZone}' is not a time zone (an IANA name such as Europe/Paris)",
+                _ when body.Period is not (null or "last" or "so-far") => $"period: last (the last whole period) or so-far (the period in progress), not '{body.Period}'",
                 _ => null,
             };
             if (problem is not null)
@@ -52,7 +54,7 @@ public static class ReportsEndpoints
             var scope = new ReportScope(body!.Scope?.Services ?? [], body.Scope?.Apps ?? [], body.Scope?.Targets ?? []);
             return await SendingAsync(async () =>
             {
-                var id = await reports.PreviewAsync(context.User, to!, scope, schedule, timeZone, cancellationToken);
+                var id = await reports.PreviewAsync(context.User, to!, scope, schedule, timeZone, body.Period == "so-far", cancellationToken);
                 return Results.Accepted($"/api/v1/reports/{id}", new { report = id, to = to!.Address });
             });
         });

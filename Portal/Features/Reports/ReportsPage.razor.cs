@@ -87,14 +87,16 @@ public sealed partial class ReportsPage : ComponentBase
         await LoadAsync();
     }
 
-    // The last whole week's report for everything, computed now and shown in the page; nothing is archived or sent.
-    private async Task PreviewAsync()
+    // The last whole week's report for everything (or the week so far), computed now and shown in the page; nothing is archived or sent.
+    private async Task PreviewAsync(bool soFar)
     {
         previewing = true;
         StateHasChanged();
         try
         {
-            var report = await Builder.BuildAsync(ReportScope.Everything, ReportPeriod.Last(ReportSchedules.Weekly, Time.GetUtcNow(), TimeZone));
+            var now = Time.GetUtcNow();
+            var report = await Builder.BuildAsync(ReportScope.Everything,
+                soFar ? ReportPeriod.SoFar(ReportSchedules.Weekly, now, TimeZone) : ReportPeriod.Last(ReportSchedules.Weekly, now, TimeZone));
             previewHtml = await Mail.ArchiveHtmlAsync(report, Reports.PortalUrl);
         }
         finally
