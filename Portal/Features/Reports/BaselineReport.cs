@@ -60,7 +60,11 @@ public sealed record Movement(string Source, string What, string Unit, double Be
 public sealed record DailyPoint(DateTimeOffset Day, double? ApiP95Ms, double? PageLoadP95Ms);
 
 /// <summary>What the figures rest on, for the appendix; <paramref name="Gaps"/> names each source that could not be read.</summary>
-public sealed record DataCoverage(long PageViews, int DaysWithoutPrometheus, int Days, int Snapshots, long Requests, IReadOnlyList<string> Gaps);
+public sealed record DataCoverage(long PageViews, int DaysWithoutPrometheus, int Days, int Snapshots, long Requests, IReadOnlyList<string> Gaps)
+{
+    /// <summary>What counted the requests: Prometheus's request metrics, or the SLA objectives' error SLIs.</summary>
+    public string RequestsFrom { get; init; } = "Prometheus";
+}
 
 /// <summary>A line of a detailed-analysis table: a name and its figures, already worded.</summary>
 public sealed record DetailRow(string Name, IReadOnlyList<string> Cells, string? Link = null);

@@ -30,6 +30,11 @@ public sealed partial class BaselineReportBuilder(
         public List<DetailSection> Details { get; } = [];
         public List<string> Gaps { get; } = [];
         public Dictionary<string, (double? Current, double? Previous)> Figures { get; } = [];
+
+        /// <summary>Where a key metric came from, when not from its usual source (the SLA objectives' SLIs).</summary>
+        public Dictionary<string, string> Sources { get; } = [];
+
+        public string RequestsFrom { get; set; } = "Prometheus";
         public Dictionary<DateTimeOffset, (double? Api, double? PageLoad)> Daily { get; } = [];
         public long PageViews { get; set; }
         public long Requests { get; set; }
@@ -49,6 +54,7 @@ public sealed partial class BaselineReportBuilder(
         var targetNames = scope.Targets.Count > 0 ? scope.Targets : targets.All.Select(target => target.Name).ToList();
         await ReadAsync("Web Vitals", draft, () => VitalsAsync(apps, period, draft, cancellationToken));
         await ReadAsync("Prometheus", draft, () => PrometheusAsync(scope, period, draft, cancellationToken));
+        await ReadAsync("SLI samples", draft, () => FromObjectivesAsync(scope, period, draft, cancellationToken));
         foreach (var target in targetNames)
         {
             await ReadAsync($"query statistics of {target}", draft, () => QueriesAsync(target, period, draft, cancellationToken));
@@ -67,7 +73,7 @@ public sealed partial class BaselineReportBuilder(
         KeyMetric Metric(string name, string source, string unit, double target, bool lowerIsBetter)
         {
             var (current, previous) = draft.Figures.GetValueOrDefault(name);
-            return new KeyMetric(name, source, unit, current, previous, target, lowerIsBetter);
+            return new KeyMetric(name, draft.Sources.GetValueOrDefault(name, source), unit, current, previous, target, lowerIsBetter);
         }
         var metrics = new List<KeyMetric>
         {
@@ -88,7 +94,7 @@ public sealed partial class BaselineReportBuilder(
             ScopeLabel(scope), scope, period, time.GetUtcNow(), health, reason, score, parts, metrics, objectives, findings,
             ReportScoring.Rank(draft.Opportunities), regressions, improvements,
             draft.Details.OrderBy(section => Array.IndexOf(Areas, section.Area)).ToList(), daily,
-            new DataCoverage(draft.PageViews, draft.DaysWithoutPrometheus, days.Count, draft.Snapshots, draft.Requests, draft.Gaps));
+            new DataCoverage(draft.PageViews, draft.DaysWithoutPrometheus, days.Count, draft.Snapshots, draft.Requests, draft.Gaps) { RequestsFrom = draft.RequestsFrom });
     }
 
     private static double? Mean((long Calls, double TimeMs) sums) => sums.Calls > 0 ? sums.TimeMs / sums.Calls : null;
@@ -199,6 +205,48 @@ public sealed partial class BaselineReportBuilder(
         "FCP" => "Remove render-blocking CSS and scripts from its first paint.",
         _ => "Look at the server time of its first byte: caching, redirects, the queries behind it.",
     };
+
+    // A stack measured by nginx or an exporter has none of the request metrics the portal's own names
+    // (Reports:RequestDurationMetric, RequestsMetric): its services' latency and error objectives (slas.yaml) measure
+    // them, and their stored SLI samples give the period's p95 (the slowest service's) and error rate, as the scorecards read them.
+    private async Task FromObjectivesAsync(ReportScope scope, ReportPeriod period, Draft draft, CancellationToken cancellationToken)
+    {
+        var inScope = catalogue.Current?.Objectives.Where(objective => scope.Services.Count == 0 || scope.Services.Contains(objective.Service)).ToList() ?? [];
+        var latency = draft.Figures.GetValueOrDefault(Names.Api).Current is null ? inScope.Where(objective => objective.Sli.Kind == SliKinds.Latency).ToList() : [];
+        var errors = draft.Figures.GetValueOrDefault(Names.Errors).Current is null ? inScope.Where(objective => objective.Sli.Kind == SliKinds.Errors).ToList() : [];
+        if (latency.Count + errors.Count == 0)
+        {
+            return;
+        }
+        var previous = period.Previous;
+        var read = await samples.ReadAsync([.. latency.Concat(errors).Select(objective => objective.Id)], previous.Start, period.End, cancellationToken);
+        static List<SliSample> In(IReadOnlyList<SliSample> all, ReportPeriod span) => [.. all.Where(sample => sample.At > span.Start && sample.At <= span.End)];
+
+        var p95 = new SliFigure("p95", null, "ms", true);
+        var slowest = latency
+            .Select(objective => (Objective: objective, Current: SliFigures.Value(objective.Sli, p95, In(read[objective.Id], period)),
+                Previous: SliFigures.Value(objective.Sli, p95, In(read[objective.Id], previous))))
+            .Where(each => each.Current is not null)
+            .OrderByDescending(each => each.Current)
+            .FirstOrDefault();
+        if (slowest.Objective is { } measured)
+        {
+            draft.Figures[Names.Api] = (slowest.Current, slowest.Previous);
+            draft.Sources[Names.Api] = $"SLA objective {measured.Id} ({measured.Sli.Metric}{(latency.Count > 1 ? $", the slowest of {latency.Count} latency objectives" : "")})";
+        }
+        (double Good, double Total) Sum(ReportPeriod span) => errors.SelectMany(objective => In(read[objective.Id], span))
+            .Aggregate((Good: 0.0, Total: 0.0), (sum, sample) => (sum.Good + sample.Good, sum.Total + sample.Total));
+        var (now, before) = (Sum(period), Sum(previous));
+        if (now.Total > 0)
+        {
+            draft.Figures[Names.Errors] = (1 - now.Good / now.Total, before.Total > 0 ? 1 - before.Good / before.Total : null);
+            draft.Sources[Names.Errors] = $"SLA objective{(errors.Count == 1 ? "" : "s")} {string.Join(", ", errors.Select(objective => objective.Id))} (their bad and total)";
+            draft.Requests = (long)Math.Round(now.Total);
+            draft.RequestsFrom = $"the error SLIs of {string.Join(", ", errors.Select(objective => objective.Id))}";
+            var counted = errors.SelectMany(objective => In(read[objective.Id], period)).Where(sample => sample.Total > 0).ToList();
+            draft.DaysWithoutPrometheus = period.Days.Count(day => !counted.Any(sample => sample.At > day && sample.At <= day.AddDays(1)));
+        }
+    }
 
     // Prometheus: p95 and error rate over the whole period (increase over the period, evaluated at its end), per
     // service for the detail, per day for the chart, and the portal cache's categories.
