@@ -68,6 +68,16 @@ public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoRepli
     }
 
     [Fact]
+    public async Task SlasCheck_OfTheRules_ChecksThemAgainstTheCatalogueInForce()
+    {
+        var (_, output, errors) = await replicas.Up.CommandAsync("slas", "check", Repository.File("alerts.yaml"));
+
+        // It once looked for the catalogue beside the project (Portal/slas.yaml), found none, and skipped the `sli` rules.
+        Assert.DoesNotContain("no valid SLA catalogue", output + errors, StringComparison.Ordinal);
+        Assert.Contains($"{Repository.File("alerts.yaml")}: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Token_PrintsTheTokenAlone_AndItOpensTheApi()
     {
         var (code, output, errors) = await replicas.Up.CommandAsync("token", "ci-bot", "--role", "Viewer");

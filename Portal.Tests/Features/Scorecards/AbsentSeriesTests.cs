@@ -79,6 +79,11 @@ public sealed class AbsentSeriesTests : IAsyncLifetime
                     priority: P1
                     window: 7d
                     sli: { kind: errors, bad: 'sum(rate(gone_requests_total{code="500"}[5m]))', total: 'sum(rate(gone_requests_total[5m]))', max_error_rate: 10% }
+                  - id: shop-never
+                    title: A job never scraped
+                    priority: P2
+                    window: 7d
+                    sli: { kind: availability, up: never_scraped_up, objective: 99% }
             """);
         var rules = Path.Combine(folder, "alerts.yaml");
         await File.WriteAllTextAsync(rules, """
@@ -124,6 +129,9 @@ public sealed class AbsentSeriesTests : IAsyncLifetime
             }
             await store.WriteAsync(id, Start, End, samples);
         }
+        // One whose series never were: no data, with no date to give (not "since" the start of the read).
+        Assert.Empty(await evaluator.EvaluateAsync(Objective(app, "shop-never").Sli, Start, End));
+        await store.WriteAsync("shop-never", Start, End, []);
 
         // The scorecard: met by what it had, but no data since the series went.
         var states = await store.StatesAsync();
@@ -140,9 +148,11 @@ public sealed class AbsentSeriesTests : IAsyncLifetime
         using (var scorecards = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/v1/scorecards", UriKind.Relative))))
         {
             var objectives = scorecards.RootElement.GetProperty("services").EnumerateArray().SelectMany(service => service.GetProperty("objectives").EnumerateArray()).ToList();
-            Assert.Equal(2, objectives.Count);
-            Assert.All(objectives, objective => Assert.Equal(("no-data", LastSampleOf(objective.GetProperty("id").GetString()!)),
-                (objective.GetProperty("status").GetString(), objective.GetProperty("noSeriesSince").GetDateTimeOffset())));
+            Assert.Equal(3, objectives.Count);
+            Assert.All(objectives.Where(objective => objective.GetProperty("id").GetString() != "shop-never"), objective => Assert.Equal(
+                ("no-data", LastSampleOf(objective.GetProperty("id").GetString()!)), (objective.GetProperty("status").GetString(), objective.GetProperty("noSeriesSince").GetDateTimeOffset())));
+            var never = objectives.Single(objective => objective.GetProperty("id").GetString() == "shop-never");
+            Assert.Equal(("no-data", JsonValueKind.Null), (never.GetProperty("status").GetString(), never.GetProperty("noSeriesSince").ValueKind));
         }
 
         // The alerts: the burn-rate rules of both objectives and the PromQL rule whose query now answers nothing are no
@@ -160,7 +170,9 @@ public sealed class AbsentSeriesTests : IAsyncLifetime
         Assert.Equal((AlertStates.Firing, End), (shopDownNoData.State, shopDownNoData.ActiveSince!.Value));
         Assert.Contains("no series", shopDownNoData.NoDataReason, StringComparison.Ordinal);
         var burnRates = instances.Where(instance => instance.Source == AlertSources.BurnRate && instance.RuleKey.EndsWith("/no-data", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2 * AlertRuleSet.DefaultBurnRates.Count, burnRates.Count); // every window of both objectives
+        // Every window of both objectives whose series went; the one that never had any raises nothing it could date.
+        Assert.Equal(2 * AlertRuleSet.DefaultBurnRates.Count, burnRates.Count(instance => instance.State != AlertStates.Inactive));
+        burnRates = [.. burnRates.Where(instance => instance.State != AlertStates.Inactive)];
         Assert.All(burnRates, instance => Assert.Equal(AlertStates.Firing, instance.State));
         Assert.All(burnRates, instance => Assert.Contains(
             $"objective '{instance.Labels["objective"]}': Prometheus has answered no series for its SLI since {LastSampleOf(instance.Labels["objective"]):yyyy-MM-dd HH:mm} UTC",

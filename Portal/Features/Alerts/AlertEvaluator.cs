@@ -39,7 +39,7 @@ public sealed class AlertEvaluator(
             case AlertSources.Sli:
                 var objective = Objective(rule.Objective!);
                 var read = (await samples.ReadAsync([objective.Id], now - rule.Over, now, cancellationToken))[objective.Id];
-                await ThrowIfNoSeriesAsync(objective, read, now - rule.Over, cancellationToken);
+                await ThrowIfNoSeriesAsync(objective, cancellationToken);
                 var recent = read.Where(sample => sample.At > now - rule.Over).ToList();
                 return SliFigures.Value(objective.Sli, SliFigures.Headline(objective.Sli), recent) is { } value
                     ? [new AlertObservation(Merge(rule.Labels, [new("objective", objective.Id)]), value)] : [];
@@ -85,7 +85,7 @@ public sealed class AlertEvaluator(
             return null;
         }
         var read = (await samples.ReadAsync([objective.Id], now - rule.LongWindow!.Value, now, cancellationToken))[objective.Id];
-        var state = await ThrowIfNoSeriesAsync(objective, read, now - rule.LongWindow.Value, cancellationToken);
+        var state = await ThrowIfNoSeriesAsync(objective, cancellationToken);
         // A new objective raises no burn-rate alert: its first intervals are no evidence (one bad of three is a 33× burn).
         if (objective.WarmingUpUntil(state?.FirstSampleAt, now) is not null)
         {
@@ -99,10 +99,10 @@ public sealed class AlertEvaluator(
     // Absence is not health: an objective whose Prometheus series are gone has no burn rate and no value to compare,
     // which must not read as "within budget" (the scorecard calls it no data by the same rule).
     // Returns the objective's evaluation state.
-    private async Task<SliEvaluationState?> ThrowIfNoSeriesAsync(SlaObjective objective, IReadOnlyList<SliSample> read, DateTimeOffset readFrom, CancellationToken cancellationToken)
+    private async Task<SliEvaluationState?> ThrowIfNoSeriesAsync(SlaObjective objective, CancellationToken cancellationToken)
     {
         var state = (await samples.StatesAsync(cancellationToken)).GetValueOrDefault(objective.Id);
-        if (SliEvaluator.NoSeriesSince(objective.Sli, read, readFrom, state) is { } since)
+        if (SliEvaluator.NoSeriesSince(objective.Sli, state) is { } since)
         {
             throw new SourceAnsweredNothingException(
                 $"objective '{objective.Id}': Prometheus has answered no series for its SLI since {since:yyyy-MM-dd HH:mm} UTC");

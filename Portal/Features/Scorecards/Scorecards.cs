@@ -149,7 +149,7 @@ public sealed class Scorecards(SlaCatalogueSource catalogue, SliSampleStore stor
             SliFigures.Compliance(previous), budget, window.Start, window.End, trend, state)
         {
             Figures = SliFigures.All(objective.Sli).Select(each => new FigureValue(each, SliFigures.Value(objective.Sli, each, current))).ToList(),
-            NoSeriesSince = SliEvaluator.NoSeriesSince(objective.Sli, samples, window.PreviousStart, state),
+            NoSeriesSince = SliEvaluator.NoSeriesSince(objective.Sli, state),
             WarmingUpUntil = objective.WarmingUpUntil(state?.FirstSampleAt, now),
         };
     }

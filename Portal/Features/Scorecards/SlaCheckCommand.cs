@@ -26,7 +26,7 @@ public static partial class SlaCheckCommand
         {
             (true, not null) => Summarise(await services.GetRequiredService<AlertRulesCheck>().ReadAsync(file, yaml)),
             (false, not null) => Summarise(await services.GetRequiredService<SlaCatalogueCheck>().ReadAsync(file, yaml)),
-            (true, null) => FileOnly(new AlertRulesReader(file), reader => reader.Read(yaml).Rules is { } rules ? $"{rules.Rules.Count} rules" : null),
+            (true, null) => FileOnly(new AlertRulesReader(file), reader => reader.Read(yaml).Rules is { } rules ? $"{rules.Rules.Count} rule{(rules.Rules.Count == 1 ? "" : "s")}" : null),
             (false, null) => FileOnly(new SlaCatalogueReader(file), reader => reader.Read(yaml).Catalogue is { } catalogue ? Objectives(catalogue) : null),
         };
         foreach (var error in errors)
@@ -55,7 +55,7 @@ public static partial class SlaCheckCommand
 
     private static (bool Valid, string Summary, IReadOnlyList<SlaError> Errors, IReadOnlyList<string> NotChecked) Summarise(
         (AlertRuleSet? Rules, IReadOnlyList<SlaError> Errors, IReadOnlyList<string> NotChecked) result) =>
-        (result.Rules is not null, result.Rules is { } rules ? $"{rules.Rules.Count} rules" : "", result.Errors, result.NotChecked);
+        (result.Rules is not null, result.Rules is { } rules ? $"{rules.Rules.Count} rule{(rules.Rules.Count == 1 ? "" : "s")}" : "", result.Errors, result.NotChecked);
 
     private static string Objectives(SlaCatalogue catalogue)
     {

@@ -34,18 +34,11 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
     /// <summary>
     /// Absence is not health: the end of the last interval a Prometheus SLI had a series for, when the intervals
     /// evaluated since answered no series at all (an interval without events but with its series is a sample of zero
-    /// events, not this); null while its series are there, for other sources, and before a successful evaluation.
-    /// <paramref name="samples"/> are the objective's samples read from <paramref name="readFrom"/>: none means none since then.
+    /// events, not this); null while its series are there, for other sources, before a successful evaluation, and for
+    /// an SLI that never had a series (no data, with nothing to date).
     /// </summary>
-    public static DateTimeOffset? NoSeriesSince(SliSpec sli, IReadOnlyCollection<SliSample> samples, DateTimeOffset readFrom, SliEvaluationState? state)
-    {
-        if (!SliKinds.ReadsPrometheus(sli) || state is not { LastError: null } || state.EvaluatedThrough <= readFrom)
-        {
-            return null;
-        }
-        var last = samples.Count == 0 ? readFrom : samples.Max(sample => sample.At);
-        return state.EvaluatedThrough - last >= Interval ? last : null;
-    }
+    public static DateTimeOffset? NoSeriesSince(SliSpec sli, SliEvaluationState? state) =>
+        SliKinds.ReadsPrometheus(sli) && state is { LastError: null, LastSampleAt: { } last } && state.EvaluatedThrough - last >= Interval ? last : null;
 
     /// <summary>The PromQL behind a Prometheus SLI, for the explorer link (null for other sources).</summary>
     public static string? PromQl(SliSpec sli) => sli.Kind switch

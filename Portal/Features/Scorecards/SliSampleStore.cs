@@ -6,7 +6,9 @@ namespace Portal.Features.Scorecards;
 
 /// <summary>How far an objective has been evaluated, and the source's error if the last attempt failed.</summary>
 /// <param name="FirstSampleAt">The objective's oldest sample kept (an interval's end, or a rolled-up day's start): since when it is observed.</param>
-public sealed record SliEvaluationState(string ObjectiveId, DateTimeOffset EvaluatedThrough, DateTimeOffset EvaluatedAt, string? LastError, DateTimeOffset? FirstSampleAt);
+/// <param name="LastSampleAt">Its newest sample (an interval's end, or a rolled-up day's end): when its source last answered.</param>
+public sealed record SliEvaluationState(
+    string ObjectiveId, DateTimeOffset EvaluatedThrough, DateTimeOffset EvaluatedAt, string? LastError, DateTimeOffset? FirstSampleAt, DateTimeOffset? LastSampleAt);
 
 /// <summary>
 /// The <c>sli_samples</c> (5-minute), <c>sli_daily</c> (nightly rollups) and <c>sli_evaluations</c> tables. Reads give
@@ -67,7 +69,9 @@ public sealed class SliSampleStore(NpgsqlDataSource dataSource)
         var rows = await connection.QueryAsync<SliEvaluationState>(new CommandDefinition("""
             SELECT objective_id AS "ObjectiveId", evaluated_through AS "EvaluatedThrough", evaluated_at AS "EvaluatedAt", last_error AS "LastError",
                    least((SELECT min(at) FROM sli_samples s WHERE s.objective_id = e.objective_id),
-                         (SELECT min(day)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "FirstSampleAt"
+                         (SELECT min(day)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "FirstSampleAt",
+                   greatest((SELECT max(at) FROM sli_samples s WHERE s.objective_id = e.objective_id),
+                            (SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "LastSampleAt"
             FROM sli_evaluations e
             """, cancellationToken: cancellationToken));
         return rows.ToDictionary(row => row.ObjectiveId);
