@@ -36,6 +36,7 @@ public static class PortalApplication
         builder.Services.AddCircuitMetrics();
         builder.Services.AddLiveFeeds();
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new Components.CleanNumbers.JsonConverter()));
         builder.Services.AddTrustedProxies(builder.Configuration);
         builder.Services.AddPageCompression();
 

@@ -7,7 +7,7 @@ public static class Csv
 {
     public static string Line(params IEnumerable<string> fields) => string.Join(',', fields.Select(Field));
 
-    public static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+    public static string Number(double? value) => value is { } number ? CleanNumbers.Of(number).ToString("R", CultureInfo.InvariantCulture) : "";
 
     // A leading = + - @ (or a tab or carriage return, which spreadsheets skip before reading one: OWASP's CSV injection
     // list) is prefixed so that a spreadsheet never runs a title as a formula.
