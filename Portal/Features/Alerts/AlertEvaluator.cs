@@ -101,7 +101,7 @@ public sealed class AlertEvaluator(
     // Returns the objective's evaluation state.
     private async Task<SliEvaluationState?> ThrowIfNoSeriesAsync(SlaObjective objective, CancellationToken cancellationToken)
     {
-        var state = (await samples.StatesAsync(cancellationToken)).GetValueOrDefault(objective.Id);
+        var state = await samples.StateAsync(objective.Id, cancellationToken);
         if (SliEvaluator.NoSeriesSince(objective.Sli, state) is { } since)
         {
             throw new SourceAnsweredNothingException(

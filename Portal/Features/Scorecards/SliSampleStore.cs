@@ -63,18 +63,25 @@ public sealed class SliSampleStore(NpgsqlDataSource dataSource)
             """, new { objectiveId, error }, cancellationToken: cancellationToken));
     }
 
-    public async Task<IReadOnlyDictionary<string, SliEvaluationState>> StatesAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, SliEvaluationState>> StatesAsync(CancellationToken cancellationToken = default) =>
+        (await ReadStatesAsync(null, cancellationToken)).ToDictionary(row => row.ObjectiveId);
+
+    /// <summary>One objective's state (what an alert rule about it needs, without every other objective's).</summary>
+    public async Task<SliEvaluationState?> StateAsync(string objectiveId, CancellationToken cancellationToken = default) =>
+        (await ReadStatesAsync(objectiveId, cancellationToken)).SingleOrDefault();
+
+    private async Task<IEnumerable<SliEvaluationState>> ReadStatesAsync(string? objectiveId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SliEvaluationState>(new CommandDefinition("""
+        return await connection.QueryAsync<SliEvaluationState>(new CommandDefinition("""
             SELECT objective_id AS "ObjectiveId", evaluated_through AS "EvaluatedThrough", evaluated_at AS "EvaluatedAt", last_error AS "LastError",
                    least((SELECT min(at) FROM sli_samples s WHERE s.objective_id = e.objective_id),
                          (SELECT min(day)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "FirstSampleAt",
                    greatest((SELECT max(at) FROM sli_samples s WHERE s.objective_id = e.objective_id),
                             (SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM sli_daily d WHERE d.objective_id = e.objective_id)) AS "LastSampleAt"
             FROM sli_evaluations e
-            """, cancellationToken: cancellationToken));
-        return rows.ToDictionary(row => row.ObjectiveId);
+            WHERE @objectiveId::text IS NULL OR e.objective_id = @objectiveId
+            """, new { objectiveId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
