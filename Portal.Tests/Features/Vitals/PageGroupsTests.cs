@@ -50,6 +50,10 @@ public sealed class PageGroupsTests : PortalOnFreshDatabase
     public void Problem_OfABadRule_SaysWhy(string rule, string problem) => Assert.Contains(problem, PageGroups.Problem(rule), StringComparison.Ordinal);
 
     [Fact]
+    public void Problem_OfAnOversizedRule_SaysItsLength() =>
+        Assert.Equal("a rule of 301 characters: at most 300", PageGroups.Problem("/" + new string('a', 300)));
+
+    [Fact]
     public async Task Ingestion_StoresTheGroupedPage_RulesFromTheApi()
     {
         using var admin = App.CreateHttpClient();

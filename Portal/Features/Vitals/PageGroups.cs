@@ -13,9 +13,15 @@ public static partial class PageGroups
 {
     public const int MaxRules = 100;
 
+    public const int MaxRuleLength = 300;
+
     /// <summary>A rule's problem, for the form and the API (null when it is one).</summary>
     public static string? Problem(string rule)
     {
+        if (rule.Length > MaxRuleLength)
+        {
+            return $"a rule of {rule.Length} characters: at most {MaxRuleLength}";
+        }
         var (pattern, template) = Split(rule);
         if (!pattern.StartsWith('/') || !template.StartsWith('/'))
         {
