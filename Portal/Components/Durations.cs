@@ -1,3 +1,4 @@
+using System.Globalization;
 using Humanizer;
 
 namespace Portal.Components;
@@ -10,8 +11,16 @@ public static class Durations
 
     public static string Ago(TimeSpan span) => span < TimeSpan.FromSeconds(1) ? "just now" : $"{InWords(span)} ago";
 
-    /// <summary>Milliseconds as a person writes them: "800 ms", "1.2 s", "2 s".</summary>
-    public static string Milliseconds(double ms) => ms >= 1_000
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 1_000:0.##} s")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms:0.##} ms");
+    /// <summary>
+    /// A duration in milliseconds, the one way every page, the report, its e-mail and the messages word it: "0.12 ms",
+    /// "45.68 ms", "1.24 s", "13.5 min", "2.4 h"; "—" for none.
+    /// </summary>
+    public static string Milliseconds(double? ms) => ms switch
+    {
+        null => "—",
+        < 1_000 and var under => string.Create(CultureInfo.InvariantCulture, $"{under:0.##} ms"),
+        < 60_000 and var seconds => string.Create(CultureInfo.InvariantCulture, $"{seconds / 1_000:0.##} s"),
+        < 3_600_000 and var minutes => string.Create(CultureInfo.InvariantCulture, $"{minutes / 60_000:0.#} min"),
+        var hours => string.Create(CultureInfo.InvariantCulture, $"{hours / 3_600_000:0.#} h"),
+    };
 }

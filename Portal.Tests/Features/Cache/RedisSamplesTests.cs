@@ -32,7 +32,7 @@ public sealed class RedisSamplesTests : IAsyncLifetime
         }
 
         await using var dataSource = database.CreateDataSource();
-        var trend = await new RedisSamples(dataSource).GetTrendAsync("portal", TimeSpan.FromDays(1));
+        var trend = await new RedisSamples(dataSource).GetTrendAsync("portal", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddMinutes(1));
 
         // Worked by hand: (190−100)/((190−100)+(110−100)) = 0.9; the restart's deltas are negative: no ratio; (40−10)/((40−10)+(35−5)) = 0.5.
         Assert.Equal([null, 0.9, null, 0.5], trend.Select(point => point.HitRatio));

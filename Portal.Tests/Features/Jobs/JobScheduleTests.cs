@@ -38,17 +38,29 @@ public sealed class JobScheduleTests
     [Fact]
     public void Freshness_SucceededWithinObjective_IsFreshElseStaleSinceTheDeadline()
     {
-        var definition = new JobDefinitionRow
-        {
-            Id = "snapshot", Title = "Snapshot", Description = "", Cron = "*/5 * * * *", TimeZone = "UTC", Queue = "default",
-            TimeoutSeconds = 60, FreshnessSeconds = 900, Retries = true, Paused = false,
-        };
         var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        var definition = Definition(registeredAt: now.AddDays(-1));
 
-        Assert.True(JobsService.FreshnessOf(definition, now.AddMinutes(-15), now).Fresh);
-        var stale = JobsService.FreshnessOf(definition, now.AddMinutes(-20), now);
+        Assert.True(JobFreshness.Of(definition, now.AddMinutes(-15), now).Fresh);
+        var stale = JobFreshness.Of(definition, now.AddMinutes(-20), now);
         Assert.False(stale.Fresh);
         Assert.Equal(now.AddMinutes(-5), stale.StaleSince);
-        Assert.Null(JobsService.FreshnessOf(definition, null, now).StaleSince);
     }
+
+    [Fact]
+    public void Freshness_NeverSucceeded_FreshWithinObjectiveOfRegistrationThenStaleSinceItsEnd()
+    {
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+        Assert.True(JobFreshness.Of(Definition(registeredAt: now.AddMinutes(-10)), null, now).Fresh);
+        var stale = JobFreshness.Of(Definition(registeredAt: now.AddMinutes(-40)), null, now);
+        Assert.False(stale.Fresh);
+        Assert.Equal(now.AddMinutes(-25), stale.StaleSince);
+    }
+
+    private static JobDefinitionRow Definition(DateTimeOffset registeredAt) => new()
+    {
+        Id = "snapshot", Title = "Snapshot", Description = "", Cron = "*/5 * * * *", TimeZone = "UTC", Queue = "default",
+        TimeoutSeconds = 60, FreshnessSeconds = 900, Retries = true, Paused = false, RegisteredAt = registeredAt,
+    };
 }

@@ -62,8 +62,8 @@ public sealed class AlertEvaluator(
                 return ratio.Result.Series is [var series, ..] && series.Samples is [.., var last] && double.IsFinite(last.Value)
                     ? [new AlertObservation(Merge(rule.Labels, [new("category", category)]), last.Value)] : [];
             case AlertSources.Cache:
-                return await redisSamples.HitRatioBetweenAsync(rule.Redis!, now - rule.Over, now, cancellationToken) is { } hitRatio
-                    ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), hitRatio.Ratio)] : [];
+                return await redisSamples.LookupsBetweenAsync(rule.Redis!, now - rule.Over, now, cancellationToken) is { } lookups
+                    ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), lookups.HitRatio)] : [];
             case AlertSources.Job:
                 return await LateJobsAsync(rule, now, cancellationToken);
             default:
@@ -110,21 +110,13 @@ public sealed class AlertEvaluator(
         return state;
     }
 
-    // Each job (not paused) past its freshness objective: the minutes since it should have succeeded again.
-    private async Task<IReadOnlyList<AlertObservation>> LateJobsAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var definitions = await jobs.GetDefinitionsAsync(cancellationToken);
-        var statistics = await jobs.GetStatisticsAsync(cancellationToken: cancellationToken);
-        return definitions
-            .Where(definition => !definition.Paused && (rule.Job == "*" || definition.Id == rule.Job))
-            .Select(definition =>
-            {
-                var freshness = JobsService.FreshnessOf(definition, statistics.GetValueOrDefault(definition.Id)?.LastSuccessAt, now);
-                var late = freshness.StaleSince is { } since ? Math.Max(0, (now - since).TotalMinutes) : 0;
-                return new AlertObservation(Merge(rule.Labels, [new("job", definition.Id)]), late);
-            })
+    // Each job (not paused) with the minutes since it became stale (0 while fresh), by the Jobs feature's rule.
+    private async Task<IReadOnlyList<AlertObservation>> LateJobsAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await jobs.FreshnessAtAsync([now], cancellationToken))
+            .Where(job => rule.Job == "*" || job.Definition.Id == rule.Job)
+            .Select(job => new AlertObservation(Merge(rule.Labels, [new("job", job.Definition.Id)]),
+                job.Freshness.StaleSince is { } since ? Math.Max(0, (now - since).TotalMinutes) : 0))
             .ToList();
-    }
 
     private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> ruleLabels, IEnumerable<KeyValuePair<string, string>> labels)
     {

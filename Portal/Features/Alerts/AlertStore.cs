@@ -30,6 +30,23 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
             """, new { fingerprint }, cancellationToken: cancellationToken))).AsList();
     }
 
+    /// <summary>
+    /// The rules that started firing between two instants (of the given services' alerts, or all), most severe and
+    /// most frequent first: how often, and the first alert's fingerprint and time.
+    /// </summary>
+    public async Task<IReadOnlyList<FiredRule>> FiredAsync(DateTimeOffset from, DateTimeOffset to, IReadOnlyCollection<string> services, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<FiredRule>(new CommandDefinition("""
+            SELECT i.rule_name AS "Rule", i.severity AS "Severity", i.labels->>'service' AS "Service", count(*)::int AS "Times",
+                   min(t.at) AS "First", min(i.fingerprint) AS "Fingerprint"
+            FROM alert_transitions t JOIN alert_instances i USING (fingerprint)
+            WHERE t.to_state = 'firing' AND t.at >= @from AND t.at < @to
+              AND (cardinality(@services::text[]) = 0 OR i.labels->>'service' = ANY(@services))
+            GROUP BY 1, 2, 3 ORDER BY i.severity IN ('critical', 'page') DESC, count(*) DESC, 1
+            """, new { from, to, services = services.ToArray() }, cancellationToken: cancellationToken))).AsList();
+    }
+
     public async Task<IReadOnlyDictionary<string, AlertGroup>> GroupsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -216,3 +233,6 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         };
     }
 }
+
+/// <summary>A rule that fired in a window: how often, and its first alert.</summary>
+public sealed record FiredRule(string Rule, string Severity, string? Service, int Times, DateTimeOffset First, string Fingerprint);

@@ -29,7 +29,7 @@ public static class AlertsEndpoints
         {
             if (state is not (null or "active" or "all"))
             {
-                return Results.Problem(title: "Invalid state", detail: "state must be active (the default) or all.", statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid state", "state must be active (the default) or all.");
             }
             var instances = state == "all" ? await store.AllAsync(cancellationToken) : await store.ActiveAsync(cancellationToken);
             return Results.Ok(instances.Select(Response));
@@ -42,17 +42,17 @@ public static class AlertsEndpoints
                     timeline = await store.TimelineAsync(fingerprint, cancellationToken),
                     notifications = (await store.NotificationsAsync(new NotificationFilter(Fingerprint: fingerprint), cancellationToken)).Select(Response),
                 })
-                : Results.Problem(title: "Unknown alert", detail: $"no alert has the fingerprint '{fingerprint}'", statusCode: StatusCodes.Status404NotFound));
+                : ApiProblems.NotFound("Unknown alert", $"no alert has the fingerprint '{fingerprint}'"));
         api.MapGet("/alerts/notifications", async (string? status, string? since, string? destination, string? q, AlertStore store, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (status is not null && !NotificationFilter.Statuses.Contains(status))
             {
-                return Results.Problem(title: "Invalid status", detail: "status must be pending, sent or dead.", statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid status", "status must be pending, sent or dead.");
             }
             DateTimeOffset? from = null;
             if (since is not null && !NotificationFilter.TryParseSince(since, time.GetUtcNow(), out from))
             {
-                return Results.Problem(title: "Invalid since", detail: NotificationFilter.SinceHelp, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid since", NotificationFilter.SinceHelp);
             }
             var notifications = await store.NotificationsAsync(new NotificationFilter(status, from, destination, Text: q), cancellationToken);
             return Results.Ok(notifications.Select(Response));
@@ -60,7 +60,7 @@ public static class AlertsEndpoints
         api.MapGet("/alerts/notifications/{id:long}", async (long id, AlertStore store, CancellationToken cancellationToken) =>
             await store.NotificationAsync(id, cancellationToken) is { } notification
                 ? Results.Ok(new { notification = Response(notification), payload = System.Text.Json.JsonDocument.Parse(notification.Payload).RootElement })
-                : Results.Problem(title: "Unknown notification", detail: $"no notification {id}", statusCode: StatusCodes.Status404NotFound));
+                : ApiProblems.NotFound("Unknown notification", $"no notification {id}"));
         api.MapGet("/alerts/destinations", (SlackDestinations destinations) => Results.Ok(destinations.All()));
         api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
         var admin = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
@@ -69,21 +69,20 @@ public static class AlertsEndpoints
             destination ??= SlackDestinations.Default;
             return await actions.SendTestAsync(context.User, destination, cancellationToken) is { } id
                 ? Results.Accepted($"/api/v1/alerts/notifications/{id}", new { notification = id, destination })
-                : Results.Problem(title: "Unknown destination", statusCode: StatusCodes.Status400BadRequest,
-                    detail: $"{SlackDestinations.NotConfigured(destination)}; configured: {string.Join(", ", destinations.All().Select(known => known.Name).DefaultIfEmpty("none"))}");
+                : ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown destination", $"{SlackDestinations.NotConfigured(destination)}; configured: {string.Join(", ", destinations.All().Select(known => known.Name).DefaultIfEmpty("none"))}");
         });
         admin.MapPost("/alerts/notifications/{id:long}/retry", async (long id, HttpContext context, NotificationActions actions, AlertStore store, CancellationToken cancellationToken) =>
             await actions.RetryAsync(context.User, id, cancellationToken)
                 ? Results.Accepted($"/api/v1/alerts/notifications/{id}", new { notification = id, status = "pending" })
                 : await store.NotificationAsync(id, cancellationToken) is { } notification
-                    ? Results.Problem(title: "Not dead", detail: $"notification {id} is {notification.Status}: only a dead one is retried", statusCode: StatusCodes.Status409Conflict)
-                    : Results.Problem(title: "Unknown notification", detail: $"no notification {id}", statusCode: StatusCodes.Status404NotFound));
+                    ? ApiProblems.Problem(StatusCodes.Status409Conflict, "Not dead", $"notification {id} is {notification.Status}: only a dead one is retried")
+                    : ApiProblems.NotFound("Unknown notification", $"no notification {id}"));
         // The body is read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
         admin.MapPost("/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (!context.Request.HasJsonContentType())
             {
-                return Results.Problem(title: "Unsupported content type", detail: "Content-Type: application/json", statusCode: StatusCodes.Status415UnsupportedMediaType);
+                return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Content-Type: application/json");
             }
             SilenceRequest? body;
             try
@@ -92,7 +91,7 @@ public static class AlertsEndpoints
             }
             catch (System.Text.Json.JsonException ex)
             {
-                return Results.Problem(title: "Invalid silence", detail: $"not JSON of a silence: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid silence", $"not JSON of a silence: {ex.Message}");
             }
             var now = time.GetUtcNow();
             var startsAt = body?.StartsAt ?? now;
@@ -110,7 +109,7 @@ public static class AlertsEndpoints
             };
             if (problem is not null)
             {
-                return Results.Problem(title: "Invalid silence", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid silence", problem);
             }
             var silence = await silences.CreateAsync(context.User, body!.Matchers!, startsAt, endsAt!.Value, body.Comment!.Trim(), cancellationToken);
             return Results.Created($"/api/v1/silences/{silence.Id}", silence);

@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -61,23 +62,25 @@ public static class SlackMessage
         return (title, payload.ToJsonString());
     }
 
+    private static readonly (string Label, Func<string, string> Page, string Name)[] ExplainingPages =
+        [("objective", PortalLinks.Objective, "Scorecard"), ("target", target => PortalLinks.Statements(target), "Queries"), ("app", PortalLinks.VitalsApp, "Web Vitals")];
+
     private static IEnumerable<string> Links(IReadOnlyList<AlertInstance> alerts, string? portalUrl)
     {
         if (portalUrl is { Length: > 0 } portal)
         {
-            var root = portal.TrimEnd('/');
-            yield return $"<{root}/alerts|Alerts>";
+            yield return $"<{PortalLinks.Absolute(portal, PortalLinks.Alerts)}|Alerts>";
             // The page that explains each alert: its objective's scorecard, its target's queries, its app's Web Vitals, the jobs.
-            foreach (var (label, page, name) in new[] { ("objective", "/scorecards/objectives/", "Scorecard"), ("target", "/queries?target=", "Queries"), ("app", "/vitals?app=", "Web Vitals") })
+            foreach (var (label, page, name) in ExplainingPages)
             {
                 foreach (var value in alerts.Select(alert => alert.Labels.GetValueOrDefault(label)).OfType<string>().Distinct().Take(3))
                 {
-                    yield return $"<{root}{page}{Uri.EscapeDataString(value)}|{name}: {Escape(value)}>";
+                    yield return $"<{PortalLinks.Absolute(portal, page(value))}|{name}: {Escape(value)}>";
                 }
             }
             if (alerts.Any(alert => alert.Labels.ContainsKey("job")))
             {
-                yield return $"<{root}/jobs|Jobs>";
+                yield return $"<{PortalLinks.Absolute(portal, PortalLinks.Jobs)}|Jobs>";
             }
         }
         foreach (var runbook in alerts.Select(alert => alert.Annotations.GetValueOrDefault("runbook")).OfType<string>().Distinct().Take(3))

@@ -36,7 +36,7 @@ public static class AuditEndpoints
     }
 
     private static IResult BadRequest(string parameter, string expected) =>
-        Results.Problem(title: "Invalid query parameter", detail: $"{parameter} must be {expected}.", statusCode: StatusCodes.Status400BadRequest);
+        ApiProblems.InvalidParameter($"{parameter} must be {expected}.");
 
     private static bool TryInstant(string? value, out DateTimeOffset? instant)
     {

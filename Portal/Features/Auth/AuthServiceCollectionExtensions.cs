@@ -138,8 +138,7 @@ public static class AuthServiceCollectionExtensions
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
-                return Results.Problem(title: "Bad request", detail: "The form's antiforgery token is missing or invalid: reload the page and try again.",
-                    statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Bad request", "The form's antiforgery token is missing or invalid: reload the page and try again.");
             }
             if (context.User.SessionId() is { } session)
             {

@@ -8,7 +8,7 @@ using Portal.Features.Auth;
 
 namespace Portal.Features.Cache;
 
-public sealed partial class CachePage : IAsyncDisposable
+public sealed partial class CachePage : RangedPage, IAsyncDisposable
 {
     private const int RefreshSeconds = 5;
 
@@ -17,9 +17,6 @@ public sealed partial class CachePage : IAsyncDisposable
 
     [Inject]
     public required IJSRuntime JS { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [Inject]
     public required LiveFeeds Feeds { get; init; }
@@ -33,7 +30,6 @@ public sealed partial class CachePage : IAsyncDisposable
     private RedisPanel? redis;
     private IReadOnlyList<CategoryPanel> categories = [];
     private string? message;
-    private string trendWindow = "24h";
     private IReadOnlyList<RedisTrendPoint>? trend;
     private ElementReference hitChart;
     private ElementReference memoryChart;
@@ -42,13 +38,13 @@ public sealed partial class CachePage : IAsyncDisposable
     private LiveFollow<CacheSnapshot>? live;
     private bool isAdmin;
 
-    // One read per trend window and interval for every viewer (LiveFeeds); the charts redraw when the data changed.
-    protected override async Task OnInitializedAsync()
-    {
-        // Once, not an AuthorizeView per row (a component each); FlushAsync checks the role again.
-        isAdmin = (await Authentication).User.IsInRole(PortalRoles.Admin);
-        await LoadAsync();
-    }
+    // Once, not an AuthorizeView per row (a component each); FlushAsync checks the role again.
+    protected override async Task OnInitializedAsync() => isAdmin = (await Authentication).User.IsInRole(PortalRoles.Admin);
+
+    // One read per trend range and interval for every viewer (LiveFeeds); the charts redraw when the data changed.
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?>();
 
     private async Task LoadAsync()
     {
@@ -57,8 +53,9 @@ public sealed partial class CachePage : IAsyncDisposable
             Show();
             StateHasChanged();
         }));
-        var window = trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1);
-        await live.FollowAsync($"cache?trend={trendWindow}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => CacheSnapshot.ReadAsync(services, window));
+        var (range, from, to) = Window.ToQuery();
+        await live.FollowAsync($"cache?range={range}" + (from is null ? "" : $"&from={from}&to={to}"), TimeSpan.FromSeconds(RefreshSeconds),
+            (services, _) => CacheSnapshot.ReadAsync(services, TimeRange.Parse(range, from, to, services.GetRequiredService<TimeProvider>().GetUtcNow(), fallback: "24h")));
         Show();
     }
 
@@ -71,12 +68,6 @@ public sealed partial class CachePage : IAsyncDisposable
         }
     }
 
-    private async Task TrendWindowChangedAsync(string window)
-    {
-        trendWindow = window;
-        await LoadAsync();
-    }
-
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
@@ -87,7 +78,7 @@ public sealed partial class CachePage : IAsyncDisposable
         {
             drawPending = false;
             var timestamps = points.Select(point => point.At.ToUnixTimeMilliseconds() / 1000.0).ToArray();
-            var (from, to) = (Time.GetUtcNow() - (trendWindow == "7d" ? TimeSpan.FromDays(7) : TimeSpan.FromDays(1)), Time.GetUtcNow());
+            var (from, to) = (Window.From, Window.To);
             object Payload(string label, string unit, IEnumerable<double?> values) => new
             {
                 timestamps, unit, height = 220,
@@ -139,15 +130,15 @@ public sealed partial class CachePage : IAsyncDisposable
     }
 }
 
-/// <summary>What the Cache page shows for one trend window, read at once for every viewer.</summary>
+/// <summary>What the Cache page shows for one trend range, read at once for every viewer.</summary>
 public sealed record CacheSnapshot(RedisPanel Redis, IReadOnlyList<CategoryPanel> Categories, IReadOnlyList<RedisTrendPoint> Trend)
 {
-    public static async Task<CacheSnapshot> ReadAsync(IServiceProvider services, TimeSpan trendWindow)
+    public static async Task<CacheSnapshot> ReadAsync(IServiceProvider services, TimeRange trendRange)
     {
         var overview = services.GetRequiredService<CacheOverview>();
         return new CacheSnapshot(
             await overview.GetRedisAsync(),
             await overview.GetCategoriesAsync(CancellationToken.None),
-            await services.GetRequiredService<RedisSamples>().GetTrendAsync(CacheOverview.BundledRedis, trendWindow, CancellationToken.None));
+            await services.GetRequiredService<RedisSamples>().GetTrendAsync(CacheOverview.BundledRedis, trendRange.From, trendRange.To, CancellationToken.None));
     }
 }

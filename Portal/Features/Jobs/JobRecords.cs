@@ -36,6 +36,9 @@ public sealed record JobDefinitionRow
     public required bool Paused { get; init; }
     public string? PausedBy { get; init; }
     public DateTimeOffset? PausedAt { get; init; }
+
+    /// <summary>When a worker first registered the job: a job that never succeeded is judged from then.</summary>
+    public DateTimeOffset RegisteredAt { get; init; }
 }
 
 /// <summary>One execution attempt (table <c>job_runs</c>).</summary>
@@ -76,3 +79,9 @@ public sealed record JobRunCounts(int Succeeded, int Failed, int Running, int Sk
 
 /// <summary>Filters of the run history; every field optional.</summary>
 public sealed record JobRunQuery(string? JobId = null, string? Outcome = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null, int Limit = 200);
+
+/// <summary>A job's freshness at an instant, with the last success it was judged from.</summary>
+public sealed record JobFreshnessAt(DateTimeOffset At, JobDefinitionRow Definition, DateTimeOffset? LastSuccessAt, JobFreshness Freshness);
+
+/// <summary>A job's failed and timed-out runs in a window.</summary>
+public sealed record JobFailures(string JobId, int Times, string? LastError);

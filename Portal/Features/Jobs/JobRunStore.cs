@@ -17,12 +17,15 @@ public sealed class JobRunStore(NpgsqlDataSource dataSource)
     private const string DefinitionColumns = """
         id AS "Id", title AS "Title", description AS "Description", cron AS "Cron", time_zone AS "TimeZone", queue AS "Queue",
         timeout_seconds AS "TimeoutSeconds", freshness_seconds AS "FreshnessSeconds", retries AS "Retries",
-        paused AS "Paused", paused_by AS "PausedBy", paused_at AS "PausedAt"
+        paused AS "Paused", paused_by AS "PausedBy", paused_at AS "PausedAt", registered_at AS "RegisteredAt"
         """;
 
     // ---- catalogue
 
-    /// <summary>Registers the catalogue a worker runs: entries upserted (pause state kept), entries no longer listed deleted.</summary>
+    /// <summary>
+    /// Registers the catalogue a worker runs: entries upserted (pause state and first registration kept: a worker that
+    /// restarts does not make a job that never succeeded young again), entries no longer listed deleted.
+    /// </summary>
     public async Task SyncDefinitionsAsync(IReadOnlyList<JobDefinitionRow> definitions, CancellationToken cancellationToken = default)
     {
         const string upsert = """
@@ -30,7 +33,7 @@ public sealed class JobRunStore(NpgsqlDataSource dataSource)
             VALUES (@Id, @Title, @Description, @Cron, @TimeZone, @Queue, @TimeoutSeconds, @FreshnessSeconds, @Retries)
             ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, cron = excluded.cron,
                 time_zone = excluded.time_zone, queue = excluded.queue, timeout_seconds = excluded.timeout_seconds,
-                freshness_seconds = excluded.freshness_seconds, retries = excluded.retries, registered_at = now()
+                freshness_seconds = excluded.freshness_seconds, retries = excluded.retries
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -189,6 +192,49 @@ public sealed class JobRunStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<JobStatistics>(new CommandDefinition(sql, new { recentRuns }, cancellationToken: cancellationToken)))
             .ToDictionary(statistics => statistics.JobId);
+    }
+
+    /// <summary>
+    /// Each job judged at each instant (not paused, registered by then) with its freshness then, by the one rule
+    /// <see cref="JobFreshness.Of"/>: the job SLI's intervals, the JobStale alert rule's now, the report's period end.
+    /// </summary>
+    public async Task<IReadOnlyList<JobFreshnessAt>> FreshnessAtAsync(IReadOnlyCollection<DateTimeOffset> instants, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT e.at AS "At", d.id AS "JobId",
+                   (SELECT max(finished_at) FROM job_runs r
+                    WHERE r.job_id = d.id AND r.outcome = 'succeeded' AND r.finished_at <= e.at) AS "LastSuccessAt"
+            FROM unnest(@instants) AS e(at)
+            JOIN job_definitions d ON NOT d.paused AND d.registered_at <= e.at
+            ORDER BY e.at, d.id
+            """;
+        if (instants.Count == 0)
+        {
+            return [];
+        }
+        var definitions = (await GetDefinitionsAsync(cancellationToken)).ToDictionary(definition => definition.Id);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(DateTime At, string JobId, DateTime? LastSuccessAt)>(new CommandDefinition(sql,
+            new { instants = instants.ToArray() }, cancellationToken: cancellationToken));
+        return rows.Where(row => definitions.ContainsKey(row.JobId)).Select(row =>
+        {
+            var at = new DateTimeOffset(row.At, TimeSpan.Zero);
+            var lastSuccess = row.LastSuccessAt is { } success ? new DateTimeOffset(success, TimeSpan.Zero) : (DateTimeOffset?)null;
+            var definition = definitions[row.JobId];
+            return new JobFreshnessAt(at, definition, lastSuccess, JobFreshness.Of(definition, lastSuccess, at));
+        }).ToList();
+    }
+
+    /// <summary>The jobs whose runs failed or timed out between two instants: how often, and the last error.</summary>
+    public async Task<IReadOnlyList<JobFailures>> FailuresAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT job_id AS "JobId", count(*)::int AS "Times", (array_agg(error_message ORDER BY started_at DESC))[1] AS "LastError"
+            FROM job_runs WHERE outcome IN ('failed', 'timed_out') AND started_at >= @from AND started_at < @to
+            GROUP BY job_id ORDER BY count(*) DESC, job_id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<JobFailures>(new CommandDefinition(sql, new { from, to }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<JobRunCounts> CountRunsSinceAsync(TimeSpan window, CancellationToken cancellationToken = default)

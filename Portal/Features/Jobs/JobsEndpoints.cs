@@ -28,14 +28,14 @@ public static class JobsEndpoints
             }
             if (outcome is not null && !JobOutcomes.All.Contains(outcome))
             {
-                return Invalid($"outcome must be one of {string.Join(", ", JobOutcomes.All)}.");
+                return ApiProblems.InvalidParameter($"outcome must be one of {string.Join(", ", JobOutcomes.All)}.");
             }
             DateTimeOffset? from = null;
             if (since is not null)
             {
                 if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
                 {
-                    return Invalid("since must be an ISO-8601 instant such as 2026-11-23T00:00:00Z.");
+                    return ApiProblems.InvalidParameter("since must be an ISO-8601 instant such as 2026-11-23T00:00:00Z.");
                 }
                 from = parsed.ToUniversalTime();
             }
@@ -46,7 +46,7 @@ public static class JobsEndpoints
             await service.RunNowAsync(user, id, cancellationToken) switch
             {
                 (JobCommandResult.UnknownJob, _) => UnknownJob(id),
-                (JobCommandResult.Paused, _) => Results.Problem(title: "Job is paused", detail: $"Resume '{id}' before running it.", statusCode: StatusCodes.Status409Conflict),
+                (JobCommandResult.Paused, _) => ApiProblems.Problem(StatusCodes.Status409Conflict, "Job is paused", $"Resume '{id}' before running it."),
                 (_, var hangfireJobId) => Results.Accepted($"/api/v1/jobs/{id}/runs", new { jobId = id, hangfireJobId }),
             }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
 
@@ -69,8 +69,6 @@ public static class JobsEndpoints
         job.Freshness.Fresh, job.Statistics?.LastSuccessAt, job.Definition.FreshnessSeconds, job.SuccessRate);
 
     private static IResult UnknownJob(string id) =>
-        Results.Problem(title: "Unknown job", detail: $"No job '{id}' in the catalogue.", statusCode: StatusCodes.Status404NotFound);
+        ApiProblems.NotFound("Unknown job", $"No job '{id}' in the catalogue.");
 
-    private static IResult Invalid(string detail) =>
-        Results.Problem(title: "Invalid query parameter", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -8,25 +8,17 @@ using Portal.Features.Auth;
 
 namespace Portal.Features.Jobs;
 
-public sealed partial class JobsPage : IDisposable
+public sealed partial class JobsPage : RangedPage, IDisposable
 {
     private const int RefreshSeconds = 2;
 
     private static readonly string[] Views = ["catalogue", "history", "failures"];
-
-    private static IReadOnlyDictionary<string, TimeSpan> Ranges => JobsSnapshot.Ranges;
 
     [Inject]
     public required JobsService Jobs { get; init; }
 
     [Inject]
     public required IOptions<WorkerOptions> Worker { get; init; }
-
-    [Inject]
-    public required NavigationManager Navigation { get; init; }
-
-    [Inject]
-    public required TimeProvider Time { get; init; }
 
     [Inject]
     public required ILogger<JobsPage> Logger { get; init; }
@@ -49,11 +41,6 @@ public sealed partial class JobsPage : IDisposable
 
     [SupplyParameterFromQuery(Name = "outcome")]
     public string? OutcomeFilter { get; set; }
-
-    [SupplyParameterFromQuery(Name = "range")]
-    public string? Range { get; set; }
-
-    private string RangeFilter => Range is not null && Ranges.ContainsKey(Range) ? Range : "24h";
 
     private string CurrentView => View is not null && Views.Contains(View) ? View : Views[0];
 
@@ -79,7 +66,8 @@ public sealed partial class JobsPage : IDisposable
             Show();
             StateHasChanged();
         }));
-        var filter = new JobsFilter(JobFilter, OutcomeFilter, RangeFilter);
+        var (range, from, to) = Window.ToQuery();
+        var filter = new JobsFilter(JobFilter, OutcomeFilter, range, from, to);
         await live.FollowAsync($"jobs?{filter}", TimeSpan.FromSeconds(RefreshSeconds), (services, _) => JobsSnapshot.ReadAsync(services, filter));
         Show();
     }
@@ -110,14 +98,6 @@ public sealed partial class JobsPage : IDisposable
         }
     }
 
-    public static string FormatDuration(double? milliseconds) => milliseconds switch
-    {
-        null => "—",
-        < 1000 => $"{milliseconds.Value.ToString("0", CultureInfo.InvariantCulture)} ms",
-        < 60_000 => $"{(milliseconds.Value / 1000).ToString("0.0", CultureInfo.InvariantCulture)} s",
-        _ => Components.Durations.InWords(TimeSpan.FromMilliseconds(milliseconds.Value)),
-    };
-
     private async Task RunNowAsync(string jobId)
     {
         var (result, hangfireJobId) = await Jobs.RunNowAsync((await Authentication).User, jobId);
@@ -137,36 +117,28 @@ public sealed partial class JobsPage : IDisposable
         await LoadAsync();
     }
 
-    private void Apply(params (string Name, string? Value)[] changes) => Navigation.ReplaceQuery(
-        new Dictionary<string, string?> { ["view"] = View, ["job"] = JobFilter, ["outcome"] = OutcomeFilter, ["range"] = Range }, changes);
+    protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?> { ["view"] = View, ["job"] = JobFilter, ["outcome"] = OutcomeFilter };
 
     public void Dispose() => live?.Dispose();
 }
 
-/// <summary>The Jobs page's filters: the key of its live feed.</summary>
-public sealed record JobsFilter(string? Job, string? Outcome, string Range)
+/// <summary>The Jobs page's filters: the key of its live feed (a preset range keeps following now, read at each read).</summary>
+public sealed record JobsFilter(string? Job, string? Outcome, string Range, string? From = null, string? To = null)
 {
-    public override string ToString() => $"job={Job}&outcome={Outcome}&range={Range}";
+    public override string ToString() => $"job={Job}&outcome={Outcome}&range={Range}" + (From is null ? "" : $"&from={From}&to={To}");
 }
 
 /// <summary>Everything the Jobs page shows for one set of filters, read at once.</summary>
 public sealed record JobsSnapshot(IReadOnlyList<JobOverview> Jobs, JobRunCounts Counts, IReadOnlyList<JobRun> History, IReadOnlyList<JobRun> Failures, IReadOnlyList<WorkerHeartbeat> Workers)
 {
-    public static readonly IReadOnlyDictionary<string, TimeSpan> Ranges = new Dictionary<string, TimeSpan>
-    {
-        ["1h"] = TimeSpan.FromHours(1),
-        ["24h"] = TimeSpan.FromDays(1),
-        ["7d"] = TimeSpan.FromDays(7),
-        ["30d"] = TimeSpan.FromDays(30),
-    };
-
     public static async Task<JobsSnapshot> ReadAsync(IServiceProvider services, JobsFilter filter)
     {
         var runs = services.GetRequiredService<JobRunStore>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var jobs = await services.GetRequiredService<JobsService>().GetOverviewAsync(CancellationToken.None);
         var counts = await runs.CountRunsSinceAsync(TimeSpan.FromDays(1), CancellationToken.None);
-        var history = await runs.GetRunsAsync(new JobRunQuery(filter.Job, filter.Outcome, now - Ranges[filter.Range]), CancellationToken.None);
+        var window = TimeRange.Parse(filter.Range, filter.From, filter.To, now, fallback: "24h");
+        var history = await runs.GetRunsAsync(new JobRunQuery(filter.Job, filter.Outcome, window.From, window.To), CancellationToken.None);
         var failures = (await runs.GetRunsAsync(new JobRunQuery(filter.Job, JobOutcomes.Failed, now.AddDays(-30)), CancellationToken.None))
             .Concat(await runs.GetRunsAsync(new JobRunQuery(filter.Job, JobOutcomes.TimedOut, now.AddDays(-30)), CancellationToken.None))
             .OrderByDescending(run => run.StartedAt).ToList();

@@ -6,8 +6,21 @@ using Portal.Features.Audit;
 
 namespace Portal.Features.Jobs;
 
-/// <summary>Is the job's output fresh: it succeeded within its freshness objective.</summary>
-public sealed record JobFreshness(bool Fresh, DateTimeOffset? StaleSince, TimeSpan Objective);
+/// <summary>
+/// Is the job's output fresh at an instant: it succeeded within its freshness objective before it, or it was registered
+/// within its objective before it (a job added at 10:00 with a day's freshness is not stale at 10:05; one that has never
+/// succeeded is stale from its registration plus its objective). The one definition of freshness: the Jobs page, the
+/// JobStale alert rule, the job SLI and the report ask it.
+/// </summary>
+public sealed record JobFreshness(bool Fresh, DateTimeOffset? StaleSince, TimeSpan Objective)
+{
+    public static JobFreshness Of(JobDefinitionRow definition, DateTimeOffset? lastSuccessAt, DateTimeOffset at)
+    {
+        var objective = TimeSpan.FromSeconds(definition.FreshnessSeconds);
+        var staleFrom = (lastSuccessAt is { } success && success > definition.RegisteredAt ? success : definition.RegisteredAt) + objective;
+        return at <= staleFrom ? new JobFreshness(true, null, objective) : new JobFreshness(false, staleFrom, objective);
+    }
+}
 
 /// <summary>Everything the Jobs page and <c>GET /api/v1/jobs</c> show about one recurring job.</summary>
 public sealed record JobOverview(
@@ -49,16 +62,8 @@ public sealed class JobsService(JobRunStore runs, JobStorage storage, IRecurring
             var next = nextExecutions.GetValueOrDefault(definition.Id) is { } utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : (DateTimeOffset?)null;
             var stats = statistics.GetValueOrDefault(definition.Id);
             return new JobOverview(definition, JobSchedule.Describe(definition.Cron, zone), next, lastRuns.GetValueOrDefault(definition.Id), stats,
-                FreshnessOf(definition, stats?.LastSuccessAt, now));
+                JobFreshness.Of(definition, stats?.LastSuccessAt, now));
         }).ToList();
-    }
-
-    public static JobFreshness FreshnessOf(JobDefinitionRow definition, DateTimeOffset? lastSuccessAt, DateTimeOffset now)
-    {
-        var objective = TimeSpan.FromSeconds(definition.FreshnessSeconds);
-        return lastSuccessAt is { } success && now - success <= objective
-            ? new JobFreshness(true, null, objective)
-            : new JobFreshness(false, lastSuccessAt + objective, objective);
     }
 
     /// <summary>Enqueues the job now (the worker runs it), recording who asked.</summary>

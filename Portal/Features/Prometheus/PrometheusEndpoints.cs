@@ -32,11 +32,11 @@ public static class PrometheusEndpoints
         {
             if (string.IsNullOrWhiteSpace(query))
             {
-                return Invalid("query is required: a PromQL expression.");
+                return ApiProblems.InvalidParameter("query is required: a PromQL expression.");
             }
             if (!TryInstant(time, out var at))
             {
-                return Invalid("time must be an ISO-8601 instant or Unix seconds.");
+                return ApiProblems.InvalidParameter("time must be an ISO-8601 instant or Unix seconds.");
             }
             return await AnswerAsync(() => cache.GetOrCreateAsync(CacheOptions.PrometheusInstant, new { query, at, server },
                 token => new ValueTask<PrometheusAnswer>(prometheus.QueryAsync(query, at, server, token)), cancellationToken));
@@ -46,27 +46,27 @@ public static class PrometheusEndpoints
         {
             if (string.IsNullOrWhiteSpace(query))
             {
-                return Invalid("query is required: a PromQL expression.");
+                return ApiProblems.InvalidParameter("query is required: a PromQL expression.");
             }
             if (!TryInstant(start, out var from) || from is null)
             {
-                return Invalid("start is required: an ISO-8601 instant or Unix seconds.");
+                return ApiProblems.InvalidParameter("start is required: an ISO-8601 instant or Unix seconds.");
             }
             if (!TryInstant(end, out var until) || until is null)
             {
-                return Invalid("end is required: an ISO-8601 instant or Unix seconds.");
+                return ApiProblems.InvalidParameter("end is required: an ISO-8601 instant or Unix seconds.");
             }
             if (until <= from)
             {
-                return Invalid("end must be after start.");
+                return ApiProblems.InvalidParameter("end must be after start.");
             }
             if (!TryDuration(step, out var resolution))
             {
-                return Invalid("step is required: seconds (15) or a duration (15s, 1m, 1h).");
+                return ApiProblems.InvalidParameter("step is required: seconds (15) or a duration (15s, 1m, 1h).");
             }
             if ((until.Value - from.Value) / resolution > MaxPoints)
             {
-                return Invalid($"start to end at this step gives more than {MaxPoints:N0} points per series: choose a larger step.");
+                return ApiProblems.InvalidParameter($"start to end at this step gives more than {MaxPoints:N0} points per series: choose a larger step.");
             }
             return await AnswerAsync(() => cache.GetOrCreateAsync(CacheOptions.PrometheusRange, new { query, from, until, resolution, server },
                 token => new ValueTask<PrometheusAnswer>(prometheus.QueryRangeAsync(query, from.Value, until.Value, resolution, server, token)), cancellationToken));
@@ -86,19 +86,17 @@ public static class PrometheusEndpoints
         }
         catch (PrometheusQueryException ex)
         {
-            return Results.Problem(title: "Prometheus refused the query", detail: ex.Message, statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["errorType"] = ex.ErrorType });
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Prometheus refused the query", ex.Message,
+                new Dictionary<string, object?> { ["errorType"] = ex.ErrorType });
         }
         catch (PrometheusUnavailableException ex)
         {
-            return Results.Problem(title: "Prometheus is unavailable", detail: ex.Message, statusCode: StatusCodes.Status502BadGateway);
+            return ApiProblems.Problem(StatusCodes.Status502BadGateway, "Prometheus is unavailable", ex.Message);
         }
     }
 
     private static SampleResponse Sample(PrometheusSample sample) => new(sample.Timestamp, sample.Value);
 
-    private static IResult Invalid(string detail) =>
-        Results.Problem(title: "Invalid query parameter", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 
     public static bool TryInstant(string? value, out DateTimeOffset? instant)
     {

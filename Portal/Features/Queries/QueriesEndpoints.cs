@@ -39,19 +39,19 @@ public static class QueriesEndpoints
             }
             if (!TryParseSort(query["sort"], out var sort))
             {
-                return Invalid($"sort must be one of {string.Join(", ", Enum.GetValues<QuerySort>().Select(SortName))}.");
+                return ApiProblems.InvalidParameter($"sort must be one of {string.Join(", ", Enum.GetValues<QuerySort>().Select(SortName))}.");
             }
             if (!TryParseInt(query["limit"], 50, 1, 1_000, out var limit))
             {
-                return Invalid("limit must be a whole number from 1 to 1000.");
+                return ApiProblems.InvalidParameter("limit must be a whole number from 1 to 1000.");
             }
             if (!TryParseInt(query["offset"], 0, 0, int.MaxValue, out var offset))
             {
-                return Invalid("offset must be a whole number, 0 or more.");
+                return ApiProblems.InvalidParameter("offset must be a whole number, 0 or more.");
             }
             if (query["scope"].ToString() is { Length: > 0 } scope && scope != "all")
             {
-                return Invalid("scope must be all (every statement) or left out (the target's scope).");
+                return ApiProblems.InvalidParameter("scope must be all (every statement) or left out (the target's scope).");
             }
 
             var (from, to) = await statistics.ResolveAsync(target.Name, window, cancellationToken);
@@ -69,7 +69,7 @@ public static class QueriesEndpoints
             }
             if (await statistics.TextAsync(target.Name, queryId, cancellationToken) is not { } text)
             {
-                return Results.Problem(title: "Unknown statement", detail: $"query id {queryId} has not been seen on target {target.Name}.", statusCode: StatusCodes.Status404NotFound);
+                return ApiProblems.NotFound("Unknown statement", $"query id {queryId} has not been seen on target {target.Name}.");
             }
 
             var (from, to) = await statistics.ResolveAsync(target.Name, window, cancellationToken);
@@ -96,22 +96,21 @@ public static class QueriesEndpoints
                 : await ApiProblems.ReadJsonAsync<ExplainRequest>(context, cancellationToken);
             if (problem is not null)
             {
-                return Invalid(problem);
+                return ApiProblems.InvalidParameter(problem);
             }
             if (await statistics.TextAsync(target.Name, queryId, cancellationToken) is not { } text)
             {
-                return Results.Problem(title: "Unknown statement", detail: $"query id {queryId} has not been seen on target {target.Name}.", statusCode: StatusCodes.Status404NotFound);
+                return ApiProblems.NotFound("Unknown statement", $"query id {queryId} has not been seen on target {target.Name}.");
             }
             var (types, refusal) = await explain.ParametersAsync(target.Name, text, cancellationToken);
             var values = body?.Parameters ?? [];
             if (refusal is null && values.Count != types.Count)
             {
-                return Results.Problem(title: "Invalid parameters", statusCode: StatusCodes.Status400BadRequest,
-                    detail: $"parameters: the statement takes {types.Count} ({string.Join(", ", types.Select((type, index) => $"${index + 1} {type}"))}), not {values.Count}.");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid parameters", $"parameters: the statement takes {types.Count} ({string.Join(", ", types.Select((type, index) => $"${index + 1} {type}"))}), not {values.Count}.");
             }
             var result = refusal is null ? await explain.ExplainAsync(target.Name, text, values, body?.Analyze == true, cancellationToken) : ExplainResult.Refused(refusal);
             return result.Refusal is { } reason
-                ? Results.Problem(title: "Not explained", detail: reason, statusCode: StatusCodes.Status422UnprocessableEntity)
+                ? ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "Not explained", reason)
                 : Results.Ok(new ExplainResponse(target.Name, queryId, types, result.Analyzed, result.PlanningMs, result.ExecutionMs, result.Plan!));
         });
         api.MapGet("/queries/health", async (HttpRequest request, QueryTargets targets, IndexHealth health, CancellationToken cancellationToken) =>
@@ -129,8 +128,7 @@ public static class QueriesEndpoints
 
     private static QueryTarget? FindTarget(IQueryCollection query, QueryTargets targets) => targets.Find(query["target"]);
 
-    private static IResult UnknownTarget(IQueryCollection query) => Results.Problem(title: "Unknown target",
-        detail: $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.", statusCode: StatusCodes.Status404NotFound);
+    private static IResult UnknownTarget(IQueryCollection query) => ApiProblems.NotFound("Unknown target", $"target '{query["target"]}' is not configured; GET /api/v1/targets lists them.");
 
     /// <summary>The <c>target</c> and <c>window</c> every query read takes, or the problem with them (404 unknown target, 400 bad window).</summary>
     private static (QueryTarget Target, TimeRange Window, IResult? Problem) TargetAndWindow(IQueryCollection query, QueryTargets targets, TimeProvider time)
@@ -141,7 +139,7 @@ public static class QueriesEndpoints
         }
         return ParseWindow(query, time.GetUtcNow()) is { } window
             ? (target, window, null)
-            : (target, null!, Invalid(TimeRange.WindowParameterRule));
+            : (target, null!, ApiProblems.InvalidParameter(TimeRange.WindowParameterRule));
     }
 
     public static TimeRange? ParseWindow(IQueryCollection query, DateTimeOffset now)
@@ -173,6 +171,4 @@ public static class QueriesEndpoints
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    private static IResult Invalid(string detail) =>
-        Results.Problem(title: "Invalid query parameter", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -110,7 +110,7 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
                 InScope = !EveryStatement,
             });
             // The page shows a statement's first 200 characters: only those are kept (and carried into the circuit).
-            top = top with { Rows = [.. top.Rows.Select(row => row with { Query = Shorten(row.Query) })] };
+            top = top with { Rows = [.. top.Rows.Select(row => row with { Query = SqlText.OneLine(row.Query) })] };
             (shownOffset, shownKey) = (Offset, key);
             prerendered.Keep(new QueriesPageData(key, coverage, top, Offset));
         }
@@ -140,24 +140,9 @@ public sealed partial class QueriesPage : RangedPage, IDisposable
     private string DetailHref(QueryRow row)
     {
         var (range, from, to) = Window.ToQuery();
-        return Navigation.GetUriWithQueryParameters($"/queries/{row.QueryId.ToString(CultureInfo.InvariantCulture)}",
-            new Dictionary<string, object?> { ["target"] = TargetName, ["range"] = range, ["from"] = from, ["to"] = to });
+        return Navigation.GetUriWithQueryParameters(PortalLinks.Statement(TargetName, row.QueryId),
+            new Dictionary<string, object?> { ["range"] = range, ["from"] = from, ["to"] = to });
     }
-
-    /// <summary>A statement on one line, cut at <paramref name="length"/> characters.</summary>
-    public static string Shorten(string query, int length = 200)
-    {
-        var flat = string.Join(' ', query.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return flat.Length <= length ? flat : flat[..length] + "…";
-    }
-
-    public static string Milliseconds(double ms) => ms switch
-    {
-        >= 60_000 => Durations.InWords(TimeSpan.FromMilliseconds(ms)),
-        >= 1_000 => (ms / 1_000).ToString("0.00", CultureInfo.InvariantCulture) + " s",
-        >= 10 => ms.ToString("0", CultureInfo.InvariantCulture) + " ms",
-        _ => ms.ToString("0.00", CultureInfo.InvariantCulture) + " ms",
-    };
 
     protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?>
     {

@@ -85,8 +85,8 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
         var hit = counters.GetValueOrDefault("shared_blks_hit");
         var read = counters.GetValueOrDefault("shared_blks_read");
         yield return ("Calls", calls.ToString("N0", CultureInfo.CurrentCulture), "in the window");
-        yield return ("Total time", QueriesPage.Milliseconds(time), allTimeMs > 0 ? $"{100 * time / allTimeMs:0.0} % of all statements' time" : "");
-        yield return ("Mean", calls == 0 ? "—" : QueriesPage.Milliseconds(time / calls), $"max {QueriesPage.Milliseconds(counters.GetValueOrDefault("max_time_ms"))} since the target's reset");
+        yield return ("Total time", Durations.Milliseconds(time), allTimeMs > 0 ? $"{100 * time / allTimeMs:0.0} % of all statements' time" : "");
+        yield return ("Mean", calls == 0 ? "—" : Durations.Milliseconds(time / calls), $"max {Durations.Milliseconds(counters.GetValueOrDefault("max_time_ms"))} since the target's reset");
         yield return ("Rows per call", calls == 0 ? "—" : (rows.Sum(row => row.Rows) / (double)calls).ToString("0.##", CultureInfo.CurrentCulture), $"{rows.Sum(row => row.Rows):N0} rows");
         yield return ("Cache hit", hit + read == 0 ? "—" : (100 * hit / (hit + read)).ToString("0.0", CultureInfo.CurrentCulture) + " %", $"{read:N0} blocks read from disk");
         yield return ("Temp blocks", (counters.GetValueOrDefault("temp_blks_read") + counters.GetValueOrDefault("temp_blks_written")).ToString("N0", CultureInfo.CurrentCulture), "spilled sorts and hashes");

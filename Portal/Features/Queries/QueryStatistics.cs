@@ -113,6 +113,14 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return last is { } end && end > from ? (end - (to - from), end) : (from, to);
     }
 
+    /// <summary>How many snapshots of the target were taken between two instants (both included).</summary>
+    public async Task<int> SnapshotCountAsync(string target, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM query_snapshots WHERE target = @target AND taken_at >= @from AND taken_at <= @to", new { target, from, to }, cancellationToken: cancellationToken));
+    }
+
     public async Task<TargetCoverage> CoverageAsync(string target, CancellationToken cancellationToken = default)
     {
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);

@@ -6,6 +6,13 @@ namespace Portal.Features.Queries;
 /// <summary>Statements as pages show them: a line per clause, conditions indented; literals and quoted names untouched.</summary>
 public static partial class SqlText
 {
+    /// <summary>A statement on one line, cut to at most <paramref name="length"/> characters (the cut marked "…").</summary>
+    public static string OneLine(string sql, int length = 200)
+    {
+        var flat = string.Join(' ', sql.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= length ? flat : flat[..(length - 1)] + "…";
+    }
+
     public static string Pretty(string sql)
     {
         var builder = new StringBuilder();

@@ -1,3 +1,4 @@
+using Portal.Components;
 using Dapper;
 using MimeKit;
 using Npgsql;
@@ -99,7 +100,7 @@ public sealed class ReportDelivery(
             // Every subscribed e-mail carries its unsubscribe link, which needs the portal's address.
             var root = reports.PortalUrl is { Length: > 0 } url ? url.TrimEnd('/')
                 : throw new InvalidOperationException("PortalUrl is not set: a subscribed report needs it for its unsubscribe link (set PortalUrl, environment PortalUrl)");
-            var unsubscribe = $"{root}/reports/unsubscribe?token={Uri.EscapeDataString(await subscriptions.UnsubscribeTokenAsync(delivery.SubscriptionId, delivery.Recipient, cancellationToken))}";
+            var unsubscribe = PortalLinks.Absolute(root, PortalLinks.Unsubscribe(await subscriptions.UnsubscribeTokenAsync(delivery.SubscriptionId, delivery.Recipient, cancellationToken)));
             await reports.SendAsync(delivery.ReportId, ReportArchive.Read(stored.DataJson), MailboxAddress.Parse(delivery.Recipient), unsubscribe, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -77,11 +77,11 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
         {
             var change = metric.Change is { } value ? value.ToString("+0.#%;-0.#%", CultureInfo.InvariantCulture) : "—";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"- {metric.Name}: {BaselineReportBuilder.Format(metric.Current, metric.Unit)} (target {(metric.LowerIsBetter ? "≤" : "≥")} {BaselineReportBuilder.Format(metric.Target, metric.Unit)}, {metric.Status}, {change} vs {report.Period.PreviousName})");
+                $"- {metric.Name}: {Figures.Format(metric.Current, metric.Unit)} (target {(metric.LowerIsBetter ? "≤" : "≥")} {Figures.Format(metric.Target, metric.Unit)}, {metric.Status}, {change} vs {report.Period.PreviousName})");
         }
         foreach (var objective in report.Objectives)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {objective.Title} ({objective.Service}): {BaselineReportBuilder.Format(objective.Value, objective.Unit)}, {objective.StatusText}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {objective.Title} ({objective.Service}): {Figures.Format(objective.Value, objective.Unit)}, {objective.StatusText}");
         }
         text.AppendLine().AppendLine("CRITICAL FINDINGS");
         text.AppendLine(report.Findings.Count == 0 ? "- none" : string.Join(Environment.NewLine, report.Findings.Select(finding => $"- {finding.Title} — {finding.Detail}")));
@@ -107,7 +107,7 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
     }
 
     private static string Moved(Movement movement) =>
-        $"- {movement.What}: {BaselineReportBuilder.Format(movement.Before, movement.Unit)} → {BaselineReportBuilder.Format(movement.After, movement.Unit)} ({movement.Relative.ToString("+0%;-0%", CultureInfo.InvariantCulture)})";
+        $"- {movement.What}: {Figures.Format(movement.Before, movement.Unit)} → {Figures.Format(movement.After, movement.Unit)} ({movement.Relative.ToString("+0%;-0%", CultureInfo.InvariantCulture)})";
 
     /// <summary>The key metrics and objectives: one line each, numbers in their unit (ms, or a ratio), unformatted.</summary>
     public static string KeyMetricsCsv(BaselineReport report)

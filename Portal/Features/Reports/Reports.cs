@@ -1,3 +1,4 @@
+using Portal.Components;
 using Portal.Features.Auth;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ public sealed class Reports(BaselineReportBuilder builder, ReportMail mail, Repo
 
     public async Task SendAsync(long id, BaselineReport report, MailboxAddress to, string? unsubscribeUrl, CancellationToken cancellationToken = default)
     {
-        var links = new ReportMail.Links(PortalUrl, PortalUrl is { Length: > 0 } root ? $"{root.TrimEnd('/')}/reports/{id}" : null, unsubscribeUrl);
+        var links = new ReportMail.Links(PortalUrl, PortalLinks.Absolute(PortalUrl, PortalLinks.Report(id)), unsubscribeUrl);
         await mailer.SendAsync(await mail.ComposeAsync(report, mailer.From, to, links), cancellationToken);
     }
 

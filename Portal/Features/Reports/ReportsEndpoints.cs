@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Text.Json;
 using MailKit;
 using MimeKit;
@@ -25,7 +26,7 @@ public static class ReportsEndpoints
         api.MapGet("/reports/{id:long}", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
             await archive.GetAsync(id, cancellationToken) is { } stored
                 ? Results.Text(stored.DataJson, "application/json")
-                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
+                : ApiProblems.NotFound("Unknown report", $"no report {id} in the archive"));
 
         var admin = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         admin.MapPost("/preview", async (HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>
@@ -45,11 +46,11 @@ public static class ReportsEndpoints
             };
             if (problem is not null)
             {
-                return Results.Problem(title: "Invalid preview", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid preview", problem);
             }
             if (!mailer.Configured)
             {
-                return Results.Problem(title: "No SMTP server", detail: "set Smtp:Host (environment Smtp__Host) to send reports", statusCode: StatusCodes.Status503ServiceUnavailable);
+                return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "No SMTP server", "set Smtp:Host (environment Smtp__Host) to send reports");
             }
             var scope = new ReportScope(body!.Scope?.Services ?? [], body.Scope?.Apps ?? [], body.Scope?.Targets ?? []);
             return await SendingAsync(async () =>
@@ -65,28 +66,28 @@ public static class ReportsEndpoints
             problem ??= to is null ? "to: one e-mail address, as { \"to\": \"lead@example.com\" }" : null;
             if (problem is not null)
             {
-                return Results.Problem(title: "Invalid send", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid send", problem);
             }
             if (!mailer.Configured)
             {
-                return Results.Problem(title: "No SMTP server", detail: "set Smtp:Host (environment Smtp__Host) to send reports", statusCode: StatusCodes.Status503ServiceUnavailable);
+                return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "No SMTP server", "set Smtp:Host (environment Smtp__Host) to send reports");
             }
             return await SendingAsync(async () => await reports.SendArchivedAsync(context.User, id, to!, cancellationToken)
                 ? Results.Accepted($"/api/v1/reports/{id}", new { report = id, to = to!.Address })
-                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound));
+                : ApiProblems.NotFound("Unknown report", $"no report {id} in the archive"));
         });
         // The archived report alone, for the browser's print (a print stylesheet: no background, no page break inside a table row).
         endpoints.MapGet("/reports/{id:long}/print", async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
             await archive.GetAsync(id, cancellationToken) is { } stored
                 ? Results.Content(stored.Html.Replace("</head>", PrintStyle + "</head>", StringComparison.Ordinal), "text/html; charset=utf-8")
-                : Results.Problem(title: "Unknown report", detail: $"no report {id} in the archive", statusCode: StatusCodes.Status404NotFound))
+                : ApiProblems.NotFound("Unknown report", $"no report {id} in the archive"))
             .RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
         // The e-mails' unsubscribe link: no sign-in, the signed token is the authority. GET only asks (mail scanners
         // follow links); POST acts, from the page's button or a mail client's one-click (RFC 8058).
         endpoints.MapGet("/reports/unsubscribe", async (string? token, ReportSubscriptions subscriptions, CancellationToken cancellationToken) =>
             await subscriptions.ReadTokenAsync(token, cancellationToken) is var (_, recipient)
                 ? Page("Unsubscribe", $"<p>Stop sending this report to <b>{Html(recipient)}</b>?</p>"
-                    + $"<form method=\"post\" action=\"/reports/unsubscribe?token={Uri.EscapeDataString(token!)}\"><button type=\"submit\">Unsubscribe</button></form>")
+                    + $"<form method=\"post\" action=\"{PortalLinks.Unsubscribe(token!)}\"><button type=\"submit\">Unsubscribe</button></form>")
                 : Page("Link not valid", "<p>This unsubscribe link is not valid, or its subscription has already ended.</p>", StatusCodes.Status400BadRequest))
             .AllowAnonymous();
         endpoints.MapPost("/reports/unsubscribe", async (string? token, ReportSubscriptions subscriptions, CancellationToken cancellationToken) =>
@@ -118,8 +119,7 @@ public static class ReportsEndpoints
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or ProtocolException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Security.AuthenticationException)
         {
-            return Results.Problem(title: "The SMTP server did not take the message", detail: $"{ex.GetType().Name}: {ex.Message} (the report is in the archive)",
-                statusCode: StatusCodes.Status502BadGateway);
+            return ApiProblems.Problem(StatusCodes.Status502BadGateway, "The SMTP server did not take the message", $"{ex.GetType().Name}: {ex.Message} (the report is in the archive)");
         }
     }
 }

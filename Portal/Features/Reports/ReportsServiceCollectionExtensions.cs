@@ -1,4 +1,5 @@
 using Portal.Features.Auth;
+using Portal.Features.Reports.Sections;
 
 namespace Portal.Features.Reports;
 
@@ -10,6 +11,15 @@ public static class ReportsServiceCollectionExtensions
         services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.Section))
             .PostConfigure(reports => reports.PortalUrl ??= configuration["PortalUrl"]);
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section));
+        // The report's sections, in the order they are read (the SLI samples fill in what Prometheus did not answer).
+        services.AddSingleton<IReportSection, WebVitalsSection>();
+        services.AddSingleton<IReportSection, PrometheusSection>();
+        services.AddSingleton<IReportSection, SliSamplesSection>();
+        services.AddSingleton<IReportSection, QueriesSection>();
+        services.AddSingleton<IReportSection, RedisSection>();
+        services.AddSingleton<IReportSection, ObjectivesSection>();
+        services.AddSingleton<IReportSection, AlertsSection>();
+        services.AddSingleton<IReportSection, JobsSection>();
         services.AddSingleton<BaselineReportBuilder>();
         services.AddSingleton<ReportMail>();
         services.AddSingleton<ReportMailer>();

@@ -75,8 +75,6 @@ public sealed partial class ObjectiveDetailPage : ComponentBase, IAsyncDisposabl
 
     private static string Ms(double? ms) => ms is { } value ? Durations.Milliseconds(value) : "—";
 
-    private static string Shorten(string query) => query.Length <= 90 ? query : query[..87] + "…";
-
     private static bool IsFast(string window, double? rate) => window switch
     {
         "1h" => rate >= ErrorBudget.FastBurn1h,
@@ -97,10 +95,10 @@ public sealed partial class ObjectiveDetailPage : ComponentBase, IAsyncDisposabl
         $"&to={Uri.EscapeDataString(degraded.To.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))}";
 
     private static string StatementHref(StatementChange statement, Degradation degraded) =>
-        $"/queries/{statement.QueryId}?target={Uri.EscapeDataString(statement.Target)}&{WindowQuery(degraded)}";
+        PortalLinks.Statement(statement.Target, statement.QueryId, WindowQuery(degraded));
 
     private static string PageHref(VitalsPageChange page, Degradation degraded) =>
-        $"/vitals/page?app={Uri.EscapeDataString(page.App)}&path={Uri.EscapeDataString(page.Page)}&{WindowQuery(degraded)}";
+        PortalLinks.VitalsPage(page.App, page.Page, query: WindowQuery(degraded));
 
     private static string ExplorerHref(string promQl, Degradation? degraded) => degraded is null
         ? $"/prometheus?q={Uri.EscapeDataString(promQl)}&range=24h"

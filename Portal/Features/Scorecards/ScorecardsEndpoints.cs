@@ -45,13 +45,13 @@ public static class ScorecardsEndpoints
         var window = request.Query["window"].ToString() is { Length: > 0 } given ? given : null;
         if (window is not null && !Scorecards.IsWindow(window))
         {
-            return Results.Problem(title: "Invalid window", detail: $"window must be one of {string.Join(", ", Scorecards.Windows)}.", statusCode: StatusCodes.Status400BadRequest);
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid window", $"window must be one of {string.Join(", ", Scorecards.Windows)}.");
         }
         var set = await scorecards.GetAsync(window, cancellationToken);
         var services = set.Services.Where(each => service is null || each.Service == service).Select(ToResponse).ToList();
         if (service is not null && services.Count == 0)
         {
-            return Results.Problem(title: "Unknown service", detail: $"The SLA catalogue has no service '{service}'.", statusCode: StatusCodes.Status404NotFound);
+            return ApiProblems.NotFound("Unknown service", $"The SLA catalogue has no service '{service}'.");
         }
         return csv
             ? Results.Text(CsvOf(services), "text/csv; charset=utf-8", Encoding.UTF8)

@@ -71,7 +71,7 @@ public sealed partial class ScorecardsPage : ComponentBase, IDisposable
     private void Apply(params (string Name, string? Value)[] changes) =>
         Navigation.ReplaceQuery(new Dictionary<string, string?> { ["team"] = Team, ["priority"] = Priority, ["window"] = Window }, changes);
 
-    private string ObjectiveHref(string id) => Navigation.GetUriWithQueryParameters($"/scorecards/objectives/{Uri.EscapeDataString(id)}",
+    private string ObjectiveHref(string id) => Navigation.GetUriWithQueryParameters(PortalLinks.Objective(id),
         new Dictionary<string, object?> { ["window"] = Scorecards.IsWindow(Window) ? Window : null });
 
     private string CsvHref => Scorecards.IsWindow(Window) ? $"/api/v1/scorecards.csv?window={Window}" : "/api/v1/scorecards.csv";

@@ -1,16 +1,16 @@
-using Dapper;
-using Npgsql;
 using Portal.Features.Cache;
+using Portal.Features.Jobs;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
+using Portal.Features.Vitals;
 
 namespace Portal.Features.Scorecards;
 
 /// <summary>
 /// Reads an objective's source for a run of 5-minute intervals and gives one sample per interval with events (see
-/// <see cref="SliSample"/>): Prometheus with one range query, the portal's tables with one statement.
+/// <see cref="SliSample"/>): Prometheus with one range query, the portal's own sources through the features that own them.
 /// </summary>
-public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics queries, NpgsqlDataSource portal)
+public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics queries, VitalsStore vitals, RedisSamples redisSamples, JobRunStore jobs)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -142,30 +142,22 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         return answer.Result.Series.Count == 0 ? [] : answer.Result.Series[0].Samples.ToDictionary(sample => sample.Timestamp, sample => sample.Value);
     }
 
-    // The counters' difference between the last readings at or before each interval's ends; a restart (counters going
-    // down) leaves the interval without data.
+    // Each interval's hits and misses by the Cache feature's rule (a restart of Redis leaves the interval without data).
     private async Task<IReadOnlyList<SliSample>> RedisAsync(string name, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        var readings = (await connection.QueryAsync<(DateTime At, long Hits, long Misses)>(new CommandDefinition(
-            "SELECT at, keyspace_hits, keyspace_misses FROM redis_samples WHERE name = @name AND at > @start AND at <= @to ORDER BY at",
-            new { name, start = from - Interval, to }, cancellationToken: cancellationToken))).AsList();
-        var samples = new List<SliSample>();
-        for (var end = from + Interval; end <= to; end += Interval)
+        var instants = new List<DateTimeOffset>();
+        for (var at = from; at <= to; at += Interval)
         {
-            var last = readings.LastOrDefault(reading => reading.At <= end.UtcDateTime);
-            var first = readings.LastOrDefault(reading => reading.At <= (end - Interval).UtcDateTime);
-            if (last == default || first == default || last.At == first.At)
-            {
-                continue;
-            }
-            var (hits, misses) = (last.Hits - first.Hits, last.Misses - first.Misses);
-            if (hits >= 0 && misses >= 0 && hits + misses > 0)
-            {
-                samples.Add(new SliSample(end, hits, hits + misses) { Value = (double)hits / (hits + misses), Weight = hits + misses });
-            }
+            instants.Add(at);
         }
-        return samples;
+        var lookups = await redisSamples.LookupsBetweenAsync(name, instants, cancellationToken);
+        return lookups.Select((interval, i) => (End: instants[i + 1], Lookups: interval))
+            .Where(interval => interval.Lookups is not null)
+            .Select(interval => new SliSample(interval.End, interval.Lookups!.Hits, interval.Lookups.Lookups)
+            {
+                Value = interval.Lookups.HitRatio, Weight = interval.Lookups.Lookups,
+            })
+            .ToList();
     }
 
     // pg_stat_statements has no percentiles: the call-weighted mean of the statements' snapshot intervals that end in
@@ -198,49 +190,35 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
 
     public static DateTimeOffset Floor(DateTimeOffset at) => new(at.UtcTicks - at.UtcTicks % Interval.Ticks, TimeSpan.Zero);
 
+    // Each 5-minute interval's page views: good ones (at or under the threshold), all, and the percentiles the figures read.
     private async Task<IReadOnlyList<SliSample>> VitalsAsync(SliSpec sli, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        const string sql = """
-            SELECT date_bin('5 minutes', received_at, timestamptz 'epoch') + interval '5 minutes' AS at,
-                   count(*) FILTER (WHERE value <= @threshold) AS good, count(*) AS total,
-                   percentile_cont(ARRAY[0.75, 0.95, 0.99, 1]) WITHIN GROUP (ORDER BY value) AS percentiles
-            FROM vitals_events
-            WHERE app = @App AND metric = @Metric AND received_at >= @from AND received_at < @to
-              AND (@Page::text IS NULL OR page = @Page) AND (@Device::text IS NULL OR device = @Device)
-            GROUP BY 1 ORDER BY 1
-            """;
-        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(DateTime At, long Good, long Total, double[] Percentiles)>(new CommandDefinition(sql,
-            new { sli.App, sli.Metric, sli.Page, sli.Device, threshold = sli.Threshold ?? double.PositiveInfinity, from, to }, cancellationToken: cancellationToken));
+        var bins = await vitals.BinsAsync(new VitalsSlice(sli.App!, sli.Metric!, sli.Page, sli.Device), sli.Threshold ?? double.PositiveInfinity,
+            [.. SliFigures.VitalsPercentiles.Select(percentile => percentile.Quantile)], Interval, from, to, cancellationToken);
         var headline = SliFigures.VitalsPercentiles.Select(percentile => percentile.Name).ToList().IndexOf(SliFigures.Headline(sli).Name);
-        return rows.Select(row => new SliSample(new DateTimeOffset(row.At, TimeSpan.Zero), row.Good, row.Total)
+        return bins.Select(bin => new SliSample(bin.End, bin.Good, bin.Total)
         {
-            Value = row.Percentiles[headline], Weight = row.Total, Percentiles = row.Percentiles,
+            Value = bin.Quantiles[headline], Weight = bin.Total, Percentiles = bin.Quantiles,
         }).ToList();
     }
 
-    // At each interval's end, each job (not paused) is fresh when it succeeded within its freshness objective, or is
-    // younger than its objective (a job added at 10:00 with a day's freshness is not stale at 10:05).
+    // At each interval's end, the share of jobs (not paused, registered by then) that are fresh, by the Jobs feature's rule.
     private async Task<IReadOnlyList<SliSample>> JobsAsync(string job, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        const string sql = """
-            SELECT e.at,
-                   count(*) FILTER (WHERE e.at < d.registered_at + make_interval(secs => d.freshness_seconds) OR EXISTS (
-                       SELECT 1 FROM job_runs r
-                       WHERE r.job_id = d.id AND r.outcome = 'succeeded'
-                         AND r.finished_at <= e.at AND r.finished_at > e.at - make_interval(secs => d.freshness_seconds))) AS good,
-                   count(*) AS total
-            FROM generate_series(@first, @to, interval '5 minutes') AS e(at)
-            JOIN job_definitions d ON (@job = '*' OR d.id = @job) AND NOT d.paused AND d.registered_at <= e.at
-            GROUP BY e.at ORDER BY e.at
-            """;
-        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(DateTime At, long Good, long Total)>(new CommandDefinition(sql,
-            new { job, first = from + Interval, to }, cancellationToken: cancellationToken));
-        return rows.Select(row => new SliSample(new DateTimeOffset(row.At, TimeSpan.Zero), row.Good, row.Total)
+        var ends = new List<DateTimeOffset>();
+        for (var end = from + Interval; end <= to; end += Interval)
         {
-            Value = (double)row.Good / row.Total, Weight = row.Total,
-        }).ToList();
+            ends.Add(end);
+        }
+        return (await jobs.FreshnessAtAsync(ends, cancellationToken))
+            .Where(each => job == "*" || each.Definition.Id == job)
+            .GroupBy(each => each.At)
+            .Select(interval =>
+            {
+                var (good, total) = (interval.Count(each => each.Freshness.Fresh), interval.Count());
+                return new SliSample(interval.Key, good, total) { Value = (double)good / total, Weight = total };
+            })
+            .ToList();
     }
 
     private static string Escape(string value) => value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);

@@ -10,13 +10,7 @@ public sealed record SliFigure(string Name, double? Target, string Unit, bool Lo
     public bool Meets(double value) => Target is not { } target || (LowerIsBetter ? value <= target : value >= target);
 
     /// <summary>A value of this figure as the pages show it: "1.2 s", "99.95 %", "0.082".</summary>
-    public string Format(double? value) => value switch
-    {
-        null => "—",
-        { } ms when Unit == "ms" => Durations.Milliseconds(ms),
-        { } share when Unit == "ratio" => string.Create(CultureInfo.InvariantCulture, $"{share * 100:0.##} %"),
-        { } plain => plain.ToString("0.000", CultureInfo.InvariantCulture),
-    };
+    public string Format(double? value) => Figures.Format(value, Unit);
 }
 
 /// <summary>

@@ -169,10 +169,10 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
         var changes = new List<CacheChange>();
         foreach (var name in await redisSamples.NamesAsync(from - (to - from), to, cancellationToken))
         {
-            if (await redisSamples.HitRatioBetweenAsync(name, from, to, cancellationToken) is { } now
-                && await redisSamples.HitRatioBetweenAsync(name, from - (to - from), from, cancellationToken) is { } before && now.Ratio < before.Ratio)
+            if (await redisSamples.LookupsBetweenAsync(name, [from - (to - from), from, to], cancellationToken) is [{ } before, { } now]
+                && now.HitRatio < before.HitRatio)
             {
-                changes.Add(new CacheChange($"Redis {name}", now.Ratio, before.Ratio, now.Lookups));
+                changes.Add(new CacheChange($"Redis {name}", now.HitRatio, before.HitRatio, now.Lookups));
             }
         }
         return changes;

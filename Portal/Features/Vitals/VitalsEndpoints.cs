@@ -31,7 +31,7 @@ public static class VitalsEndpoints
             var (body, problem) = await ApiProblems.ReadJsonAsync<AppRequest>(context, cancellationToken);
             if (problem is not null || string.IsNullOrWhiteSpace(body?.Id))
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid app", problem ?? "id is required: 1 to 40 lower-case letters, digits and dashes.");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid app", problem ?? "id is required: 1 to 40 lower-case letters, digits and dashes.");
             }
             var app = new VitalsApp
             {
@@ -40,11 +40,11 @@ public static class VitalsEndpoints
             };
             if (await apps.FindAsync(app.Id, cancellationToken) is not null)
             {
-                return Problem(StatusCodes.Status409Conflict, "App exists", $"id: an app “{app.Id}” exists already; the Web Vitals apps page edits it.");
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, "App exists", $"id: an app “{app.Id}” exists already; the Web Vitals apps page edits it.");
             }
             if (await apps.SaveAsync(context.User, app, create: true, cancellationToken) is { } error)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid app", error);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid app", error);
             }
             return Results.Created($"{Path}/apps/{app.Id}", await apps.FindAsync(app.Id, cancellationToken));
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
@@ -55,11 +55,11 @@ public static class VitalsEndpoints
             var app = query["app"].FirstOrDefault() ?? VitalsApps.PortalApp;
             if (await apps.FindAsync(app, cancellationToken) is null)
             {
-                return Problem(StatusCodes.Status404NotFound, "Unknown app", $"app: no app “{app}”; GET /api/v1/vitals/apps lists them.");
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown app", $"app: no app “{app}”; GET /api/v1/vitals/apps lists them.");
             }
             if (Portal.Features.Queries.QueriesEndpoints.ParseWindow(query, time.GetUtcNow()) is not { } window)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid query parameter", Portal.Components.TimeRange.WindowParameterRule);
+                return ApiProblems.InvalidParameter(Portal.Components.TimeRange.WindowParameterRule);
             }
             var page = query["page"].FirstOrDefault() is { Length: > 0 } given ? given : null;
             var metrics = await store.SummaryAsync(app, window.From, window.To, page, cancellationToken);
@@ -77,11 +77,11 @@ public static class VitalsEndpoints
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.MediaType is not ("application/json" or "text/plain"))
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Content-Type: application/json, or text/plain (what sendBeacon sends).");
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Content-Type: application/json, or text/plain (what sendBeacon sends).");
         }
         if (request.ContentLength > VitalsPayload.MaxBytes)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: {request.ContentLength:N0} bytes; at most {VitalsPayload.MaxBytes:N0}.");
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: {request.ContentLength:N0} bytes; at most {VitalsPayload.MaxBytes:N0}.");
         }
         byte[]? body;
         try
@@ -91,17 +91,17 @@ public static class VitalsEndpoints
         catch (BadHttpRequestException ex)
         {
             // A page closed while its beacon was on the way: the body ended early. Nothing of it is stored.
-            return Problem(ex.StatusCode, "Incomplete request", $"body: {ex.Message}");
+            return ApiProblems.Problem(ex.StatusCode, "Incomplete request", $"body: {ex.Message}");
         }
         if (body is null)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: more than {VitalsPayload.MaxBytes:N0} bytes.");
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"body: more than {VitalsPayload.MaxBytes:N0} bytes.");
         }
 
         // JSON is UTF-8 (RFC 8259); the parser checks structure, not the bytes inside strings, which would fail later.
         if (!System.Text.Unicode.Utf8.IsValid(body))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not valid UTF-8 (from byte {InvalidUtf8At(body)})");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not valid UTF-8 (from byte {InvalidUtf8At(body)})");
         }
         JsonDocument document;
         try
@@ -110,7 +110,7 @@ public static class VitalsEndpoints
         }
         catch (JsonException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not JSON ({ex.Message})");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: not JSON ({ex.Message})");
         }
         using (document)
         {
@@ -124,11 +124,11 @@ public static class VitalsEndpoints
             catch (InvalidOperationException ex)
             {
                 // A string escaping half a surrogate pair (\ud800): valid JSON, not text.
-                return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: a string is not valid text ({ex.Message})");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid event", $"body: a string is not valid text ({ex.Message})");
             }
             if (parsed is null)
             {
-                return Problem(tooMany ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, tooMany ? "Too large" : "Invalid event", shapeError!);
+                return ApiProblems.Problem(tooMany ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, tooMany ? "Too large" : "Invalid event", shapeError!);
             }
             var key = request.Headers["X-Portal-Key"].FirstOrDefault() ?? parsed.Key;
             VitalsApp? app;
@@ -142,19 +142,19 @@ public static class VitalsEndpoints
             }
             if (app is null)
             {
-                return Problem(StatusCodes.Status401Unauthorized, "Unknown app key",
+                return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "Unknown app key",
                     string.IsNullOrEmpty(key) ? "key: missing (X-Portal-Key header or \"key\" field)" : "key: no app has this key (was it rotated?)");
             }
             var origin = request.Headers.Origin.FirstOrDefault();
             if (!app.Allows(origin, OwnOrigin(request)))
             {
-                return Problem(StatusCodes.Status403Forbidden, "Origin not allowed", $"origin: {origin} may not send for app {app.Id}; an admin can allow it on the Apps page.");
+                return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Origin not allowed", $"origin: {origin} may not send for app {app.Id}; an admin can allow it on the Apps page.");
             }
             AllowOrigin(context, origin);
             if (limits.Check(app.PublicKey, context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } retryAfter)
             {
                 context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; send again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+                return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; send again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
             }
             List<VitalsEvent>? events;
             string? error;
@@ -164,11 +164,11 @@ public static class VitalsEndpoints
             }
             catch (InvalidOperationException ex)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid event", $"events: a string is not valid text ({ex.Message})");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid event", $"events: a string is not valid text ({ex.Message})");
             }
             if (events is null)
             {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid event", error!);
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid event", error!);
             }
             if (events.Count == 0)
             {
@@ -248,8 +248,7 @@ public static class VitalsEndpoints
     private static IResult Unavailable(HttpContext context, string detail)
     {
         context.Response.Headers.RetryAfter = "1";
-        return Problem(StatusCodes.Status503ServiceUnavailable, "Try again", detail);
+        return ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Try again", detail);
     }
 
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
 }

@@ -16,9 +16,7 @@ public sealed record VitalsMetric(string Name, double Good, double Poor, double 
 
     public string RatingOf(double value) => value <= Good ? VitalsRating.Good : value <= Poor ? VitalsRating.NeedsImprovement : VitalsRating.Poor;
 
-    public string Format(double value) => Unit == "ms"
-        ? value >= 1_000 ? $"{value / 1_000:0.00} s" : $"{value:0} ms"
-        : value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+    public string Format(double value) => Portal.Components.Figures.Format(value, Unit);
 }
 
 /// <summary>The three ratings, as web-vitals names them.</summary>

@@ -47,6 +47,15 @@ public sealed record TrendPoint
     public long Count { get; init; }
 }
 
+/// <summary>Which events an SLI reads: an app's metric, on one page and device class or all (null).</summary>
+public sealed record VitalsSlice(string App, string Metric, string? Page = null, string? Device = null);
+
+/// <summary>The events of a bin: how many at or under a threshold, how many in all, and their quantiles (in the order asked).</summary>
+public sealed record VitalsBin(DateTimeOffset End, long Good, long Total, double[] Quantiles);
+
+/// <summary>A page's (or with page <see cref="VitalsStore.All"/>, an app's) p75 of a metric and its views.</summary>
+public sealed record PageFigure(string App, string Page, string Metric, long Count, double P75);
+
 /// <summary>
 /// Raw events (partitioned by UTC day) and their daily rollups. A window within the last day is computed from raw
 /// events, exactly; a longer one from the rollups of its whole days, where a p75 is the sample-weighted mean of the
@@ -189,6 +198,66 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             GROUP BY metric
             ORDER BY 1
             """, new { app, today, todayStart = new DateTimeOffset(today, TimeSpan.Zero), first = today.AddDays(1 - days) }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    // ---- reads for the scorecards and the report (raw events: exact percentiles over any span within the retention)
+
+    /// <summary>
+    /// The events of a slice per bin of <paramref name="bin"/> (dated by the bin's end) from <paramref name="from"/> to
+    /// <paramref name="to"/>: those at or under <paramref name="threshold"/>, all, and the given quantiles of their values.
+    /// </summary>
+    public async Task<IReadOnlyList<VitalsBin>> BinsAsync(VitalsSlice slice, double threshold, IReadOnlyList<double> quantiles, TimeSpan bin,
+        DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT date_bin(@bin, received_at, timestamptz 'epoch') + @bin AS "End",
+                   count(*) FILTER (WHERE value <= @threshold) AS "Good", count(*) AS "Total",
+                   percentile_cont(@quantiles) WITHIN GROUP (ORDER BY value) AS "Quantiles"
+            FROM vitals_events
+            WHERE app = @App AND metric = @Metric AND received_at >= @from AND received_at < @to
+              AND (@Page::text IS NULL OR page = @Page) AND (@Device::text IS NULL OR device = @Device)
+            GROUP BY 1 ORDER BY 1
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(DateTime End, long Good, long Total, double[] Quantiles)>(new CommandDefinition(sql,
+            new { slice.App, slice.Metric, slice.Page, slice.Device, threshold, quantiles = quantiles.ToArray(), bin, from, to }, cancellationToken: cancellationToken));
+        return rows.Select(row => new VitalsBin(new DateTimeOffset(row.End, TimeSpan.Zero), row.Good, row.Total, row.Quantiles)).ToList();
+    }
+
+    /// <summary>A quantile of one metric over every page view of the apps between two instants, and how many there were.</summary>
+    public async Task<(double? Value, long Count)> QuantileAsync(IReadOnlyList<string> apps, string metric, double quantile, DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(double?, long)>(new CommandDefinition("""
+            SELECT percentile_cont(@quantile) WITHIN GROUP (ORDER BY value), count(*)
+            FROM vitals_events WHERE app = ANY(@apps) AND metric = @metric AND received_at >= @from AND received_at < @to
+            """, new { apps = apps.ToArray(), metric, quantile, from, to }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The same quantile per local day of <paramref name="timeZone"/>, each day dated by its start (UTC).</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset Day, double Value)>> DailyQuantileAsync(IReadOnlyList<string> apps, string metric, double quantile,
+        DateTimeOffset from, DateTimeOffset to, string timeZone, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(DateTime Day, double Value)>(new CommandDefinition("""
+            SELECT date_trunc('day', received_at AT TIME ZONE @timeZone), percentile_cont(@quantile) WITHIN GROUP (ORDER BY value)
+            FROM vitals_events WHERE app = ANY(@apps) AND metric = @metric AND received_at >= @from AND received_at < @to
+            GROUP BY 1 ORDER BY 1
+            """, new { apps = apps.ToArray(), metric, quantile, from, to, timeZone }, cancellationToken: cancellationToken));
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        return rows.Select(row => (new DateTimeOffset(row.Day, zone.GetUtcOffset(row.Day)).ToUniversalTime(), row.Value)).ToList();
+    }
+
+    /// <summary>Each page's p75 and views per metric between two instants, and each app's over all its pages (page <see cref="All"/>).</summary>
+    public async Task<IReadOnlyList<PageFigure>> PageFiguresAsync(IReadOnlyList<string> apps, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<PageFigure>(new CommandDefinition("""
+            SELECT app AS "App", coalesce(page, @all) AS "Page", metric AS "Metric", count(*) AS "Count", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75"
+            FROM vitals_events WHERE app = ANY(@apps) AND received_at >= @from AND received_at < @to
+            GROUP BY GROUPING SETS ((app, page, metric), (app, metric))
+            """, new { apps = apps.ToArray(), from, to, all = All }, cancellationToken: cancellationToken))).AsList();
     }
 
     // Rollup days of a window: every UTC day it touches (today has no rollup yet, so it adds nothing).

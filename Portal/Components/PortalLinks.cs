@@ -1,0 +1,50 @@
+using Portal.Components;
+using System.Globalization;
+
+namespace Portal.Components;
+
+/// <summary>
+/// The addresses inside the portal that one place gives another (pages, the report, its e-mail, alerts): built here
+/// only, so that a page's address changes in one place. Relative to the portal's base; extra query parameters (a
+/// window, say) go in <c>query</c>, already encoded.
+/// </summary>
+public static class PortalLinks
+{
+    public const string Jobs = "/jobs";
+
+    public const string Cache = "/cache";
+
+    public const string Reports = "/reports";
+
+    public const string Alerts = "/alerts";
+
+    /// <summary>A link made absolute with the portal's public address (e-mails, chat messages), or null without one.</summary>
+    public static string? Absolute(string? portalUrl, string link) => portalUrl is { Length: > 0 } root ? root.TrimEnd('/') + link : null;
+
+    public static string Statements(string target, string? search = null) =>
+        $"/queries?target={Escape(target)}" + (search is null ? "" : $"&search={Escape(search)}");
+
+    public static string Statement(string target, long queryId, string? query = null) =>
+        With($"/queries/{queryId.ToString(CultureInfo.InvariantCulture)}?target={Escape(target)}", query);
+
+    public static string IndexHealth(string target) => $"/queries/health?target={Escape(target)}";
+
+    public static string Objective(string id) => $"/scorecards/objectives/{Escape(id)}";
+
+    public static string VitalsApp(string app) => $"/vitals?app={Escape(app)}";
+
+    public static string VitalsPage(string app, string path, string? metric = null, string? query = null) =>
+        With($"/vitals/page?app={Escape(app)}&path={Escape(path)}" + (metric is null ? "" : $"&metric={Escape(metric)}"), query);
+
+    public static string Alert(string fingerprint) => $"/alerts/{Escape(fingerprint)}";
+
+    public static string Report(long id) => $"/reports/{id.ToString(CultureInfo.InvariantCulture)}";
+
+    public static string ReportPrint(long id) => $"{Report(id)}/print";
+
+    public static string Unsubscribe(string token) => $"/reports/unsubscribe?token={Escape(token)}";
+
+    private static string With(string address, string? query) => query is { Length: > 0 } ? $"{address}&{query}" : address;
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
+}
