@@ -13,6 +13,7 @@ namespace Portal.Tests.Deployment;
 /// Signed in with the portal's own cookie; /login signed out. The figures go to the test's output (README,
 /// "The portal's own pages").
 /// </summary>
+[Collection(Serial.Name)] // its scores are timings: on a machine running nothing else
 public sealed class LighthouseTests(ITestOutputHelper output)
 {
     private const long TransferBudgetBytes = 300_000;

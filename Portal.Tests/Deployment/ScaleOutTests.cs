@@ -26,7 +26,7 @@ public sealed class TwoReplicas : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        Database = await TestDatabase.CreateEmptyAsync(); // the replicas migrate it, together
         var settings = PortalSettings.For(Database);
         Up = await PortalUp.StartAsync(new Dictionary<string, string?>
         {

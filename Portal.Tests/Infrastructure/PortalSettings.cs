@@ -7,6 +7,8 @@ public static class PortalSettings
     {
         ["ConnectionStrings:Portal"] = database.ConnectionString,
         ["ConnectionStrings:Redis"] = redis ?? TestServices.Redis,
+        // Each portal under test is its own installation on the shared Redis (tests run side by side).
+        ["Cache:KeyPrefix"] = KeyPrefix(database),
         ["Prometheus:Url"] = TestServices.PrometheusUrl,
         ["Prometheus:TimeoutSeconds"] = "2",
         ["Health:ProbeIntervalSeconds"] = "1",
@@ -26,7 +28,9 @@ public static class PortalSettings
         ["Scorecards:CatalogueFile"] = Path.Combine(AppContext.BaseDirectory, "slas.yaml"),
     };
 
-    /// <summary>The real services at the production pace: the default probe interval, heartbeat and polling.</summary>
+    /// <summary>The Redis key prefix of the portals on <paramref name="database"/>.</summary>
+    public static string KeyPrefix(TestDatabase database) => $"{database.Name}:";
+
     /// <summary>Alert rules of the test's own, in a file of their own (Alerts:RulesFile); returns the file's path.</summary>
     public static string WithAlertRules(this Dictionary<string, string?> settings, string yaml)
     {
@@ -36,6 +40,7 @@ public static class PortalSettings
         return file;
     }
 
+    /// <summary>The real services at the production pace: the default probe interval, heartbeat and polling.</summary>
     public static Dictionary<string, string?> AtProductionPace(TestDatabase database)
     {
         var settings = For(database);

@@ -9,6 +9,8 @@ namespace Portal.Tests.Infrastructure;
 /// </summary>
 public sealed class PortalUp : IAsyncDisposable
 {
+    private static readonly SemaphoreSlim UpGate = new(1, 1);
+
     private readonly Dictionary<string, string> environment;
 
     private PortalUp(string state, Uri baseAddress, Dictionary<string, string> environment, string output)
@@ -40,7 +42,18 @@ public sealed class PortalUp : IAsyncDisposable
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value ?? "";
         }
-        var (code, output) = await RunAsync(environment, ["up", "--detach", .. arguments], TimeSpan.FromMinutes(6));
+        // One `up` at a time in this process: each publishes the checkout's projects (their obj/ and bin/ folders).
+        await UpGate.WaitAsync();
+        int code;
+        string output;
+        try
+        {
+            (code, output) = await RunAsync(environment, ["up", "--detach", .. arguments], TimeSpan.FromMinutes(6));
+        }
+        finally
+        {
+            UpGate.Release();
+        }
         var up = new PortalUp(state, new Uri($"http://127.0.0.1:{port}"), environment, output);
         if (code != 0)
         {

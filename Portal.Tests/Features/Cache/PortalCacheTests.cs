@@ -16,9 +16,9 @@ public sealed class PortalCacheTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await database.DisposeAsync();
 
-    private PortalApp Start(string? redis = null)
+    private PortalApp Start(string? redis = null, TestDatabase? on = null)
     {
-        var settings = PortalSettings.For(database, redis);
+        var settings = PortalSettings.For(on ?? database, redis);
         settings["Cache:Categories:test-short:TtlSeconds"] = "1";
         settings["Cache:Categories:test-persist:TtlSeconds"] = "300";
         settings["Cache:Categories:test-persist:Persist"] = "true";
@@ -84,7 +84,7 @@ public sealed class PortalCacheTests : IAsyncLifetime
 
         await CacheOf(first).GetOrCreateAsync("test-persist", new { key }, Compute);
         var redis = first.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-        var redisKey = "portal:" + PortalCache.KeyFor("test-persist", new { key });
+        var redisKey = PortalSettings.KeyPrefix(database) + PortalCache.KeyFor("test-persist", new { key });
         await Eventually.HoldsAsync(() => redis.KeyExistsAsync(redisKey), TimeSpan.FromSeconds(5), "HybridCache wrote the value to Redis");
         var fromRedis = await CacheOf(sameRedis).GetOrCreateAsync<string>("test-persist", new { key }, _ => throw new InvalidOperationException("must come from Redis"));
         var fromPostgres = await CacheOf(otherRedis).GetOrCreateAsync<string>("test-persist", new { key }, _ => throw new InvalidOperationException("must come from PostgreSQL"));
@@ -93,6 +93,23 @@ public sealed class PortalCacheTests : IAsyncLifetime
         Assert.Equal(1, StatisticsOf(sameRedis, "test-persist").RedisHits);
         Assert.Equal($"computed {key}", fromPostgres.Value);
         Assert.Equal(1, StatisticsOf(otherRedis, "test-persist").DatabaseHits);
+    }
+
+    [Fact]
+    public async Task KeyPrefix_TwoInstallationsOnOneRedis_NeitherReadsTheOthersResults()
+    {
+        await using var otherDatabase = await TestDatabase.CreateAsync();
+        await using var first = Start();
+        await using var second = Start(on: otherDatabase);
+        var key = Guid.NewGuid();
+
+        await CacheOf(first).GetOrCreateAsync("test-persist", new { key }, _ => ValueTask.FromResult("first installation's"));
+        var redis = first.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        await Eventually.HoldsAsync(() => redis.KeyExistsAsync(PortalSettings.KeyPrefix(database) + PortalCache.KeyFor("test-persist", new { key })),
+            TimeSpan.FromSeconds(5), "HybridCache wrote the first installation's value to Redis");
+        var answer = await CacheOf(second).GetOrCreateAsync("test-persist", new { key }, _ => ValueTask.FromResult("second installation's"));
+
+        Assert.Equal(("second installation's", false), (answer.Value, answer.FromCache));
     }
 
     [Fact]
@@ -115,15 +132,16 @@ public sealed class PortalCacheTests : IAsyncLifetime
             Assert.Equal(i, answer.Value);
         }
 
-        // Bound: no request waits for Redis's 2 s connect time-out; each is a PostgreSQL read and write at most.
-        Assert.True(durations.Max() < 250, $"slowest request {durations.Max():0} ms while Redis is down");
+        // Bound: no request waits for Redis's 2 s connect time-out (each is a PostgreSQL read and write at most; the
+        // bound leaves room for a machine busy with other tests).
+        Assert.True(durations.Max() < 1_000, $"slowest request {durations.Max():0} ms while Redis is down");
         Assert.True(StatisticsOf(portal, "test-persist").RedisSkipped > 0);
 
         await redis.RestartAsync();
         await Eventually.HoldsAsync(() => Task.FromResult(multiplexer.IsConnected), TimeSpan.FromSeconds(20), "the portal reconnects to Redis");
         await cache.GetOrCreateAsync("test-persist", new { after = true }, _ => ValueTask.FromResult("back"));
-        var keys = await multiplexer.GetServers().Single().KeysAsync(pattern: "portal:test-persist:*").ToListAsync();
-        Assert.Contains(keys, key => key.ToString() == "portal:" + PortalCache.KeyFor("test-persist", new { after = true }));
+        var keys = await multiplexer.GetServers().Single().KeysAsync(pattern: $"{PortalSettings.KeyPrefix(database)}test-persist:*").ToListAsync();
+        Assert.Contains(keys, key => key.ToString() == PortalSettings.KeyPrefix(database) + PortalCache.KeyFor("test-persist", new { after = true }));
     }
 
     [Fact]
@@ -155,7 +173,7 @@ public sealed class PortalCacheTests : IAsyncLifetime
         var value = new string('v', 1000);
         await CacheOf(portal).GetOrCreateAsync("test-persist", new { id = 1 }, _ => ValueTask.FromResult(value));
         var multiplexer = portal.Services.GetRequiredService<IConnectionMultiplexer>();
-        await Eventually.HoldsAsync(() => multiplexer.GetDatabase().KeyExistsAsync("portal:" + PortalCache.KeyFor("test-persist", new { id = 1 })),
+        await Eventually.HoldsAsync(() => multiplexer.GetDatabase().KeyExistsAsync(PortalSettings.KeyPrefix(database) + PortalCache.KeyFor("test-persist", new { id = 1 })),
             TimeSpan.FromSeconds(5), "the value reached Redis");
 
         var panel = (await portal.Services.GetRequiredService<CacheOverview>().GetCategoriesAsync()).Single(category => category.Name == "test-persist");

@@ -11,6 +11,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Vitals;
 
 /// <summary>Nothing accepted is lost: batches keep coming while PostgreSQL restarts, or refuses the portal's connections for a while.</summary>
+[Collection(Serial.Name)] // restarts the shared PostgreSQL
 public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
 {
     // A stream from one address far past a real client's rate: the limits are not what these tests are about.

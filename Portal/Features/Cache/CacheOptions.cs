@@ -31,6 +31,13 @@ public sealed class CacheOptions
         [Reports] = new() { TtlSeconds = 86_400, Persist = true },
     };
 
+    /// <summary>
+    /// The prefix of the portal's keys in Redis ("portal:" by default): installations that share one Redis each give
+    /// their own, or one would read the other's cached results for the same question.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.RegularExpression("^[A-Za-z0-9_.:-]{1,64}$", ErrorMessage = "Cache:KeyPrefix is 1 to 64 letters, digits, '_', '.', ':' or '-'")]
+    public string KeyPrefix { get; set; } = "portal:";
+
     /// <summary>Bytes the in-process memory tier may hold (serialized size); past it, entries are evicted. 256 MiB.</summary>
     public long MemoryLimitBytes { get; set; } = 256L * 1024 * 1024;
 

@@ -66,7 +66,7 @@ public sealed class CacheOverview(
         return panels;
     }
 
-    // HybridCache writes "portal:{category}:{hash}" (the RedisCache instance name is "portal:").
+    // HybridCache writes "{KeyPrefix}{category}:{hash}" (the RedisCache instance name is the key prefix, "portal:" by default).
     private async Task<TierSize?> RedisSizeAsync(string category)
     {
         if (!redis.IsConnected)
@@ -78,7 +78,7 @@ public sealed class CacheOverview(
             // The page refreshes every few seconds: the key sizes are asked for in one pipelined batch, not one round trip each.
             var server = redis.GetServer(redis.GetEndPoints().First());
             var keys = new List<RedisKey>();
-            await foreach (var key in server.KeysAsync(pattern: $"portal:{category}:*", pageSize: 500))
+            await foreach (var key in server.KeysAsync(pattern: $"{options.Value.KeyPrefix}{category}:*", pageSize: 500))
             {
                 keys.Add(key);
                 if (keys.Count >= RedisScanLimit)

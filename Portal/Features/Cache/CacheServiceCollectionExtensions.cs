@@ -27,11 +27,11 @@ public static class CacheServiceCollectionExtensions
             return ConnectionMultiplexer.Connect(options);
         });
 
-        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section));
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CacheStatistics>();
         services.AddSingleton(sp => new RedisCache(Microsoft.Extensions.Options.Options.Create(new RedisCacheOptions
         {
-            InstanceName = "portal:",
+            InstanceName = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CacheOptions>>().Value.KeyPrefix,
             ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
         })));
         services.AddSingleton<IDistributedCache, RedisTier>();

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Portal.Data;
@@ -17,24 +18,29 @@ public static class JobsServiceCollectionExtensions
             .Bind(configuration.GetSection(WorkerOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddHangfire(config => config
+        // One storage and job activator per container, registered before AddHangfire: its own registrations hand out
+        // Hangfire's statics (JobStorage.Current, JobActivator.Current), which are the last configured in the process —
+        // another host's when one process holds several (the tests run portals and workers side by side).
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = HangfireSchema.Name,
+            PrepareSchemaIfNecessary = false, // HangfireSchema installs it under the migration lock
+            // Workers wait on LISTEN new_job (an enqueue, from any process, NOTIFYs them at once) and poll the
+            // queue only every 15 s besides: 4 workers polled ~4 times a second when nobody enqueued anything.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(15),
+            InvisibilityTimeout = TimeSpan.FromSeconds(worker.InvisibilityTimeoutSeconds),
+            UseSlidingInvisibilityTimeout = true,
+        };
+        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions));
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((provider, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UseFilter(new TriggeredBy())
-            .UsePostgreSqlStorage(
-                bootstrap => bootstrap.UseNpgsqlConnection(connectionString),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = HangfireSchema.Name,
-                    PrepareSchemaIfNecessary = false, // HangfireSchema installs it under the migration lock
-                    // Workers wait on LISTEN new_job (an enqueue, from any process, NOTIFYs them at once) and poll the
-                    // queue only every 15 s besides: 4 workers polled ~4 times a second when nobody enqueued anything.
-                    EnableLongPolling = true,
-                    QueuePollInterval = TimeSpan.FromSeconds(15),
-                    InvisibilityTimeout = TimeSpan.FromSeconds(worker.InvisibilityTimeoutSeconds),
-                    UseSlidingInvisibilityTimeout = true,
-                }));
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))
+            .UseStorage(provider.GetRequiredService<JobStorage>()));
         services.AddSingleton<ISchemaInstaller, HangfireSchema>();
         services.AddSingleton<WorkerHeartbeats>();
         services.AddSingleton<JobRunStore>();
