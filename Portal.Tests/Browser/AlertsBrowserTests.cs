@@ -10,6 +10,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Tests.Browser;
 
 /// <summary>The Alerts page with the portal's own rules, one of them firing (a threshold its own Prometheus answers).</summary>
+[StartEarly]
 public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private readonly SlackReceiver receiver = SlackReceiver.Start();

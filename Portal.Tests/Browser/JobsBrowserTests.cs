@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
+[StartEarly]
 public sealed class JobsBrowserTests(JobRunsFixture fixture, Chromium chromium) : IClassFixture<JobRunsFixture>, IClassFixture<Chromium>
 {
     [Fact]

@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Tests.Browser;
 
+[StartEarly]
 public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     protected override async Task SeedAsync(NpgsqlConnection connection)

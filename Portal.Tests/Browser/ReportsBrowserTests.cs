@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Tests.Browser;
 
 /// <summary>The Reports page as its users meet it: a product lead subscribes; an archived report opens, compares with the week before.</summary>
+[StartEarly]
 public sealed class ReportsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");

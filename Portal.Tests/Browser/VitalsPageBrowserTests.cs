@@ -8,6 +8,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Tests.Browser;
 
 /// <summary>The Web Vitals page of an app with 60 pages: no flash of an empty page when the circuit connects, and a pages table that sorts, filters and shows more.</summary>
+[StartEarly]
 public sealed class VitalsPageBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private const int Pages = 60;

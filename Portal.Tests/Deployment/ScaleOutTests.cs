@@ -46,6 +46,7 @@ public sealed class TwoReplicas : IAsyncLifetime
     }
 }
 
+[StartEarly]
 public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoReplicas>
 {
     private static string AuthCookie(HttpResponseMessage response) =>
@@ -163,6 +164,7 @@ public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoRepli
 }
 
 /// <summary>A web replica killed under a signed-in browser and a stream of Web Vitals: its own class, as it kills one.</summary>
+[StartEarly]
 public sealed class ReplicaLossTests(TwoReplicas replicas, Chromium chromium) : IClassFixture<TwoReplicas>, IClassFixture<Chromium>
 {
     private static async Task<int> SucceededCountAsync(IPage page) =>

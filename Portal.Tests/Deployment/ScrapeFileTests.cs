@@ -11,6 +11,7 @@ namespace Portal.Tests.Deployment;
 /// scrapes the jobs of the scrape file (PORTAL_SCRAPE_FILE; scrape.yaml in the checkout by default) beside the portal's,
 /// and a file Prometheus would refuse stops `up` with promtool's reason before anything else starts.
 /// </summary>
+[StartEarly]
 public sealed class ScrapeFileTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace Portal.Tests.Faults;
 
 /// <summary>Two real worker processes on one Hangfire storage.</summary>
+[StartEarly]
 public sealed class TwoWorkersTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestDatabase database = null!;

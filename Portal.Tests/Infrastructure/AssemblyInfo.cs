@@ -1,8 +1,12 @@
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
 // Test classes run side by side: each has a database, a Redis key prefix, ports and folders of its own, and Hangfire's
 // storage and job activator are per container (see AddJobStorage). The few in the Serial collection run alone once
 // the others are done: they restart the shared PostgreSQL, or measure what a machine busy with other tests would skew.
 // Four at a time on two cores: most of a test's time is waiting (for a portal to start, a job's schedule, a page).
 [assembly: CollectionBehavior(CollectionBehavior.CollectionPerClass, MaxParallelThreads = 4)]
+[assembly: TestCollectionOrderer("Portal.Tests.Infrastructure.StartEarlyFirst", "Portal.Tests")]
 
 namespace Portal.Tests.Infrastructure;
 
@@ -11,4 +15,25 @@ namespace Portal.Tests.Infrastructure;
 public sealed class Serial
 {
     public const string Name = "Serial";
+}
+
+/// <summary>
+/// A test class that takes long (a minute or more on two cores): its collection starts before the others, so that
+/// the parallel part of the run does not end waiting for one that started last.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class StartEarlyAttribute : Attribute;
+
+/// <summary>Collections of <see cref="StartEarlyAttribute"/> classes first, then the rest in xUnit's order.</summary>
+public sealed class StartEarlyFirst : ITestCollectionOrderer
+{
+    private const string Prefix = "Test collection for ";
+
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections.OrderBy(collection => StartsEarly(collection) ? 0 : 1);
+
+    private static bool StartsEarly(ITestCollection collection) =>
+        collection.DisplayName.StartsWith(Prefix, StringComparison.Ordinal)
+        && typeof(StartEarlyFirst).Assembly.GetType(collection.DisplayName[Prefix.Length..]) is { } type
+        && type.IsDefined(typeof(StartEarlyAttribute), inherit: false);
 }

@@ -38,6 +38,13 @@ public static class PortalLinks
 
     public static string Alert(string fingerprint) => $"/alerts/{Escape(fingerprint)}";
 
+    public const string Notifications = "/alerts/notifications";
+
+    public static string Notification(long id) => $"{Notifications}/{id.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The Jobs page on one job's runs.</summary>
+    public static string JobRuns(string job) => $"{Jobs}?view=history&job={Escape(job)}";
+
     public static string Report(long id) => $"/reports/{id.ToString(CultureInfo.InvariantCulture)}";
 
     public static string ReportPrint(long id) => $"{Report(id)}/print";

@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 
 namespace Portal.Components;
@@ -27,9 +28,9 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
 
     public static TimeRange Parse(string? key, string? from, string? to, DateTimeOffset now, string fallback = "1h")
     {
-        if (key == Custom && TryInstant(from, out var start) && TryInstant(to, out var end) && end > start)
+        if (key == Custom && Instants.TryParse(from, out var start) && Instants.TryParse(to, out var end) && start is { } first && end is { } last && last > first)
         {
-            return new TimeRange(Custom, start, end);
+            return new TimeRange(Custom, first, last);
         }
         var preset = key is not null && Presets.ContainsKey(key) ? key : fallback;
         return new TimeRange(preset, now - Presets[preset], now);
@@ -45,7 +46,4 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
         var points = Math.Max(10, widthPixels / pixelsPerPoint);
         return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(Span.TotalSeconds / points)));
     }
-
-    private static bool TryInstant(string? value, out DateTimeOffset instant) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out instant);
 }

@@ -12,6 +12,7 @@ namespace Portal.Tests.Features.Auth;
 /// Every route the portal maps × every kind of caller, against a table of exact status codes. A route added
 /// without a rule here fails <see cref="EveryMappedRoute_HasARule"/>.
 /// </summary>
+[StartEarly]
 public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>
 {
     public enum Caller { Anonymous, Viewer, Developer, Admin, RevokedToken }

@@ -17,6 +17,7 @@ namespace Portal.Tests.Features.Auth;
 /// Admin actions are checked by the service that acts, not only hidden from other roles: a circuit event for a hidden
 /// button can be sent by any signed-in browser. A Developer calling each is refused, and nothing is done or audited.
 /// </summary>
+[StartEarly]
 public sealed class AdminActionsTests : IAsyncLifetime
 {
     private RunningPortal running = null!;

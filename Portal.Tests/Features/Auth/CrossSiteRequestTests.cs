@@ -13,6 +13,7 @@ namespace Portal.Tests.Features.Auth;
 /// Cross-site request forgery on the API: a page of another origin of the same site (another port here, a subdomain
 /// in a company) posting a form in a signed-in admin's browser is refused; the portal's own pages and API tokens are not.
 /// </summary>
+[StartEarly]
 public sealed class CrossSiteRequestTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
     private RunningPortal running = null!;

@@ -10,6 +10,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Snapshots of the real pg_stat_statements of the test cluster; the target is the test's own Database.</summary>
+[StartEarly]
 public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
 {
     protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""

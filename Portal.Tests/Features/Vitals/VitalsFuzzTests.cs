@@ -16,6 +16,7 @@ namespace Portal.Tests.Features.Vitals;
 /// fuzzer, Debian's zzuf (random bit flips at a ratio, reproducible by seed). No body may get a 5xx, and nothing of a
 /// refused body may be stored.
 /// </summary>
+[StartEarly]
 public sealed class VitalsFuzzTests : PortalOnFreshDatabase
 {
     private const int Bodies = 10_000;

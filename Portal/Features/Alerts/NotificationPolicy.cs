@@ -1,3 +1,4 @@
+using Portal.Components;
 namespace Portal.Features.Alerts;
 
 /// <summary>A notification group: one rule's firing alerts for one service and destination, and what was last sent about them.</summary>
@@ -71,7 +72,7 @@ public sealed record NotificationFilter(
             "7d" => now.AddDays(-7),
             "30d" => now.AddDays(-30),
             "all" => null,
-            _ when DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant) => instant,
+            _ when Instants.TryParse(since, out var instant) && instant is { } at => at,
             _ => DateTimeOffset.MinValue,
         };
         return from != DateTimeOffset.MinValue;

@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 using Portal.Features.Auth;
 
@@ -12,11 +13,11 @@ public static class AuditEndpoints
     {
         endpoints.MapGet("/api/v1/audit", async (AuditLog log, string? actor, string? action, string? text, string? since, string? until, string? offset, string? limit, CancellationToken cancellationToken) =>
         {
-            if (!TryInstant(since, out var from))
+            if (!Instants.TryParse(since, out var from))
             {
                 return BadRequest("since", "an ISO-8601 instant such as 2026-11-23T00:00:00Z");
             }
-            if (!TryInstant(until, out var to))
+            if (!Instants.TryParse(until, out var to))
             {
                 return BadRequest("until", "an ISO-8601 instant such as 2026-11-24T00:00:00Z");
             }
@@ -38,20 +39,6 @@ public static class AuditEndpoints
     private static IResult BadRequest(string parameter, string expected) =>
         ApiProblems.InvalidParameter($"{parameter} must be {expected}.");
 
-    private static bool TryInstant(string? value, out DateTimeOffset? instant)
-    {
-        instant = null;
-        if (string.IsNullOrEmpty(value))
-        {
-            return true;
-        }
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            instant = parsed.ToUniversalTime();
-            return true;
-        }
-        return false;
-    }
 
     private static bool TryCount(string? value, int fallback, int min, int max, out int count)
     {

@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 using System.Security.Claims;
 using Portal.Features.Auth;
@@ -30,14 +31,9 @@ public static class JobsEndpoints
             {
                 return ApiProblems.InvalidParameter($"outcome must be one of {string.Join(", ", JobOutcomes.All)}.");
             }
-            DateTimeOffset? from = null;
-            if (since is not null)
+            if (!Instants.TryParse(since, out var from))
             {
-                if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-                {
-                    return ApiProblems.InvalidParameter("since must be an ISO-8601 instant such as 2026-11-23T00:00:00Z.");
-                }
-                from = parsed.ToUniversalTime();
+                return ApiProblems.InvalidParameter($"since must be {Instants.Example}.");
             }
             return Results.Ok(await runs.GetRunsAsync(new JobRunQuery(id, outcome, from), cancellationToken));
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));

@@ -1,3 +1,4 @@
+using Portal.Components;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -34,7 +35,7 @@ public static class PrometheusEndpoints
             {
                 return ApiProblems.InvalidParameter("query is required: a PromQL expression.");
             }
-            if (!TryInstant(time, out var at))
+            if (!Instants.TryParse(time, unixSeconds: true, instant: out var at))
             {
                 return ApiProblems.InvalidParameter("time must be an ISO-8601 instant or Unix seconds.");
             }
@@ -48,11 +49,11 @@ public static class PrometheusEndpoints
             {
                 return ApiProblems.InvalidParameter("query is required: a PromQL expression.");
             }
-            if (!TryInstant(start, out var from) || from is null)
+            if (!Instants.TryParse(start, unixSeconds: true, instant: out var from) || from is null)
             {
                 return ApiProblems.InvalidParameter("start is required: an ISO-8601 instant or Unix seconds.");
             }
-            if (!TryInstant(end, out var until) || until is null)
+            if (!Instants.TryParse(end, unixSeconds: true, instant: out var until) || until is null)
             {
                 return ApiProblems.InvalidParameter("end is required: an ISO-8601 instant or Unix seconds.");
             }
@@ -98,25 +99,6 @@ public static class PrometheusEndpoints
     private static SampleResponse Sample(PrometheusSample sample) => new(sample.Timestamp, sample.Value);
 
 
-    public static bool TryInstant(string? value, out DateTimeOffset? instant)
-    {
-        instant = null;
-        if (string.IsNullOrEmpty(value))
-        {
-            return true;
-        }
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            instant = DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
-            return true;
-        }
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            instant = parsed.ToUniversalTime();
-            return true;
-        }
-        return false;
-    }
 
     /// <summary>Seconds ("15", "0.5") or a PromQL-style duration ("15s", "5m", "1h", "1d").</summary>
     public static bool TryDuration(string? value, out TimeSpan duration)
