@@ -3,14 +3,15 @@ using Npgsql;
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>
-/// A portal on a fresh database of its own, started per test: the database is also the portal's default query target,
-/// so a test's fixture tables and workload are what the Queries feature reads.
+/// A portal on a fresh database of its own: the database is also the portal's default query target, so a test's
+/// fixture tables and workload are what the Queries feature reads. As a test class's base, one per test; as a class
+/// fixture (<c>IClassFixture</c> of a subclass), one for the tests of a class that do not disturb each other.
 /// </summary>
 public abstract class PortalOnFreshDatabase : IAsyncLifetime
 {
-    protected TestDatabase Database { get; private set; } = null!;
+    public TestDatabase Database { get; private set; } = null!;
 
-    protected PortalApp App { get; private set; } = null!;
+    public PortalApp App { get; private set; } = null!;
 
     /// <summary>Settings beyond <see cref="PortalSettings.For"/>.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings)

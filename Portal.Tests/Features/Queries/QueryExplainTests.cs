@@ -6,23 +6,30 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Queries;
 
-/// <summary>EXPLAIN on a real target: reads may be analyzed, nothing else ever runs, and nothing changes.</summary>
-public sealed class QueryExplainTests : PortalOnFreshDatabase
+/// <summary>
+/// EXPLAIN on a real target: reads may be analyzed, nothing else ever runs, and nothing changes — which is also why
+/// the tests share one portal and its accounts (each checks that the table is as it was).
+/// </summary>
+public sealed class QueryExplainTests(QueryExplainTests.Accounts portal) : IClassFixture<QueryExplainTests.Accounts>
 {
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
+    /// <summary>A portal whose target holds 20,000 accounts and a function that would delete them.</summary>
+    public sealed class Accounts : PortalOnFreshDatabase
+    {
+        protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
 
-    protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
-        CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
-        INSERT INTO accounts SELECT i, 100 FROM generate_series(1, 20000) i;
-        ANALYZE accounts;
-        CREATE FUNCTION drain() RETURNS int LANGUAGE sql AS 'DELETE FROM accounts RETURNING 1';
-        """);
+        protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
+            CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
+            INSERT INTO accounts SELECT i, 100 FROM generate_series(1, 20000) i;
+            ANALYZE accounts;
+            CREATE FUNCTION drain() RETURNS int LANGUAGE sql AS 'DELETE FROM accounts RETURNING 1';
+            """);
+    }
 
-    private QueryExplain Explain => App.Services.GetRequiredService<QueryExplain>();
+    private QueryExplain Explain => portal.App.Services.GetRequiredService<QueryExplain>();
 
     private async Task<(long Rows, decimal Balance)> AccountsAsync()
     {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         return await connection.QuerySingleAsync<(long, decimal)>("SELECT count(*), coalesce(sum(balance), 0) FROM accounts");
     }
 

@@ -11,38 +11,8 @@ namespace Portal.Tests.Features.Queries;
 
 /// <summary>Snapshots of the real pg_stat_statements of the test cluster; the target is the test's own Database.</summary>
 [StartEarly]
-public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
+public sealed class QuerySnapshotsTests : QueryWorkloadTest
 {
-    protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
-        CREATE TABLE lookups (id int, code text);
-        INSERT INTO lookups SELECT i, 'code-' || i FROM generate_series(1, 20000) i;
-        ANALYZE lookups;
-        """);
-
-    private Task<QuerySnapshot> SnapshotAsync() => App.Services.GetRequiredService<QuerySnapshots>().TakeAsync(QueryOptions.PortalTarget);
-
-    private async Task RunAsync(string sql, int times, Func<int, object?>? parameters = null)
-    {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
-        await connection.OpenAsync();
-        for (var i = 0; i < times; i++)
-        {
-            await connection.ExecuteAsync(sql, parameters?.Invoke(i));
-        }
-    }
-
-    private async Task<JsonElement[]> TopAsync(string sort, string window = "1h")
-    {
-        using var client = await App.SignedInClientAsync(PortalRoles.Developer);
-        var response = await client.GetAsync($"/api/v1/queries?target=portal&window={window}&sort={sort}&limit=1000&database={Database.Name}");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("queries").EnumerateArray().Select(row => row.Clone()).ToArray();
-    }
-
-    private static JsonElement Single(JsonElement[] rows, string fragment) =>
-        Assert.Single(rows, row => row.GetProperty("query").GetString()!.Contains(fragment, StringComparison.Ordinal));
-
     [Fact]
     public async Task KnownWorkload_RankedAsItImplies_WithExactCallCounts()
     {
@@ -54,8 +24,8 @@ public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
         Assert.True(baseline.Baseline);
         Assert.False(second.Baseline);
         var byCalls = await TopAsync("calls");
-        var lookup = Single(byCalls, "FROM lookups WHERE code");
-        var aggregate = Single(byCalls, "generate_series(");
+        var lookup = RowOf(byCalls, "FROM lookups WHERE code");
+        var aggregate = RowOf(byCalls, "generate_series(");
         Assert.Equal(1000, lookup.GetProperty("calls").GetInt64());
         Assert.Equal(10, aggregate.GetProperty("calls").GetInt64());
         Assert.Equal(1000, lookup.GetProperty("rows").GetInt64()); // one row per lookup
@@ -96,23 +66,6 @@ public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
     }
 
     [Fact]
-    public async Task StatsReset_BetweenSnapshots_NoNegativeDeltasAndANewBaseline()
-    {
-        await SnapshotAsync();
-        await RunAsync("SELECT id FROM lookups WHERE id = @id", 5, i => new { id = i });
-        await SnapshotAsync();
-        await RunAsync("SELECT pg_stat_statements_reset()", 1);
-        await RunAsync("SELECT id FROM lookups WHERE id = @id", 3, i => new { id = i });
-
-        var afterReset = await SnapshotAsync();
-
-        Assert.True(afterReset.ResetDetected);
-        var rows = await TopAsync("calls");
-        Assert.All(rows, row => Assert.True(row.GetProperty("calls").GetInt64() > 0 && row.GetProperty("totalTimeMs").GetDouble() >= 0, row.ToString()));
-        Assert.Equal(8, Single(rows, "FROM lookups WHERE id").GetProperty("calls").GetInt64()); // 5 before, 3 after the reset
-    }
-
-    [Fact]
     public async Task StatementEvictedAndReAdded_CountsOnlyTheNewCalls()
     {
         await SnapshotAsync();
@@ -130,7 +83,7 @@ public sealed class QuerySnapshotsTests : PortalOnFreshDatabase
         var snapshot = await SnapshotAsync();
 
         Assert.False(snapshot.ResetDetected);
-        Assert.Equal(8, Single(await TopAsync("calls"), "FROM lookups WHERE id <").GetProperty("calls").GetInt64());
+        Assert.Equal(8, RowOf(await TopAsync("calls"), "FROM lookups WHERE id <").GetProperty("calls").GetInt64());
     }
 
     [Theory]
