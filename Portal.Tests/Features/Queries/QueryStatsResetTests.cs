@@ -1,10 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Portal.Features.Auth;
-using Portal.Features.Queries;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Queries;
