@@ -11,6 +11,9 @@ const sampled = Math.random() < Number(settings.sampleRate ?? "1");
 // The latest value of each metric instance, by its id: INP and CLS are reported as they change, and only the value
 // the page ends with is sent (their own end-of-page report does not always come in time when a page is left).
 const pending = new Map();
+// The value each instance was last sent with: web-vitals may report an instance again once the page is hidden (its own
+// listener running after ours), with the value already sent; sending it twice counted one page view twice.
+const sent = new Map();
 
 const page = () =>
   settings.route || document.querySelector('meta[name="portal-route"]')?.content || location.pathname;
@@ -29,6 +32,7 @@ function attribution(metric) {
 }
 
 function record(metric) {
+  if (sent.get(metric.id) === metric.value) return;
   pending.set(metric.id, {
     name: metric.name,
     value: metric.value,
@@ -50,6 +54,7 @@ function record(metric) {
 function flush() {
   const events = [...pending.values()];
   pending.clear();
+  for (const event of events) sent.set(event.id, event.value);
   for (let start = 0; start < events.length; start += 100) {
     const body = JSON.stringify({ key: settings.portalKey, events: events.slice(start, start + 100) });
     if (!navigator.sendBeacon?.(endpoint, body)) {

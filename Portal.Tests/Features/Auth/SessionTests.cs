@@ -8,7 +8,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Auth;
 
 /// <summary>Sessions end on the server: a copied cookie stops working when its session ends, however it ends.</summary>
-public sealed class SessionTests : PortalOnFreshDatabase
+public sealed class SessionTests(SharedPortal portal) : IClassFixture<SharedPortal> // each test signs in accounts of its own
 {
     private sealed record Browser(HttpClient Client, string Cookie, TestAccount Account) : IDisposable
     {
@@ -17,8 +17,8 @@ public sealed class SessionTests : PortalOnFreshDatabase
 
     private async Task<Browser> SignInAsync(TestAccount? account = null, bool rememberMe = false)
     {
-        account ??= await App.CreateAsync(PortalRoles.Viewer);
-        var client = SignIn.NewClient(App.BaseAddress);
+        account ??= await portal.App.CreateAsync(PortalRoles.Viewer);
+        var client = SignIn.NewClient(portal.App.BaseAddress);
         using var response = await SignIn.PostAsync(client, account.Login, account.Password, rememberMe);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var cookie = response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("portal.auth=", StringComparison.Ordinal));
@@ -28,7 +28,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
     /// <summary>The cookie replayed from elsewhere (a copy an attacker kept), not from the browser's jar.</summary>
     private async Task<HttpStatusCode> MeWithAsync(string setCookie)
     {
-        using var client = App.CreateHttpClient();
+        using var client = portal.App.CreateHttpClient();
         client.DefaultRequestHeaders.Add("Cookie", setCookie.Split(';')[0]);
         using var me = await client.GetAsync(new Uri("/api/v1/me", UriKind.Relative));
         return me.StatusCode;
@@ -57,7 +57,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
         using var first = await SignInAsync();
         using var second = await SignInAsync(first.Account);
 
-        var result = await App.Services.GetRequiredService<UserAdministration>().ResetPasswordAsync(Admin(), first.Account.Id, "a-new-password-1");
+        var result = await portal.App.Services.GetRequiredService<UserAdministration>().ResetPasswordAsync(Admin(), first.Account.Id, "a-new-password-1");
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(first.Cookie));
@@ -70,7 +70,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
     public async Task DisabledThenEnabled_OldCookieStays401()
     {
         using var browser = await SignInAsync();
-        var administration = App.Services.GetRequiredService<UserAdministration>();
+        var administration = portal.App.Services.GetRequiredService<UserAdministration>();
 
         await administration.SetDisabledAsync(Admin(), browser.Account.Id, disabled: true);
         await administration.SetDisabledAsync(Admin(), browser.Account.Id, disabled: false);
@@ -83,7 +83,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
     {
         using var browser = await SignInAsync();
 
-        await App.Services.GetRequiredService<UserAdministration>().SetRoleAsync(Admin(), browser.Account.Id, PortalRoles.Developer);
+        await portal.App.Services.GetRequiredService<UserAdministration>().SetRoleAsync(Admin(), browser.Account.Id, PortalRoles.Developer);
 
         Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(browser.Cookie));
     }
@@ -97,14 +97,14 @@ public sealed class SessionTests : PortalOnFreshDatabase
         var self = PortalPrincipal.Create(new PortalUser { Id = laptop.Account.Id, Login = laptop.Account.Login, DisplayName = "", Role = PortalRoles.Viewer, Source = "local", Disabled = false, FailedAttempts = 0, CreatedAt = DateTimeOffset.UtcNow },
             PortalRoles.Viewer, PortalPrincipal.Password, "test");
 
-        var result = await App.Services.GetRequiredService<UserAdministration>().SignOutEverywhereAsync(self, laptop.Account.Id);
+        var result = await portal.App.Services.GetRequiredService<UserAdministration>().SignOutEverywhereAsync(self, laptop.Account.Id);
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(laptop.Cookie));
         Assert.Equal(HttpStatusCode.Unauthorized, await MeWithAsync(phone.Cookie));
         Assert.Equal(HttpStatusCode.OK, await MeWithAsync(colleague.Cookie));
         // A viewer may sign out only themselves.
-        var refused = await App.Services.GetRequiredService<UserAdministration>().SignOutEverywhereAsync(self, colleague.Account.Id);
+        var refused = await portal.App.Services.GetRequiredService<UserAdministration>().SignOutEverywhereAsync(self, colleague.Account.Id);
         Assert.False(refused.Succeeded);
         Assert.Equal(HttpStatusCode.OK, await MeWithAsync(colleague.Cookie));
     }
@@ -114,7 +114,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
     {
         using var browser = await SignInAsync();
         Assert.DoesNotContain("expires=", browser.Cookie, StringComparison.OrdinalIgnoreCase); // ends with the browser session
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         var lifetime = TimeSpan.FromSeconds(await connection.ExecuteScalarAsync<double>("SELECT extract(epoch FROM expires_at - created_at)::float8 FROM auth_sessions WHERE user_id = @Id", new { browser.Account.Id }));
         Assert.Equal(TimeSpan.FromHours(12), lifetime);
 
@@ -128,7 +128,7 @@ public sealed class SessionTests : PortalOnFreshDatabase
     public async Task RememberMe_PersistentCookie_ForRememberMeDays_NotSliding()
     {
         using var browser = await SignInAsync(rememberMe: true);
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         var lifetime = TimeSpan.FromSeconds(await connection.ExecuteScalarAsync<double>("SELECT extract(epoch FROM expires_at - created_at)::float8 FROM auth_sessions WHERE user_id = @Id", new { browser.Account.Id }));
 
         Assert.Contains("expires=", browser.Cookie, StringComparison.OrdinalIgnoreCase);

@@ -39,8 +39,8 @@ public sealed class QuerySnapshotsTests : QueryWorkloadTest
         var all = byCalls.Sum(row => row.GetProperty("totalTimeMs").GetDouble());
         foreach (var row in byCalls)
         {
-            Assert.Equal(100 * row.GetProperty("totalTimeMs").GetDouble() / all, row.GetProperty("sharePercent").GetDouble(), 6);
-            Assert.Equal(row.GetProperty("totalTimeMs").GetDouble() / row.GetProperty("calls").GetInt64(), row.GetProperty("meanTimeMs").GetDouble(), 6);
+            Assert.Equal(100 * row.GetProperty("totalTimeMs").GetDouble() / all, row.GetProperty("sharePercent").GetDouble(), 1e-9); // a tolerance: rounding both to 6 places split 0.0344385 ± 1e-17
+            Assert.Equal(row.GetProperty("totalTimeMs").GetDouble() / row.GetProperty("calls").GetInt64(), row.GetProperty("meanTimeMs").GetDouble(), 1e-9);
         }
         // The statement's detail: the same counts, and its intervals add up to them.
         using (var client = await App.SignedInClientAsync(PortalRoles.Developer))
@@ -51,7 +51,7 @@ public sealed class QuerySnapshotsTests : QueryWorkloadTest
             Assert.Equal(1000, root.GetProperty("calls").GetInt64());
             Assert.Equal(1000, root.GetProperty("counters").GetProperty("calls").GetDouble());
             Assert.Equal(1000, root.GetProperty("intervals").EnumerateArray().Sum(interval => interval.GetProperty("calls").GetInt64()));
-            Assert.Equal(root.GetProperty("totalTimeMs").GetDouble(), root.GetProperty("intervals").EnumerateArray().Sum(interval => interval.GetProperty("timeMs").GetDouble()), 6);
+            Assert.Equal(root.GetProperty("totalTimeMs").GetDouble(), root.GetProperty("intervals").EnumerateArray().Sum(interval => interval.GetProperty("timeMs").GetDouble()), 1e-9);
             Assert.Equal(root.GetProperty("totalTimeMs").GetDouble() / 1000, root.GetProperty("meanTimeMs").GetDouble(), 9);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/queries/12345?target=portal")).StatusCode);
         }

@@ -15,20 +15,20 @@ using StackExchange.Redis;
 namespace Portal.Tests.Features.Scorecards;
 
 /// <summary>The SLIs read from the portal's own tables (query snapshots, Web Vitals, Redis samples), their storage, and the API.</summary>
-public sealed class PortalSliTests : PortalOnFreshDatabase
+public sealed class PortalSliTests(SharedPortal portal) : IClassFixture<SharedPortal> // each test reads tables, names and samples of its own
 {
-    private SliEvaluator Evaluator => App.Services.GetRequiredService<SliEvaluator>();
+    private SliEvaluator Evaluator => portal.App.Services.GetRequiredService<SliEvaluator>();
 
-    private SliSampleStore Store => App.Services.GetRequiredService<SliSampleStore>();
+    private SliSampleStore Store => portal.App.Services.GetRequiredService<SliSampleStore>();
 
     private static DateTimeOffset Mark => SliEvaluator.Floor(DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task Query_CallWeightedMean_EqualsTwoPgStatStatementsReadings()
     {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         await connection.ExecuteAsync("CREATE TABLE sli_probe_items (id int PRIMARY KEY); INSERT INTO sli_probe_items SELECT generate_series(1, 20000);");
-        var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
+        var snapshots = portal.App.Services.GetRequiredService<QuerySnapshots>();
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
         // The reading's own text must not match the pattern: it names the table in two pieces.
         const string reading = """
@@ -42,7 +42,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         }
         var after = await connection.QuerySingleAsync<(double Calls, double Time)>(reading);
         await snapshots.TakeAsync(QueryOptions.PortalTarget);
-        var sli = new SliSpec { Kind = SliKinds.Query, Target = QueryOptions.PortalTarget, Database = Database.Name, Pattern = "sli_probe_items", Threshold = 50, Objective = 0.99 };
+        var sli = new SliSpec { Kind = SliKinds.Query, Target = QueryOptions.PortalTarget, Database = portal.Database.Name, Pattern = "sli_probe_items", Threshold = 50, Objective = 0.99 };
 
         var samples = await Evaluator.EvaluateAsync(sli, Mark - TimeSpan.FromMinutes(10), Mark + TimeSpan.FromMinutes(10));
 
@@ -57,7 +57,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
     {
         var start = Mark - TimeSpan.FromMinutes(10);
         var values = Enumerable.Range(0, 41).Select(i => 400.0 + i * 137 % 2_300).ToList();
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         foreach (var (value, i) in values.Select((value, i) => (value, i)))
         {
             await InsertVitalAsync(connection, start.AddSeconds(5 * i), "/checkout", value);
@@ -95,7 +95,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         // A Redis of its own: INFO's counters are the whole server's, and other tests use the shared one meanwhile.
         await using var own = await RedisServer.StartAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"{own.ConnectionString},allowAdmin=true");
-        var samples = App.Services.GetRequiredService<RedisSamples>();
+        var samples = portal.App.Services.GetRequiredService<RedisSamples>();
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var first = Counters(await server.InfoAsync("stats"));
         await samples.RecordAsync(await RedisStatistics.ReadAsync("sli-test", redis));
@@ -108,7 +108,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         var second = Counters(await server.InfoAsync("stats"));
         await samples.RecordAsync(await RedisStatistics.ReadAsync("sli-test", redis));
         // The readings as if the redis-samples job had taken them 5 minutes apart, on the interval's marks.
-        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(portal.Database.ConnectionString))
         {
             await connection.ExecuteAsync("""
                 UPDATE redis_samples SET at = CASE WHEN at = (SELECT min(at) FROM redis_samples WHERE name = 'sli-test') THEN @start ELSE @end END WHERE name = 'sli-test'
@@ -134,7 +134,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
     [Fact]
     public async Task Job_FreshShare_CountsTheChecksWithASuccessWithinTheFreshnessObjective()
     {
-        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(portal.Database.ConnectionString))
         {
             await connection.ExecuteAsync("""
                 INSERT INTO job_definitions (id, title, description, cron, time_zone, queue, timeout_seconds, freshness_seconds, retries, paused, registered_at)
@@ -170,7 +170,7 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         await Store.WriteAsync("rolled", DateTimeOffset.UtcNow.AddMinutes(-20), SliEvaluator.Floor(DateTimeOffset.UtcNow),
             [new SliSample(SliEvaluator.Floor(DateTimeOffset.UtcNow), 1, 2)]);
 
-        var written = await App.Services.GetRequiredService<ScorecardEvaluation>().RollUpAsync(CancellationToken.None);
+        var written = await portal.App.Services.GetRequiredService<ScorecardEvaluation>().RollUpAsync(CancellationToken.None);
 
         Assert.True(written >= 1);
         var read = (await Store.ReadAsync(["rolled"], day, DateTimeOffset.UtcNow))["rolled"];
@@ -190,8 +190,8 @@ public sealed class PortalSliTests : PortalOnFreshDatabase
         var end = Mark;
         var samples = Enumerable.Range(0, 12).Select(i => new SliSample(end - SliEvaluator.Interval * i, i == 4 ? 0.5 : 1, 1)).ToList();
         await Store.WriteAsync("portal-uptime", end - TimeSpan.FromHours(1), end, samples);
-        using var client = App.CreateHttpClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.TokenAsync(PortalRoles.Viewer));
+        using var client = portal.App.CreateHttpClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await portal.App.TokenAsync(PortalRoles.Viewer));
 
         using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/v1/scorecards/portal", UriKind.Relative)));
 
