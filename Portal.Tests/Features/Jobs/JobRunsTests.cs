@@ -184,7 +184,8 @@ public sealed class JobRunsTests(JobRunsFixture fixture) : IClassFixture<JobRuns
         var heartbeat = jobs.EnumerateArray().Single(job => job.GetProperty("id").GetString() == "heartbeat");
         Assert.Equal("every second", heartbeat.GetProperty("schedule").GetString());
         Assert.True(heartbeat.GetProperty("fresh").GetBoolean());
-        Assert.Equal("succeeded", heartbeat.GetProperty("lastRun").GetProperty("outcome").GetString());
+        // Every second, the latest run may be one in flight (on a busy machine it often is); the freshness above needs a success.
+        Assert.Contains(heartbeat.GetProperty("lastRun").GetProperty("outcome").GetString(), new[] { JobOutcomes.Succeeded, JobOutcomes.Running });
         Assert.True(heartbeat.GetProperty("nextRunAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddSeconds(-5));
 
         using var unknown = await client.PostAsync(new Uri("/api/v1/jobs/no-such-job/run", UriKind.Relative), null);
