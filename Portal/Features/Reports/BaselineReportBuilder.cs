@@ -40,7 +40,7 @@ public sealed class BaselineReportBuilder(
         };
         draft.Movements.AddRange(metrics.Where(metric => metric.Current is not null && metric.Previous is not null)
             .Select(metric => new Movement("Key metric", metric.Name, metric.Unit, metric.Previous!.Value, metric.Current!.Value, metric.LowerIsBetter)));
-        var objectives = draft.Objectives.OrderByDescending(line => line.Status == nameof(ObjectiveStatus.Breached)).ThenBy(line => line.Priority, StringComparer.Ordinal).ToList();
+        var objectives = draft.Objectives; // breached first, then by priority (ObjectivesSection)
         var (health, reason) = ReportScoring.Health(metrics, objectives);
         var (score, parts) = ReportScoring.Score(metrics, objectives);
         var (regressions, improvements) = ReportScoring.Movements(draft.Movements);
