@@ -21,17 +21,12 @@ public sealed class LighthouseTests(ITestOutputHelper output)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// The lowest mobile performance score (best of three) each page may have: a guard against regressions, not the
-    /// plan's bar of 90. Lighthouse's score is a timing and this machine is shared: CI saw /alerts at 74, 82 and 84 in
-    /// consecutive audits and /vitals at 81–83 where a quiet machine gives 89–91. How far each page is from 90 is
-    /// measured where timings belong, `./portal bench lighthouse` (each page's total blocking time against the login
-    /// page's in the same run); the transfer budget, accessibility and best practices are exact and asserted here.
+    /// The plan's bar for every critical page's mobile performance score. Lighthouse's score is a timing, and this
+    /// machine is shared: a page under it is audited twice more and judged on the best of its three scores, as Lighthouse
+    /// CI's assertions do by default (aggregationMethod "optimistic"): a regression lowers all three, a busy moment of
+    /// the machine one or two.
     /// </summary>
-    private static readonly Dictionary<string, int> PerformanceFloor = new()
-    {
-        ["/login"] = 85, ["/"] = 75, ["/queries"] = 75, ["/reports"] = 75, ["/vitals"] = 75,
-        ["/scorecards"] = 75, ["/jobs"] = 75, ["/alerts"] = 75,
-    };
+    private const int PerformanceBar = 90;
 
     private sealed record Audit(string Path, string FinalUrl, string? RuntimeError, Dictionary<string, int?> Scores, double? LcpMs, double? TotalBytes, JsonElement Failing);
 
@@ -58,12 +53,10 @@ public sealed class LighthouseTests(ITestOutputHelper output)
         var audits = (await AuditAsync(address, null, "/login"))
             .Concat(await AuditAsync(address, cookie, "/", "/scorecards", "/queries", "/jobs", "/vitals", "/alerts", "/reports"))
             .ToList();
-        // Lighthouse's performance score varies from run to run. A page under its floor is audited twice more and judged
-        // on the best of its three scores: a regression lowers all three, a busy moment of the machine one or two
-        // (CI saw /alerts at 73, 73 and 78 while the processes of the tests before it were still winding down).
+        // Lighthouse's performance score varies from run to run (PerformanceBar): a page under the bar gets two more audits.
         for (var index = 0; index < audits.Count; index++)
         {
-            if (audits[index].Scores["performance"] < PerformanceFloor[audits[index].Path])
+            if (audits[index].Scores["performance"] < PerformanceBar)
             {
                 var path = audits[index].Path;
                 var again = await AuditAsync(address, path == "/login" ? null : cookie, path, path);
@@ -88,7 +81,7 @@ public sealed class LighthouseTests(ITestOutputHelper output)
             if (audit.Scores["accessibility"] != 100) failures.Add($"{path}: accessibility {audit.Scores["accessibility"]}: {audit.Failing}");
             if (audit.Scores["best-practices"] < 95) failures.Add($"{path}: best practices {audit.Scores["best-practices"]}: {audit.Failing}");
             if (audit.TotalBytes > TransferBudgetBytes) failures.Add($"{path}: {audit.TotalBytes:N0} bytes transferred");
-            if (audit.Scores["performance"] < PerformanceFloor[path]) failures.Add($"{path}: performance {audit.Scores["performance"]} (best of three) < {PerformanceFloor[path]}: {audit.Failing}");
+            if (audit.Scores["performance"] < PerformanceBar) failures.Add($"{path}: performance {audit.Scores["performance"]} (best of three) < {PerformanceBar}: {audit.Failing}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }

@@ -1,6 +1,6 @@
 namespace Portal.Components;
 
-/// <summary>The dark/light choice, remembered per browser in a cookie that <c>wwwroot/js/theme.js</c> writes.</summary>
+/// <summary>The dark/light choice, remembered per browser in a cookie that <c>wwwroot/js/shell.js</c> writes.</summary>
 public static class ThemePreference
 {
     public const string CookieName = "portal-theme";

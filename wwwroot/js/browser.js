@@ -1,7 +1,17 @@
 // Small browser facts the Blazor circuit cannot read on its own.
 
-export function rememberTheme(dark) {
-  document.cookie = `portal-theme=${dark ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
+// The server marked the drawer's link of the page it served (Components/Layout/Shell.razor); after an in-page
+// navigation the circuit names the new page's area (or none) and the mark moves here.
+export function markCurrentArea(href) {
+  for (const link of document.querySelectorAll("#drawer a.mud-nav-link")) {
+    const current = link.getAttribute("href") === href;
+    link.classList.toggle("active", current);
+    if (current) {
+      link.setAttribute("aria-current", "page");
+    } else {
+      link.removeAttribute("aria-current");
+    }
+  }
 }
 
 // The browser's time zone, remembered in a cookie so the server renders local times from the next page's first paint.

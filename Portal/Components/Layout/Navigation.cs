@@ -11,6 +11,14 @@ public sealed record NavigationArea(string Title, string Href, string Icon, stri
 
 public static class Navigation
 {
+    /// <summary>Whether a drawer link leads to the area of <paramref name="path"/>: "/" only itself, the others their whole path.</summary>
+    public static bool IsCurrent(string href, string path) =>
+        href == "/" ? path == "/" : path == href || path.StartsWith(href + "/", StringComparison.Ordinal);
+
+    /// <summary>The drawer link of the area <paramref name="path"/> belongs to, if any.</summary>
+    public static string? CurrentArea(string path) =>
+        Areas.Concat(Administration).FirstOrDefault(area => IsCurrent(area.Href, path))?.Href;
+
     public static IReadOnlyList<NavigationArea> Areas { get; } =
     [
         new("Overview", "/", Icons.Material.Outlined.Dashboard,
