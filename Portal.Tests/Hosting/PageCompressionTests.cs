@@ -39,7 +39,9 @@ public sealed class PageCompressionTests : PortalOnFreshDatabase
             var page = await reader.ReadToEndAsync();
             Assert.Contains("<h1", page, StringComparison.Ordinal);
             Assert.Contains("</html>", page, StringComparison.Ordinal);
-            Assert.True(compressed.Length * 3 < Encoding.UTF8.GetByteCount(page), $"{compressed.Length} bytes compressed of {page.Length}");
+            // Compressed, not passed through: under half its size (the page's data-protected component descriptors, state
+            // and antiforgery token, ~3.5 KB, are random bytes to brotli; the Overview compresses about 3:1 in all).
+            Assert.True(compressed.Length * 2 < Encoding.UTF8.GetByteCount(page), $"{compressed.Length} bytes compressed of {page.Length}");
         }
 
         // What an attacker's page can make the browser fetch (cross-site, same-site from a sibling host), and a client
