@@ -1,7 +1,7 @@
 using Portal.Components;
 using Portal.Features.Prometheus;
 
-namespace Portal.Tests.Features.Prometheus;
+namespace Portal.UnitTests.Features.Prometheus;
 
 public sealed class ExplorerTests
 {

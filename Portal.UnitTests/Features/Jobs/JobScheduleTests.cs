@@ -1,6 +1,6 @@
 using Portal.Features.Jobs;
 
-namespace Portal.Tests.Features.Jobs;
+namespace Portal.UnitTests.Features.Jobs;
 
 public sealed class JobScheduleTests
 {

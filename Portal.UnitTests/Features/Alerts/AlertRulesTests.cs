@@ -2,7 +2,7 @@ using Portal.Features.Alerts;
 using Portal.Features.Scorecards;
 using Portal.Tests.Infrastructure;
 
-namespace Portal.Tests.Features.Alerts;
+namespace Portal.UnitTests.Features.Alerts;
 
 /// <summary>alerts.yaml: the seed's rules, the burn-rate rules generated for the SLA catalogue, and errors at their line and column.</summary>
 public sealed class AlertRulesTests

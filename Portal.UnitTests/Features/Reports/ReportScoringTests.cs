@@ -1,6 +1,6 @@
 using Portal.Features.Reports;
 
-namespace Portal.Tests.Features.Reports;
+namespace Portal.UnitTests.Features.Reports;
 
 /// <summary>The report's judgements worked by hand: periods, health, score, ranking and movements.</summary>
 public sealed class ReportScoringTests

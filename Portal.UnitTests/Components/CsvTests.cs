@@ -1,6 +1,6 @@
 using Portal.Components;
 
-namespace Portal.Tests.Components;
+namespace Portal.UnitTests.Components;
 
 /// <summary>CSV fields a spreadsheet would run as formulas are neutralised (OWASP's CSV injection list); numbers stay numbers.</summary>
 public sealed class CsvTests

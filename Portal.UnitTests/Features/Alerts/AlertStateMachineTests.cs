@@ -1,6 +1,6 @@
 using Portal.Features.Alerts;
 
-namespace Portal.Tests.Features.Alerts;
+namespace Portal.UnitTests.Features.Alerts;
 
 /// <summary>One instance through its states, minute by minute, on a rule "above 5 for 5 minutes".</summary>
 public sealed class AlertStateMachineTests

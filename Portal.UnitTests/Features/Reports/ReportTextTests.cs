@@ -1,6 +1,6 @@
 using Portal.Features.Reports;
 
-namespace Portal.Tests.Features.Reports;
+namespace Portal.UnitTests.Features.Reports;
 
 /// <summary>The e-mail's text part, in words a reader expects: no "TOP 0", no "NoData".</summary>
 public sealed class ReportTextTests

@@ -1,6 +1,6 @@
 using Portal.Components;
 
-namespace Portal.Tests.Components;
+namespace Portal.UnitTests.Components;
 
 /// <summary>One reading of instants for every API and address (the Jobs, Audit and Prometheus APIs, the time range).</summary>
 public sealed class InstantsTests

@@ -1,6 +1,6 @@
 using Portal.Features.Queries;
 
-namespace Portal.Tests.Features.Queries;
+namespace Portal.UnitTests.Features.Queries;
 
 /// <summary>How EXPLAIN classifies a statement before running anything (a pure function: no portal).</summary>
 public sealed class QueryExplainClassifyTests

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Portal.Tests.Infrastructure;
 
-namespace Portal.Tests.Architecture;
+namespace Portal.UnitTests.Architecture;
 
 /// <summary>
 /// Every table has one owning feature: only its folder's SQL names it; the other features call the owner's read API

@@ -2,7 +2,7 @@ using Portal.Components;
 using Portal.Features.Reports;
 using Portal.Features.Vitals;
 
-namespace Portal.Tests.Components;
+namespace Portal.UnitTests.Components;
 
 /// <summary>One duration format: the Queries page, the Jobs page, the report and Web Vitals word a time alike.</summary>
 public sealed class DurationsTests

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Portal.Features.Alerts;
 
-namespace Portal.Tests.Features.Alerts;
+namespace Portal.UnitTests.Features.Alerts;
 
 /// <summary>The message itself: title, colour, each alert's line, and the links to the page that explains it.</summary>
 public sealed class SlackMessageTests

@@ -1,6 +1,6 @@
 using Portal.Features.Scorecards;
 
-namespace Portal.Tests.Features.Scorecards;
+namespace Portal.UnitTests.Features.Scorecards;
 
 public sealed class SliFiguresTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Portal.Tests.Infrastructure;
 
-namespace Portal.Tests.Deployment;
+namespace Portal.UnitTests.Deployment;
 
 /// <summary>The example proxy configurations under deploy/ are valid for the proxies they are written for.</summary>
 public sealed class DeployFilesTests

@@ -1,6 +1,6 @@
 using Portal.Features.Scorecards;
 
-namespace Portal.Tests.Features.Scorecards;
+namespace Portal.UnitTests.Features.Scorecards;
 
 /// <summary>An objective's score from samples worked by hand: window, previous window, daily trend and the budget's burn-down inputs.</summary>
 public sealed class ScoreTests

@@ -1,6 +1,6 @@
 using Portal.Features.Scorecards;
 
-namespace Portal.Tests.Features.Scorecards;
+namespace Portal.UnitTests.Features.Scorecards;
 
 /// <summary>Error budgets on hand-worked cases: 28 days of one-minute uptime samples at 99.5 % (40,320 minutes, 201.6 allowed bad).</summary>
 public sealed class ErrorBudgetTests
