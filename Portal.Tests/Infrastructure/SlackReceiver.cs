@@ -35,6 +35,12 @@ public sealed class SlackReceiver : IAsyncDisposable
         {
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
             var (status, retryAfter) = script.TryDequeue(out var next) ? next : (200, null);
+            // An incoming webhook answers a message it refuses with 400 and the error's name as its body.
+            if (status == 200 && Refusal(body) is { } refusal)
+            {
+                Messages.Enqueue(new Received(DateTimeOffset.UtcNow, 400, body, request.Path));
+                return Results.Text(refusal, statusCode: 400);
+            }
             Messages.Enqueue(new Received(DateTimeOffset.UtcNow, status, body, request.Path));
             RetryAfter(response, retryAfter);
             return Results.Text(status == 200 ? "ok" : "failure", statusCode: status);
@@ -43,6 +49,12 @@ public sealed class SlackReceiver : IAsyncDisposable
         {
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
             var (status, retryAfter) = script.TryDequeue(out var next) ? next : (200, null);
+            // The Web API answers 200 with ok: false and the error's name.
+            if (status == 200 && Refusal(body) is { } refusal)
+            {
+                Messages.Enqueue(new Received(DateTimeOffset.UtcNow, 400, body, request.Path, request.Headers.Authorization));
+                return Results.Json(new { ok = false, error = refusal });
+            }
             var ts = status == 200 ? $"1700000000.{Interlocked.Increment(ref lastTs):000000}" : null;
             Messages.Enqueue(new Received(DateTimeOffset.UtcNow, status, body, request.Path, request.Headers.Authorization, ts));
             RetryAfter(response, retryAfter);
@@ -53,6 +65,32 @@ public sealed class SlackReceiver : IAsyncDisposable
     }
 
     private int lastTs;
+
+    /// <summary>
+    /// What Slack refuses of a message, by Block Kit's documented limits (https://api.slack.com/reference/block-kit/blocks):
+    /// at most 50 blocks; a section's text and a context element's text at most 3,000 characters, a context at most 10
+    /// elements. The whole message is refused (<c>invalid_blocks</c>); null when Slack would post it.
+    /// </summary>
+    public static string? Refusal(JsonElement message)
+    {
+        var blocks = new List<JsonElement>();
+        if (message.TryGetProperty("blocks", out var top))
+        {
+            blocks.AddRange(top.EnumerateArray());
+        }
+        if (message.TryGetProperty("attachments", out var attachments))
+        {
+            blocks.AddRange(attachments.EnumerateArray().SelectMany(attachment => attachment.TryGetProperty("blocks", out var own) ? own.EnumerateArray() : []));
+        }
+        var tooLong = (JsonElement textObject) => textObject.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Length > 3000;
+        var refused = blocks.Count > 50 || blocks.Any(block => block.GetProperty("type").GetString() switch
+        {
+            "section" => block.TryGetProperty("text", out var text) && tooLong(text),
+            "context" => block.GetProperty("elements").GetArrayLength() > 10 || block.GetProperty("elements").EnumerateArray().Any(tooLong),
+            _ => false,
+        });
+        return refused ? "invalid_blocks" : null;
+    }
 
     /// <summary>The webhook's address (its last part stands for the secret Slack gives).</summary>
     public string WebhookUrl => $"{app.Urls.Single()}/services/T000/B000/secret-part";

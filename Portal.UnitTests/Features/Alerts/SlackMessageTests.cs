@@ -1,10 +1,12 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Portal.Features.Alerts;
 
 namespace Portal.UnitTests.Features.Alerts;
 
 /// <summary>The message itself: title, colour, each alert's line, and the links to the page that explains it.</summary>
-public sealed class SlackMessageTests
+public sealed partial class SlackMessageTests
 {
     private static readonly DateTimeOffset Since = new(2026, 11, 23, 8, 15, 0, TimeSpan.Zero);
 
@@ -50,4 +52,51 @@ public sealed class SlackMessageTests
         var line = message.RootElement.GetProperty("attachments")[0].GetProperty("blocks")[1].GetProperty("text").GetProperty("text").GetString();
         Assert.Equal("• A statement takes 2345.5 ms a call — resolved\n_service=checkout_", line);
     }
+
+    [Fact]
+    public void LongSummaryLabelsAndService_EveryTextWithinBlockKitsLimits_CutWithAnEllipsis_TheLineLinksToTheWholeAlert()
+    {
+        var alert = Alert("critical", ("service", "checkout"), ("target", new string('t', 2500) + " & <x>")) with
+        {
+            Annotations = new Dictionary<string, string>
+            {
+                ["summary"] = string.Concat(Enumerable.Repeat("Orders & <refunds> \U0001F600 ", 400)),
+                ["runbook"] = "https://runbooks.example/" + new string('r', 600),
+            },
+        };
+        var alerts = Enumerable.Range(0, 12).Select(index => alert with { Fingerprint = $"fp{index}" }).ToList();
+
+        var (title, payload) = SlackMessage.Build(NotificationKinds.Firing, Group with { Service = new string('s', 400) }, alerts, "https://portal.example/");
+
+        Assert.True(title.Length <= SlackMessage.TitleLimit, $"title of {title.Length}");
+        Assert.EndsWith("…", title, StringComparison.Ordinal);
+        using var message = JsonDocument.Parse(payload);
+        var blocks = message.RootElement.GetProperty("attachments")[0].GetProperty("blocks").EnumerateArray().ToList();
+        var texts = blocks.SelectMany(block => block.TryGetProperty("text", out var text) ? [text.GetProperty("text").GetString()!]
+            : block.GetProperty("elements").EnumerateArray().Select(element => element.GetProperty("text").GetString()!)).ToList();
+        Assert.All(texts, text =>
+        {
+            Assert.InRange(text.Length, 1, SlackMessage.TextLimit);
+            Assert.DoesNotMatch(BrokenEscape(), text); // every & is Slack's escape, never cut inside one
+            _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(text); // no surrogate pair cut in two
+        });
+        var line = texts[1];
+        Assert.Contains("Orders &amp; &lt;refunds&gt; \U0001F600 Orders", line, StringComparison.Ordinal);
+        Assert.Contains("…", line, StringComparison.Ordinal);
+        Assert.EndsWith(" <https://portal.example/alerts/fp0|the whole alert>", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("runbooks.example", texts[^1], StringComparison.Ordinal); // a link is whole or left out
+        Assert.Contains("and 2 more", texts, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public void ShortTexts_AreWhole_WithNoLinkToTheWholeAlert()
+    {
+        var (_, payload) = SlackMessage.Build(NotificationKinds.Firing, Group, [Alert("warning", ("service", "checkout"))], "https://portal.example/");
+
+        Assert.DoesNotContain("the whole alert", payload, StringComparison.Ordinal);
+        Assert.DoesNotContain("…", payload, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("&(?!amp;|lt;|gt;)")]
+    private static partial Regex BrokenEscape();
 }
