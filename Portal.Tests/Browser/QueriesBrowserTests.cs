@@ -134,6 +134,9 @@ public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDataba
 
         await Expect(page.GetByTestId("duplicate-indexes")).ToContainTextAsync("public.demo_orders_total");
         await Expect(page.GetByTestId("unused-indexes")).ToContainTextAsync("DROP INDEX CONCURRENTLY public.demo_orders_total_again;");
+        // The closest of each kind of maintenance risk to its limit, even with none at risk.
+        await Expect(page.GetByTestId("risks").Locator("[data-risk=xid]")).Not.ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("risks").Locator("[data-risk=connections]")).ToContainTextAsync("server");
         await Chromium.ScreenshotAsync(page, "queries-health");
 
         await page.GotoAsync(new Uri(App.BaseAddress, "/queries/activity").ToString());

@@ -95,6 +95,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         // An empty post: no parameters, an unknown statement.
         ApiPost("/api/v1/queries/{queryId:long}/explain", PortalRoles.Developer, "/api/v1/queries/42/explain", 404),
         Api("/api/v1/queries/health", PortalRoles.Developer),
+        Api("/api/v1/queries/risks", PortalRoles.Developer),
         Api("/api/v1/queries/activity", PortalRoles.Developer),
         // Web Vitals ingestion is anonymous (app pages send it, identified by their key); a form post is refused by its type.
         new("/api/v1/vitals", "/api/v1/vitals", HttpMethod.Post, true, [415, 415, 415, 415, 415]),

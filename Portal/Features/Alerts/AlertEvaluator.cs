@@ -13,7 +13,7 @@ namespace Portal.Features.Alerts;
 /// </summary>
 public sealed class AlertEvaluator(
     PrometheusClient prometheus, SlaCatalogueSource catalogue, SliSampleStore samples, QueryStatistics queries, VitalsStore vitals,
-    JobRunStore jobs, RedisSamples redisSamples)
+    JobRunStore jobs, RedisSamples redisSamples, MaintenanceRisks risks)
 {
     public async Task<IReadOnlyList<AlertObservation>> ObserveAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -66,6 +66,14 @@ public sealed class AlertEvaluator(
                     ? [new AlertObservation(Merge(rule.Labels, [new("redis", rule.Redis!)]), lookups.HitRatio)] : [];
             case AlertSources.Job:
                 return await LateJobsAsync(rule, now, cancellationToken);
+            case AlertSources.Risk:
+                // Each database, table, sequence or the server, by the share of its limit used; only those at the rule's
+                // threshold or judged at risk by the Queries feature (a cluster has a sequence per table: the others say
+                // nothing, and one that falls back below resolves).
+                return (await risks.ReadAsync(rule.Target!, cancellationToken)).Risks
+                    .Where(risk => (rule.Risk == "*" || risk.Kind == rule.Risk) && (risk.Share >= rule.Threshold || risk.Status != RiskStatuses.Ok))
+                    .Select(risk => new AlertObservation(Merge(rule.Labels, [new("target", rule.Target!), new("risk", risk.Kind), new("subject", risk.Subject)]), risk.Share))
+                    .ToList();
             default:
                 throw new InvalidOperationException($"Unknown alert source '{rule.Source}'.");
         }

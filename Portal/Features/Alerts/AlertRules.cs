@@ -11,10 +11,11 @@ public static class AlertSources
     public const string Vitals = "vitals";
     public const string Cache = "cache";
     public const string Job = "job";
+    public const string Risk = "risk";
     public const string BurnRate = "burn-rate";
 
     /// <summary>The sources a threshold rule may name (burn-rate rules are generated from the SLA catalogue).</summary>
-    public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job];
+    public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job, Risk];
 }
 
 /// <summary>What a PromQL rule's query answering no series means (<c>on_empty</c>); an answer of NaN is not empty.</summary>
@@ -80,6 +81,9 @@ public sealed record AlertRule
     public string? Redis { get; init; }
     public string? Category { get; init; }
     public string? Job { get; init; }
+
+    /// <summary>A <c>risk</c> rule's kind of maintenance risk (<see cref="Queries.RiskKinds"/>), or <c>*</c> for every kind.</summary>
+    public string? Risk { get; init; }
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();

@@ -204,6 +204,11 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
             AlertSources.Vitals => rule with { App = KnownName(map, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded), Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
             AlertSources.Cache => CacheRule(map, rule, what),
             AlertSources.Job => rule with { Job = Text(Child(map, "job")) ?? "*" },
+            AlertSources.Risk => rule with
+            {
+                Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded),
+                Risk = OneOf(map, "risk", ["*", .. Queries.RiskKinds.All], "*", what),
+            },
             _ => rule,
         };
         return BlockingErrors == before ? rule : null;

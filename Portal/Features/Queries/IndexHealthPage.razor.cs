@@ -14,6 +14,9 @@ public sealed partial class IndexHealthPage
     public required IndexHealth Health { get; init; }
 
     [Inject]
+    public required MaintenanceRisks Maintenance { get; init; }
+
+    [Inject]
     public required IOptions<QueryOptions> Options { get; init; }
 
     [Inject]
@@ -27,6 +30,29 @@ public sealed partial class IndexHealthPage
 
     private IndexHealthReport? report;
     private string? error;
+    private MaintenanceRiskReport? risks;
+    private string? risksError;
+
+    /// <summary>Every risk at a warning or above, and the closest of each kind to its limit (a cluster has a sequence per table).</summary>
+    private IEnumerable<MaintenanceRisk> ShownRisks => risks is null ? [] : risks.Risks.Where(risk => risk.Status != RiskStatuses.Ok)
+        .Concat(RiskKinds.All.Select(kind => risks.Risks.Where(risk => risk.Kind == kind && risk.Status == RiskStatuses.Ok).MaxBy(risk => risk.Share)).OfType<MaintenanceRisk>());
+
+    private int RiskCount => risks?.Risks.Count(risk => risk.Status != RiskStatuses.Ok) ?? 0;
+
+    private static MudBlazor.Color RiskColor(string status) => status switch
+    {
+        RiskStatuses.Critical => MudBlazor.Color.Error,
+        RiskStatuses.Warning => MudBlazor.Color.Warning,
+        _ => MudBlazor.Color.Success,
+    };
+
+    private static string RiskTitle(string kind) => kind switch
+    {
+        RiskKinds.Xid => "Transaction-ID wraparound",
+        RiskKinds.Multixact => "Multixact wraparound",
+        RiskKinds.Sequence => "Sequence running out",
+        _ => "Connections",
+    };
 
     private string SinceText => report?.StatisticsSince is { } since ? $" (counted since {since.UtcDateTime:yyyy-MM-dd HH:mm} UTC)" : "";
 
@@ -36,6 +62,8 @@ public sealed partial class IndexHealthPage
     {
         report = null;
         error = null;
+        risks = null;
+        risksError = null;
         try
         {
             report = await Health.ReadAsync(TargetName);
@@ -43,6 +71,15 @@ public sealed partial class IndexHealthPage
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             error = $"Target {TargetName} could not be read: {ex.Message}";
+            return;
+        }
+        try
+        {
+            risks = await Maintenance.ReadAsync(TargetName);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            risksError = $"The maintenance risks of {TargetName} could not be read: {ex.Message}";
         }
     }
 

@@ -115,6 +115,8 @@ public static class QueriesEndpoints
         });
         api.MapGet("/queries/health", async (HttpRequest request, QueryTargets targets, IndexHealth health, CancellationToken cancellationToken) =>
             FindTarget(request.Query, targets) is { } target ? Results.Ok(await health.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
+        api.MapGet("/queries/risks", async (HttpRequest request, QueryTargets targets, MaintenanceRisks risks, CancellationToken cancellationToken) =>
+            FindTarget(request.Query, targets) is { } target ? Results.Ok(await risks.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
         api.MapGet("/queries/activity", async (HttpRequest request, QueryTargets targets, LiveActivity activity, CancellationToken cancellationToken) =>
             FindTarget(request.Query, targets) is { } target ? Results.Ok(await activity.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
         return endpoints;

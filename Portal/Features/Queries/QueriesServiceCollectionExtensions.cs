@@ -10,6 +10,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddOptions<QueryOptions>()
             .Bind(configuration.GetSection(QueryOptions.Section))
             .ValidateDataAnnotations()
+            .Validate(options => options.Risks.Problem() is null, "Queries:Risks: each share in (0, 1], the warning below the critical")
             .ValidateOnStart();
         services.AddSingleton<QueryTargets>();
         services.AddSingleton<TargetCheck>();
@@ -17,6 +18,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<QueryStatistics>();
         services.AddSingleton<QueryExplain>();
         services.AddSingleton<IndexHealth>();
+        services.AddSingleton<MaintenanceRisks>();
         services.AddSingleton<LiveActivity>();
         services.TryAddSingleton(TimeProvider.System);
         return services;

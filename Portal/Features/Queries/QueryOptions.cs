@@ -101,4 +101,7 @@ public sealed class QueryOptions
 
     /// <summary>Live activity: queries running longer than this are listed as long-running.</summary>
     public int LongRunningSeconds { get; set; } = 5;
+
+    /// <summary>When a maintenance risk (wraparound, a sequence's end, connections) is a warning and critical.</summary>
+    public RiskThresholdOptions Risks { get; set; } = new();
 }

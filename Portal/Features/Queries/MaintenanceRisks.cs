@@ -1,0 +1,174 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Portal.Features.Queries;
+
+/// <summary>The kinds of limit a database can run into.</summary>
+public static class RiskKinds
+{
+    /// <summary>Transaction-ID age: at 2³¹ PostgreSQL stops taking writes until a database-wide VACUUM has frozen the oldest rows.</summary>
+    public const string Xid = "xid";
+
+    /// <summary>Multixact age (row locks shared by several transactions): the same wall as XIDs, reached by lock-heavy workloads.</summary>
+    public const string Multixact = "multixact";
+
+    /// <summary>A sequence's share of its type's range: at its end every INSERT that takes a value fails.</summary>
+    public const string Sequence = "sequence";
+
+    /// <summary>Client connections against <c>max_connections</c> (less the superusers' reserve): past it, new sessions are refused.</summary>
+    public const string Connections = "connections";
+
+    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections];
+}
+
+public static class RiskStatuses
+{
+    public const string Ok = "ok";
+    public const string Warning = "warning";
+    public const string Critical = "critical";
+}
+
+/// <summary>One limit of the database, how much of it is used, and what to do before it is reached.</summary>
+public sealed record MaintenanceRisk(string Kind, string Subject, double Used, double Limit, string Status, string Advice)
+{
+    public double Share => Limit <= 0 ? 0 : Used / Limit;
+}
+
+/// <summary>A target's risks, worst first, and what the monitoring role could not read (with the grant it needs).</summary>
+public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks, IReadOnlyList<string> Unreadable)
+{
+    public string Status => Risks.Any(risk => risk.Status == RiskStatuses.Critical) ? RiskStatuses.Critical
+        : Risks.Any(risk => risk.Status == RiskStatuses.Warning) ? RiskStatuses.Warning : RiskStatuses.Ok;
+}
+
+/// <summary>
+/// The risks that take a database down, read with the least-privilege monitoring role (pg_monitor): transaction-ID and
+/// multixact age per database and for its oldest tables, sequences by the share of their range used, and client
+/// connections against the server's limit. Each is judged by the share of its limit at <see cref="QueryOptions.Risks"/>.
+/// </summary>
+public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions> options)
+{
+    /// <summary>The age at which PostgreSQL stops assigning transaction IDs (or multixacts): 2³¹, less its safety margin.</summary>
+    public const double WraparoundLimit = 2_147_483_648 - 3_000_000;
+
+    /// <summary>The oldest tables listed per kind of age (the database's age is its oldest table's).</summary>
+    public const int OldestTables = 5;
+
+    public async Task<MaintenanceRiskReport> ReadAsync(string target, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await targets.OpenAsync(target, cancellationToken);
+        var risks = new List<MaintenanceRisk>();
+        var unreadable = new List<string>();
+
+        // Every database of the cluster: the one that wraps around stops the whole server.
+        foreach (var database in await connection.QueryAsync<(string Name, long XidAge, long MultixactAge)>(new CommandDefinition("""
+            SELECT datname, age(datfrozenxid)::bigint, mxid_age(datminmxid)::bigint FROM pg_database WHERE datallowconn ORDER BY datname
+            """, cancellationToken: cancellationToken)))
+        {
+            risks.Add(Risk(RiskKinds.Xid, $"database {database.Name}", database.XidAge, WraparoundLimit,
+                $"VACUUM (FREEZE) the oldest tables of {database.Name}; find what holds autovacuum back (long transactions, abandoned replication slots, prepared transactions)"));
+            risks.Add(Risk(RiskKinds.Multixact, $"database {database.Name}", database.MultixactAge, WraparoundLimit,
+                $"VACUUM (FREEZE) the oldest tables of {database.Name}; long transactions holding shared row locks keep multixacts alive"));
+        }
+
+        // This database's oldest tables, where the freezing has to happen.
+        foreach (var table in await connection.QueryAsync<(string Name, long XidAge, long MultixactAge)>(new CommandDefinition("""
+            SELECT format('%I.%I', n.nspname, c.relname), age(c.relfrozenxid)::bigint, mxid_age(c.relminmxid)::bigint
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'm', 't')
+            ORDER BY 2 DESC
+            LIMIT @OldestTables
+            """, new { OldestTables }, cancellationToken: cancellationToken)))
+        {
+            risks.Add(Risk(RiskKinds.Xid, $"table {table.Name}", table.XidAge, WraparoundLimit, $"VACUUM (FREEZE, VERBOSE) {table.Name};"));
+        }
+
+        // A sequence's position is readable only with USAGE or SELECT on it, which pg_monitor does not give (looked up
+        // by oid: a name in a schema the role may not use would fail the whole read).
+        foreach (var sequence in await connection.QueryAsync<SequenceRow>(new CommandDefinition("""
+            SELECT format('%I.%I', n.nspname, c.relname) AS "Name", format_type(s.seqtypid, NULL) AS "Type", s.seqmin AS "MinValue",
+                   s.seqmax AS "MaxValue", s.seqincrement AS "Increment",
+                   CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') THEN pg_sequence_last_value(c.oid) END AS "LastValue",
+                   has_sequence_privilege(c.oid, 'SELECT,USAGE') AS "Readable"
+            FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+            ORDER BY 1
+            """, cancellationToken: cancellationToken)))
+        {
+            if (!sequence.Readable)
+            {
+                unreadable.Add($"sequence {sequence.Name}: its position needs GRANT SELECT ON SEQUENCE {sequence.Name} TO the monitoring role");
+                continue;
+            }
+            var range = (double)sequence.MaxValue - sequence.MinValue;
+            var used = sequence.LastValue is not { } last ? 0 : sequence.Increment > 0 ? (double)last - sequence.MinValue : (double)sequence.MaxValue - last;
+            risks.Add(Risk(RiskKinds.Sequence, $"sequence {sequence.Name} ({sequence.Type})", used, range,
+                sequence.Type == "bigint"
+                    ? $"ALTER SEQUENCE {sequence.Name} MAXVALUE … or CYCLE, if its values may be reused"
+                    : $"ALTER SEQUENCE {sequence.Name} AS bigint; and the columns that take its values to bigint"));
+        }
+
+        var (clients, limit, reserved) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition("""
+            SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
+                   current_setting('max_connections')::bigint, current_setting('superuser_reserved_connections')::bigint
+            """, cancellationToken: cancellationToken));
+        risks.Add(Risk(RiskKinds.Connections, "server", clients, limit - reserved,
+            "a connection pooler (PgBouncer) in front of the server, or fewer pools in the applications; idle sessions: idle_session_timeout"));
+
+        return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), unreadable);
+    }
+
+    private MaintenanceRisk Risk(string kind, string subject, double used, double limit, string advice)
+    {
+        var (warning, critical) = options.Value.Risks.Thresholds(kind);
+        var share = limit <= 0 ? 0 : used / limit;
+        var status = share >= critical ? RiskStatuses.Critical : share >= warning ? RiskStatuses.Warning : RiskStatuses.Ok;
+        return new MaintenanceRisk(kind, subject, used, limit, status, advice);
+    }
+
+    private static int Severity(string status) => status switch { RiskStatuses.Critical => 2, RiskStatuses.Warning => 1, _ => 0 };
+
+    /// <summary>"1.2 billion of 2.1 billion", "31,000 of 32,767": a risk's use against its limit.</summary>
+    public static string Describe(MaintenanceRisk risk) =>
+        $"{Count(risk.Used)} of {Count(risk.Limit)}";
+
+    private static string Count(double value) => value >= 1e9
+        ? (value / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " billion"
+        : value >= 1e7 ? (value / 1e6).ToString("0", CultureInfo.InvariantCulture) + " million"
+        : value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private sealed record SequenceRow(string Name, string Type, long MinValue, long MaxValue, long Increment, long? LastValue, bool Readable);
+}
+
+/// <summary>The shares of each limit at which a maintenance risk is a warning and critical (<c>Queries:Risks</c>).</summary>
+public sealed class RiskThresholdOptions
+{
+    /// <summary>Transaction-ID and multixact age: check_postgres's defaults are about these (1.3 and 1.4 billion of 2.1).</summary>
+    public double WraparoundWarning { get; set; } = 0.5;
+
+    public double WraparoundCritical { get; set; } = 0.75;
+
+    public double SequenceWarning { get; set; } = 0.75;
+
+    public double SequenceCritical { get; set; } = 0.9;
+
+    public double ConnectionsWarning { get; set; } = 0.8;
+
+    public double ConnectionsCritical { get; set; } = 0.95;
+
+    public (double Warning, double Critical) Thresholds(string kind) => kind switch
+    {
+        RiskKinds.Xid or RiskKinds.Multixact => (WraparoundWarning, WraparoundCritical),
+        RiskKinds.Sequence => (SequenceWarning, SequenceCritical),
+        RiskKinds.Connections => (ConnectionsWarning, ConnectionsCritical),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of maintenance risk"),
+    };
+
+    /// <summary>Why these thresholds cannot be used, or null: each share in (0, 1], the warning below the critical.</summary>
+    public string? Problem() => RiskKinds.All.Select(kind => (kind, Thresholds(kind))).FirstOrDefault(pair =>
+            pair.Item2.Warning is <= 0 or > 1 || pair.Item2.Critical is <= 0 or > 1 || pair.Item2.Warning >= pair.Item2.Critical) is ({ } bad, _)
+        ? $"Queries:Risks: the {bad} shares must be in (0, 1], the warning below the critical"
+        : null;
+}
