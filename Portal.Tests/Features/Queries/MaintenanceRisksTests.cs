@@ -64,7 +64,8 @@ public sealed class MaintenanceRisksTests : PortalOnFreshDatabase
         Assert.Equal((25_999, 32_766, RiskStatuses.Warning), Figures(sequences["sequence shop.half (smallint)"])); // 79.3 %
         Assert.Equal((99_999_999, 2_147_483_647, RiskStatuses.Ok), Figures(sequences["sequence shop.down (integer)"])); // descending: -1 down to -2³¹
         Assert.Equal((0, long.MaxValue - 1.0, RiskStatuses.Ok), Figures(sequences["sequence shop.unused (bigint)"]));
-        Assert.Empty(report.Unreadable);
+        Assert.Empty(report.UnreadableSequences);
+        Assert.Null(report.Grant);
 
         // Ages move with every transaction (and back when a vacuum freezes): the catalogue read here is close, not equal.
         var ages = (await held.QueryAsync<(string Name, long Xid, long Multixact)>(
@@ -103,15 +104,18 @@ public sealed class MaintenanceRisksTests : PortalOnFreshDatabase
         Assert.Contains(report.Risks, risk => risk.Kind == RiskKinds.Xid && risk.Subject == $"database {Database.Name}" && risk.Used > 0);
         Assert.Contains(report.Risks, risk => risk.Kind == RiskKinds.Connections && risk.Used >= 1);
         Assert.DoesNotContain(report.Risks, risk => risk.Kind == RiskKinds.Sequence);
-        Assert.Contains("sequence shop.tiny: its position needs GRANT SELECT ON SEQUENCE shop.tiny TO the monitoring role", report.Unreadable);
+        Assert.Contains("shop.tiny", report.UnreadableSequences);
         await using var owner = new NpgsqlConnection(Database.ConnectionString);
         var sequences = await owner.QuerySingleAsync<int>("SELECT count(*)::int FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
-        Assert.Equal(sequences, report.Unreadable.Count); // the portal's own tables' too
+        var schemas = await owner.QuerySingleAsync<string>(
+            "SELECT string_agg(DISTINCT schemaname, ', ' ORDER BY schemaname) FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
+        Assert.Equal($"GRANT SELECT ON ALL SEQUENCES IN SCHEMA {schemas} TO {MonitorRole};", report.Grant);
+        Assert.Equal(sequences, report.UnreadableSequences.Count); // the portal's own tables' too
 
         await owner.ExecuteAsync($"GRANT USAGE ON SCHEMA shop TO {MonitorRole}; GRANT SELECT ON SEQUENCE shop.tiny TO {MonitorRole}");
         var granted = await Risks.ReadAsync("monitored");
         Assert.Equal(RiskStatuses.Critical, granted.Risks.Single(risk => risk.Subject == "sequence shop.tiny (smallint)").Status);
-        Assert.Equal(sequences - 1, granted.Unreadable.Count);
+        Assert.Equal(sequences - 1, granted.UnreadableSequences.Count);
     }
 
     [Fact]

@@ -36,9 +36,13 @@ public sealed record MaintenanceRisk(string Kind, string Subject, double Used, d
     public double Share => Limit <= 0 ? 0 : Used / Limit;
 }
 
-/// <summary>A target's risks, worst first, and what the monitoring role could not read (with the grant it needs).</summary>
-public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks, IReadOnlyList<string> Unreadable)
+/// <summary>A target's risks, worst first, and the sequences whose position its role may not read.</summary>
+public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks, string Role, IReadOnlyList<string> UnreadableSequences)
 {
+    /// <summary>The grant that lets the role read every unreadable sequence's position; null when there is none.</summary>
+    public string? Grant => UnreadableSequences.Count == 0 ? null
+        : $"GRANT SELECT ON ALL SEQUENCES IN SCHEMA {string.Join(", ", UnreadableSequences.Select(name => name[..name.IndexOf('.', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal))} TO {Role};";
+
     public string Status => Risks.Any(risk => risk.Status == RiskStatuses.Critical) ? RiskStatuses.Critical
         : Risks.Any(risk => risk.Status == RiskStatuses.Warning) ? RiskStatuses.Warning : RiskStatuses.Ok;
 }
@@ -61,6 +65,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         await using var connection = await targets.OpenAsync(target, cancellationToken);
         var risks = new List<MaintenanceRisk>();
         var unreadable = new List<string>();
+        var role = await connection.QuerySingleAsync<string>(new CommandDefinition("SELECT quote_ident(current_user)", cancellationToken: cancellationToken));
 
         // Every database of the cluster: the one that wraps around stops the whole server.
         foreach (var database in await connection.QueryAsync<(string Name, long XidAge, long MultixactAge)>(new CommandDefinition("""
@@ -99,7 +104,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         {
             if (!sequence.Readable)
             {
-                unreadable.Add($"sequence {sequence.Name}: its position needs GRANT SELECT ON SEQUENCE {sequence.Name} TO the monitoring role");
+                unreadable.Add(sequence.Name);
                 continue;
             }
             var range = (double)sequence.MaxValue - sequence.MinValue;
@@ -117,7 +122,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         risks.Add(Risk(RiskKinds.Connections, "server", clients, limit - reserved,
             "a connection pooler (PgBouncer) in front of the server, or fewer pools in the applications; idle sessions: idle_session_timeout"));
 
-        return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), unreadable);
+        return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), role, unreadable);
     }
 
     private MaintenanceRisk Risk(string kind, string subject, double used, double limit, string advice)
