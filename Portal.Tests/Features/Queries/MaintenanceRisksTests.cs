@@ -119,6 +119,21 @@ public sealed class MaintenanceRisksTests : PortalOnFreshDatabase
     }
 
     [Fact]
+    public async Task WeeklyReport_NamesEveryRiskAtAWarningOrAbove_AsAFinding()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var report = await App.Services.GetRequiredService<Portal.Features.Reports.BaselineReportBuilder>().BuildAsync(
+            new Portal.Features.Reports.ReportScope([], [], [QueryOptions.PortalTarget]), new Portal.Features.Reports.ReportPeriod(Portal.Features.Reports.ReportSchedules.Weekly, now.AddDays(-7), now, "UTC"));
+
+        var risks = report.Findings.Where(finding => finding.Kind == "risk").ToList();
+        var tiny = Assert.Single(risks, finding => finding.Title == $"Sequence running out: sequence shop.tiny (smallint) on {QueryOptions.PortalTarget} (critical)");
+        Assert.StartsWith("91.56 % of its limit used (29,999 of 32,766). ALTER SEQUENCE shop.tiny AS bigint;", tiny.Detail, StringComparison.Ordinal);
+        Assert.Equal("/queries/health?target=portal", tiny.Link);
+        Assert.Contains(risks, finding => finding.Title == $"Sequence running out: sequence shop.half (smallint) on {QueryOptions.PortalTarget} (warning)");
+        Assert.DoesNotContain(risks, finding => finding.Title.Contains("shop.unused", StringComparison.Ordinal) || finding.Title.Contains("shop.down", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Api_AnswersThePagesRisks_UnknownTarget404()
     {
         using var api = App.CreateHttpClient();

@@ -46,13 +46,6 @@ public sealed partial class IndexHealthPage
         _ => MudBlazor.Color.Success,
     };
 
-    private static string RiskTitle(string kind) => kind switch
-    {
-        RiskKinds.Xid => "Transaction-ID wraparound",
-        RiskKinds.Multixact => "Multixact wraparound",
-        RiskKinds.Sequence => "Sequence running out",
-        _ => "Connections",
-    };
 
     private string SinceText => report?.StatisticsSince is { } since ? $" (counted since {since.UtcDateTime:yyyy-MM-dd HH:mm} UTC)" : "";
 

@@ -63,14 +63,16 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
     public async Task<MaintenanceRiskReport> ReadAsync(string target, CancellationToken cancellationToken = default)
     {
         await using var connection = await targets.OpenAsync(target, cancellationToken);
+        // One transaction: age() counts from the transaction's own position, so a database and its tables are aged alike.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var risks = new List<MaintenanceRisk>();
         var unreadable = new List<string>();
-        var role = await connection.QuerySingleAsync<string>(new CommandDefinition("SELECT quote_ident(current_user)", cancellationToken: cancellationToken));
+        var role = await connection.QuerySingleAsync<string>(new CommandDefinition("SELECT quote_ident(current_user)", transaction: transaction, cancellationToken: cancellationToken));
 
         // Every database of the cluster: the one that wraps around stops the whole server.
         foreach (var database in await connection.QueryAsync<(string Name, long XidAge, long MultixactAge)>(new CommandDefinition("""
             SELECT datname, age(datfrozenxid)::bigint, mxid_age(datminmxid)::bigint FROM pg_database WHERE datallowconn ORDER BY datname
-            """, cancellationToken: cancellationToken)))
+            """, transaction: transaction, cancellationToken: cancellationToken)))
         {
             risks.Add(Risk(RiskKinds.Xid, $"database {database.Name}", database.XidAge, WraparoundLimit,
                 $"VACUUM (FREEZE) the oldest tables of {database.Name}; find what holds autovacuum back (long transactions, abandoned replication slots, prepared transactions)"));
@@ -85,7 +87,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
             WHERE c.relkind IN ('r', 'm', 't')
             ORDER BY 2 DESC
             LIMIT @OldestTables
-            """, new { OldestTables }, cancellationToken: cancellationToken)))
+            """, new { OldestTables }, transaction, cancellationToken: cancellationToken)))
         {
             risks.Add(Risk(RiskKinds.Xid, $"table {table.Name}", table.XidAge, WraparoundLimit, $"VACUUM (FREEZE, VERBOSE) {table.Name};"));
         }
@@ -100,7 +102,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             ORDER BY 1
-            """, cancellationToken: cancellationToken)))
+            """, transaction: transaction, cancellationToken: cancellationToken)))
         {
             if (!sequence.Readable)
             {
@@ -118,7 +120,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         var (clients, limit, reserved) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition("""
             SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
                    current_setting('max_connections')::bigint, current_setting('superuser_reserved_connections')::bigint
-            """, cancellationToken: cancellationToken));
+            """, transaction: transaction, cancellationToken: cancellationToken));
         risks.Add(Risk(RiskKinds.Connections, "server", clients, limit - reserved,
             "a connection pooler (PgBouncer) in front of the server, or fewer pools in the applications; idle sessions: idle_session_timeout"));
 
@@ -134,6 +136,15 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
     }
 
     private static int Severity(string status) => status switch { RiskStatuses.Critical => 2, RiskStatuses.Warning => 1, _ => 0 };
+
+    /// <summary>A kind of risk in words, for the page and the report.</summary>
+    public static string Title(string kind) => kind switch
+    {
+        RiskKinds.Xid => "Transaction-ID wraparound",
+        RiskKinds.Multixact => "Multixact wraparound",
+        RiskKinds.Sequence => "Sequence running out",
+        _ => "Connections",
+    };
 
     /// <summary>"1.2 billion of 2.1 billion", "31,000 of 32,767": a risk's use against its limit.</summary>
     public static string Describe(MaintenanceRisk risk) =>

@@ -8,7 +8,7 @@ using static Portal.Features.Reports.BaselineReportBuilder;
 namespace Portal.Features.Reports.Sections;
 
 /// <summary>Query statistics, from the Queries feature: one read per target (a target that cannot be read leaves the others).</summary>
-internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targets, IndexHealth indexHealth, IOptions<QueryOptions> queryOptions) : IReportSection
+internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targets, IndexHealth indexHealth, MaintenanceRisks maintenance, IOptions<QueryOptions> queryOptions) : IReportSection
 {
     private const int TopStatements = 200;
 
@@ -64,6 +64,12 @@ internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targe
                 $"{Durations.Milliseconds(impact)} of database time in {reading.Count} statement{(reading.Count == 1 ? "" : "s")} reading it; {suspect.SequentialScans:N0} sequential scans read {suspect.SequentialRowsRead:N0} rows",
                 PortalLinks.IndexHealth(target),
                 suspect.FilteredColumns.Count > 0 ? $"Index the columns its statements filter on ({string.Join(", ", suspect.FilteredColumns)}), then check the plans." : "Find the columns its statements filter on and index them."));
+        }
+        // What takes the database down, as the report's week ends: every risk at a warning or above is a finding.
+        foreach (var risk in health is null ? [] : (await maintenance.ReadAsync(target, cancellationToken)).Risks.Where(risk => risk.Status != RiskStatuses.Ok))
+        {
+            draft.Findings.Add(new Finding("risk", $"{MaintenanceRisks.Title(risk.Kind)}: {risk.Subject} on {target} ({risk.Status})",
+                $"{Figures.Percent(risk.Share)} of its limit used ({MaintenanceRisks.Describe(risk)}). {risk.Advice}", PortalLinks.IndexHealth(target)));
         }
         draft.Details.Add(new DetailSection("Database", $"Statements of {target} by database time", ["Statement", "Time", "Share", "Calls", "Mean", "Mean before"],
             top.Rows.Take(5).Select(row => new DetailRow(Shorten(row.Query),
