@@ -7,37 +7,45 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Index and table advice on a fixture schema whose answers are known.</summary>
-public sealed class IndexHealthTests : PortalOnFreshDatabase
+public sealed class IndexHealthTests(IndexHealthTests.Seeded fixture) : IClassFixture<IndexHealthTests.Seeded>
 {
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LargeTableRows"] = "10000";
-
-    protected override async Task SeedAsync(NpgsqlConnection connection)
+    /// <summary>The fixture schema, seeded once for the class: its tests only read the advice.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        await connection.ExecuteAsync("""
-            CREATE SCHEMA shop;
-            SET search_path = shop;
-            CREATE TABLE customers (id int PRIMARY KEY, email text);
-            CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers (id), status text, total numeric);
-            CREATE TABLE events (id int PRIMARY KEY, order_id int REFERENCES orders (id), kind text, at timestamptz);
-            INSERT INTO customers SELECT i, 'c' || i || '@example.com' FROM generate_series(1, 1000) i;
-            INSERT INTO orders SELECT i, 1 + i % 1000, (ARRAY['new', 'paid', 'shipped'])[1 + i % 3], i % 500 FROM generate_series(1, 50000) i;
-            INSERT INTO events SELECT i, 1 + i % 50000, (ARRAY['a', 'b'])[1 + i % 2], now() - i * interval '1 minute' FROM generate_series(1, 20000) i;
-            CREATE INDEX orders_status ON orders (status);
-            CREATE INDEX orders_status_copy ON orders (status);
-            CREATE INDEX events_order ON events (order_id);
-            CREATE INDEX events_kind ON events (kind);
-            CREATE INDEX events_kind_at ON events (kind, at);
-            CREATE TABLE churn (id int) WITH (autovacuum_enabled = false);
-            INSERT INTO churn SELECT generate_series(1, 5000);
-            DELETE FROM churn WHERE id > 1000;
-            CREATE TABLE dupes (x int);
-            INSERT INTO dupes VALUES (1), (1);
-            ANALYZE;
-            """);
-        // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind.
-        var failed = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("CREATE UNIQUE INDEX CONCURRENTLY dupes_x ON shop.dupes (x)"));
-        Assert.Equal(PostgresErrorCodes.UniqueViolation, failed.SqlState);
+        protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LargeTableRows"] = "10000";
+
+        protected override async Task SeedAsync(NpgsqlConnection connection)
+        {
+            await connection.ExecuteAsync("""
+                CREATE SCHEMA shop;
+                SET search_path = shop;
+                CREATE TABLE customers (id int PRIMARY KEY, email text);
+                CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers (id), status text, total numeric);
+                CREATE TABLE events (id int PRIMARY KEY, order_id int REFERENCES orders (id), kind text, at timestamptz);
+                INSERT INTO customers SELECT i, 'c' || i || '@example.com' FROM generate_series(1, 1000) i;
+                INSERT INTO orders SELECT i, 1 + i % 1000, (ARRAY['new', 'paid', 'shipped'])[1 + i % 3], i % 500 FROM generate_series(1, 50000) i;
+                INSERT INTO events SELECT i, 1 + i % 50000, (ARRAY['a', 'b'])[1 + i % 2], now() - i * interval '1 minute' FROM generate_series(1, 20000) i;
+                CREATE INDEX orders_status ON orders (status);
+                CREATE INDEX orders_status_copy ON orders (status);
+                CREATE INDEX events_order ON events (order_id);
+                CREATE INDEX events_kind ON events (kind);
+                CREATE INDEX events_kind_at ON events (kind, at);
+                CREATE TABLE churn (id int) WITH (autovacuum_enabled = false);
+                INSERT INTO churn SELECT generate_series(1, 5000);
+                DELETE FROM churn WHERE id > 1000;
+                CREATE TABLE dupes (x int);
+                INSERT INTO dupes VALUES (1), (1);
+                ANALYZE;
+                """);
+            // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind.
+            var failed = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("CREATE UNIQUE INDEX CONCURRENTLY dupes_x ON shop.dupes (x)"));
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, failed.SqlState);
+        }
     }
+
+    private PortalApp App => fixture.App;
+
+    private TestDatabase Database => fixture.Database;
 
     [Fact]
     public async Task UnusedIndexes_WhileTheStatisticsAreYoungerThanAWeek_AreWithheld_WithTheDateTheyWillShow()

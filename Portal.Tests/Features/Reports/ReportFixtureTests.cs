@@ -13,7 +13,7 @@ namespace Portal.Tests.Features.Reports;
 /// (hour by hour, last week and the week before), known Redis INFO readings, known Web Vitals. Every key metric and the
 /// ranking of the opportunities are worked out by hand here.
 /// </summary>
-public sealed class ReportFixtureTests : PortalOnFreshDatabase
+public sealed class ReportFixtureTests(ReportFixtureTests.Seeded fixture) : IClassFixture<ReportFixtureTests.Seeded>
 {
     private static readonly ReportPeriod Week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
     private static readonly double[] Bounds = [0.1, 0.25, 0.5, 1, double.PositiveInfinity];
@@ -29,18 +29,49 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
     /// <summary>A word of each opportunity's title, in the hand-worked order.</summary>
     private static readonly string[] Ranked = ["category search", "orders", "items", "/checkout", "stock", "INP p75 of /search"];
 
-    private BackfilledPrometheus prometheus = null!;
-
-    protected override void Configure(Dictionary<string, string?> settings)
+    /// <summary>The hand-worked week, seeded once for the class: both tests only read the report built from it.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        prometheus = BackfilledPrometheus.StartAsync(OpenMetrics()).GetAwaiter().GetResult();
-        settings["Prometheus:Url"] = prometheus.Url;
-    }
+        private BackfilledPrometheus prometheus = null!;
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await prometheus.DisposeAsync();
+        protected override void Configure(Dictionary<string, string?> settings)
+        {
+            prometheus = BackfilledPrometheus.StartAsync(OpenMetrics()).GetAwaiter().GetResult();
+            settings["Prometheus:Url"] = prometheus.Url;
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await prometheus.DisposeAsync();
+        }
+
+        protected override async Task SeedAsync(NpgsqlConnection connection)
+        {
+            async Task VitalsAsync(string page, string metric, IEnumerable<double> values, DateTimeOffset from)
+            {
+                foreach (var (value, index) in values.Select((value, index) => (value, index)))
+                {
+                    await connection.ExecuteAsync("""
+                        INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                        VALUES ('shop', @at, @metric, @value, @value, 'good', @id, @page, 'desktop')
+                        """, new { at = from.AddHours(1 + index * 3), metric, value, id = $"{metric}{page}{from:yyyyMMdd}-{index}", page });
+                }
+            }
+            await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key) VALUES ('shop', 'Shop', 'pk_shop')");
+            await SeedStatementsAsync(connection);
+            await VitalsAsync("/checkout", "LCP", Checkout, Week.Start);
+            await VitalsAsync("/home", "LCP", Home, Week.Start.AddDays(2));
+            await VitalsAsync("/search", "INP", SearchInp, Week.Start.AddDays(3));
+            // Redis INFO readings: 1,000 hits and 500 misses over the week before, 9,000 and 1,000 over last week.
+            foreach (var (at, hits, misses) in new[] { (Week.Previous.Start, 0, 0), (Week.Start, 1_000, 500), (Week.End.AddMinutes(-1), 10_000, 1_500) })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO redis_samples (name, at, keyspace_hits, keyspace_misses, used_memory_bytes, evicted_keys, expired_keys, ops_per_second, connected_clients, keys)
+                    VALUES ('shop', @at, @hits, @misses, 0, 0, 0, 0, 1, 0)
+                    """, new { at, hits, misses });
+            }
+        }
     }
 
     private static string OpenMetrics()
@@ -82,32 +113,6 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
         return latency.Append(requests).Append(lookups).Append(compute).AppendLine("# EOF").ToString();
     }
 
-    protected override async Task SeedAsync(NpgsqlConnection connection)
-    {
-        async Task VitalsAsync(string page, string metric, IEnumerable<double> values, DateTimeOffset from)
-        {
-            foreach (var (value, index) in values.Select((value, index) => (value, index)))
-            {
-                await connection.ExecuteAsync("""
-                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
-                    VALUES ('shop', @at, @metric, @value, @value, 'good', @id, @page, 'desktop')
-                    """, new { at = from.AddHours(1 + index * 3), metric, value, id = $"{metric}{page}{from:yyyyMMdd}-{index}", page });
-            }
-        }
-        await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key) VALUES ('shop', 'Shop', 'pk_shop')");
-        await SeedStatementsAsync(connection);
-        await VitalsAsync("/checkout", "LCP", Checkout, Week.Start);
-        await VitalsAsync("/home", "LCP", Home, Week.Start.AddDays(2));
-        await VitalsAsync("/search", "INP", SearchInp, Week.Start.AddDays(3));
-        // Redis INFO readings: 1,000 hits and 500 misses over the week before, 9,000 and 1,000 over last week.
-        foreach (var (at, hits, misses) in new[] { (Week.Previous.Start, 0, 0), (Week.Start, 1_000, 500), (Week.End.AddMinutes(-1), 10_000, 1_500) })
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO redis_samples (name, at, keyspace_hits, keyspace_misses, used_memory_bytes, evicted_keys, expired_keys, ops_per_second, connected_clients, keys)
-                VALUES ('shop', @at, @hits, @misses, 0, 0, 0, 0, 1, 0)
-                """, new { at, hits, misses });
-        }
-    }
 
     // Statements of target "fixture" as the query snapshots store them: running totals at the three snapshots that
     // bound the two weeks. (calls, time ms) in the week before, then last week.
@@ -145,7 +150,7 @@ public sealed class ReportFixtureTests : PortalOnFreshDatabase
     }
 
     private Task<BaselineReport> BuildAsync() =>
-        App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["shop"], ["shop"], ["fixture"]), Week);
+        fixture.App.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["shop"], ["shop"], ["fixture"]), Week);
 
     [Fact]
     public async Task KeyMetrics_EqualTheirHandWorkedValues()

@@ -12,34 +12,45 @@ namespace Portal.Tests.Features.Vitals;
 /// p75s and shares over events written at known instants, checked against a percentile computed here (the same
 /// interpolation as percentile_cont) and against PostgreSQL's own percentile_cont over the same rows.
 /// </summary>
-public sealed class VitalsSummaryTests : PortalOnFreshDatabase
+public sealed class VitalsSummaryTests(VitalsSummaryTests.Seeded fixture) : IClassFixture<VitalsSummaryTests.Seeded>
 {
     private static readonly string[] Pages = ["/", "/cart", "/checkout"];
     private static readonly string[] Devices = ["mobile", "desktop"];
-    private readonly List<(DateTimeOffset At, string Metric, double Value, string Page, string Device)> events = [];
 
-    protected override async Task SeedAsync(NpgsqlConnection connection)
+    /// <summary>Four days of events, seeded once for the class: its tests read them (the rollup test writes the daily rows, which a rerun leaves unchanged).</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        var random = new Random(7);
-        var now = DateTimeOffset.UtcNow;
-        for (var daysAgo = 0; daysAgo <= 3; daysAgo++)
+        public List<(DateTimeOffset At, string Metric, double Value, string Page, string Device)> Events { get; } = [];
+
+        protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            for (var i = 0; i < 400; i++)
+            var random = new Random(7);
+            var now = DateTimeOffset.UtcNow;
+            for (var daysAgo = 0; daysAgo <= 3; daysAgo++)
             {
-                var metric = VitalsMetric.All[i % VitalsMetric.All.Count];
-                var value = metric.Name == "CLS" ? Math.Round(random.NextDouble() * 0.5, 4) : Math.Round(random.NextDouble() * metric.Poor * 1.5);
-                var at = daysAgo == 0 ? now.AddMinutes(-random.Next(1, 600)) : new DateTimeOffset(now.UtcDateTime.Date.AddDays(-daysAgo).AddMinutes(random.Next(0, 1440)), TimeSpan.Zero);
-                events.Add((at, metric.Name, value, Pages[random.Next(Pages.Length)], Devices[random.Next(Devices.Length)]));
+                for (var i = 0; i < 400; i++)
+                {
+                    var metric = VitalsMetric.All[i % VitalsMetric.All.Count];
+                    var value = metric.Name == "CLS" ? Math.Round(random.NextDouble() * 0.5, 4) : Math.Round(random.NextDouble() * metric.Poor * 1.5);
+                    var at = daysAgo == 0 ? now.AddMinutes(-random.Next(1, 600)) : new DateTimeOffset(now.UtcDateTime.Date.AddDays(-daysAgo).AddMinutes(random.Next(0, 1440)), TimeSpan.Zero);
+                    Events.Add((at, metric.Name, value, Pages[random.Next(Pages.Length)], Devices[random.Next(Devices.Length)]));
+                }
+            }
+            foreach (var e in Events)
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                    VALUES ('portal', @At, @Metric, @Value, @Value, @rating, gen_random_uuid()::text, @Page, @Device)
+                    """, new { e.At, e.Metric, e.Value, e.Page, e.Device, rating = VitalsMetric.Find(e.Metric)!.RatingOf(e.Value) });
             }
         }
-        foreach (var e in events)
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
-                VALUES ('portal', @At, @Metric, @Value, @Value, @rating, gen_random_uuid()::text, @Page, @Device)
-                """, new { e.At, e.Metric, e.Value, e.Page, e.Device, rating = VitalsMetric.Find(e.Metric)!.RatingOf(e.Value) });
-        }
     }
+
+    private PortalApp App => fixture.App;
+
+    private TestDatabase Database => fixture.Database;
+
+    private List<(DateTimeOffset At, string Metric, double Value, string Page, string Device)> Events => fixture.Events;
 
     private VitalsStore Store => App.Services.GetRequiredService<VitalsStore>();
 
@@ -53,7 +64,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
 
         foreach (var metric in VitalsMetric.All)
         {
-            var values = events.Where(e => e.Metric == metric.Name && e.At >= from && e.At < to).Select(e => e.Value).ToList();
+            var values = Events.Where(e => e.Metric == metric.Name && e.At >= from && e.At < to).Select(e => e.Value).ToList();
             var row = summary.Single(m => m.Name == metric.Name);
             Assert.Equal(values.Count, row.Count);
             Assert.Equal(Expected.PercentileCont(values, 0.75), row.P75, 9);
@@ -86,7 +97,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         Assert.Equal(0, mismatches);
         var allRow = await connection.QuerySingleAsync<(long Count, double P75, long Good)>(
             "SELECT count, p75, good FROM vitals_daily WHERE day = @day AND metric = 'LCP' AND page = '*' AND device = '*'", new { day = days[0].ToDateTime(TimeOnly.MinValue) });
-        var lcp = events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == days[0]).Select(e => e.Value).ToList();
+        var lcp = Events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == days[0]).Select(e => e.Value).ToList();
         Assert.Equal((lcp.Count, Expected.PercentileCont(lcp, 0.75), lcp.Count(v => v <= 2_500)), (allRow.Count, Math.Round(allRow.P75, 9), allRow.Good));
 
         foreach (var day in days)
@@ -98,7 +109,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         // Three whole days: counts and shares exact, the p75 the sample-weighted mean of the daily p75s.
         var from = new DateTimeOffset(days[0].ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var summary = (await Store.SummaryAsync("portal", from, from.AddDays(3))).Single(m => m.Name == "LCP");
-        var perDay = days.Select(day => events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == day).Select(e => e.Value).ToList()).ToList();
+        var perDay = days.Select(day => Events.Where(e => e.Metric == "LCP" && DateOnly.FromDateTime(e.At.UtcDateTime) == day).Select(e => e.Value).ToList()).ToList();
         Assert.Equal(perDay.Sum(values => values.Count), summary.Count);
         Assert.Equal(perDay.Sum(values => values.Count * Expected.PercentileCont(values, 0.75)) / perDay.Sum(values => values.Count), summary.P75, 9);
         Assert.Equal(perDay.Sum(values => values.Count(v => v > 4_000)) / (double)summary.Count, summary.PoorShare, 12);
@@ -114,7 +125,7 @@ public sealed class VitalsSummaryTests : PortalOnFreshDatabase
         var root = body.RootElement;
         Assert.Equal(("portal", "24h", "raw"), (root.GetProperty("app").GetString(), root.GetProperty("window").GetString(), root.GetProperty("source").GetString()));
         var inp = root.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "INP");
-        var values = events.Where(e => e.Metric == "INP" && e.Page == "/cart" && e.At >= DateTimeOffset.UtcNow.AddHours(-24)).Select(e => e.Value).ToList();
+        var values = Events.Where(e => e.Metric == "INP" && e.Page == "/cart" && e.At >= DateTimeOffset.UtcNow.AddHours(-24)).Select(e => e.Value).ToList();
         Assert.Equal(values.Count, inp.GetProperty("count").GetInt64());
         Assert.Equal(Expected.PercentileCont(values, 0.75), inp.GetProperty("p75").GetDouble(), 9);
         foreach (var share in new[] { "goodShare", "needsImprovementShare", "poorShare" })
