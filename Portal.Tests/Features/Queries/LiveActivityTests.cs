@@ -8,12 +8,20 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Real sessions on the target: a lock held in an open transaction, the sessions waiting for it, and a cancel.</summary>
-public sealed class LiveActivityTests : PortalOnFreshDatabase
+public sealed class LiveActivityTests(LiveActivityTests.Seeded fixture) : IClassFixture<LiveActivityTests.Seeded>
 {
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LongRunningSeconds"] = "1";
+    /// <summary>One portal and table for the class: each test opens sessions of its own and closes them.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
+    {
+        protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:LongRunningSeconds"] = "1";
 
-    protected override Task SeedAsync(NpgsqlConnection connection) =>
-        connection.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100);");
+        protected override Task SeedAsync(NpgsqlConnection connection) =>
+            connection.ExecuteAsync("CREATE TABLE accounts (id int PRIMARY KEY, balance int); INSERT INTO accounts VALUES (1, 100);");
+    }
+
+    private PortalApp App => fixture.App;
+
+    private TestDatabase Database => fixture.Database;
 
     private async Task<NpgsqlConnection> OpenAsync(string application)
     {
