@@ -33,9 +33,13 @@ public sealed partial class IndexHealthPage
     private MaintenanceRiskReport? risks;
     private string? risksError;
 
-    /// <summary>Every risk at a warning or above, and the closest of each kind to its limit (a cluster has a sequence per table).</summary>
+    /// <summary>
+    /// Every risk at a warning or above, and of each kind with none, the closest to its limit (a cluster has a sequence
+    /// per table: listing them all would bury the ones that matter).
+    /// </summary>
     private IEnumerable<MaintenanceRisk> ShownRisks => risks is null ? [] : risks.Risks.Where(risk => risk.Status != RiskStatuses.Ok)
-        .Concat(RiskKinds.All.Select(kind => risks.Risks.Where(risk => risk.Kind == kind && risk.Status == RiskStatuses.Ok).MaxBy(risk => risk.Share)).OfType<MaintenanceRisk>());
+        .Concat(RiskKinds.All.Where(kind => risks.Risks.All(risk => risk.Kind != kind || risk.Status == RiskStatuses.Ok))
+            .Select(kind => risks.Risks.Where(risk => risk.Kind == kind).MaxBy(risk => risk.Share)).OfType<MaintenanceRisk>());
 
     private int RiskCount => risks?.Risks.Count(risk => risk.Status != RiskStatuses.Ok) ?? 0;
 

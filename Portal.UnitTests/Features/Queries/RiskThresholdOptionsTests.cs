@@ -1,0 +1,32 @@
+using Portal.Features.Queries;
+
+namespace Portal.UnitTests.Features.Queries;
+
+/// <summary>Queries:Risks: the shares at which a maintenance risk is a warning and critical, checked at start.</summary>
+public sealed class RiskThresholdOptionsTests
+{
+    [Fact]
+    public void Defaults_AreValid_AndEachKindHasItsPair()
+    {
+        var options = new RiskThresholdOptions();
+
+        Assert.Null(options.Problem());
+        Assert.Equal((0.5, 0.75), options.Thresholds(RiskKinds.Xid));
+        Assert.Equal((0.5, 0.75), options.Thresholds(RiskKinds.Multixact));
+        Assert.Equal((0.75, 0.9), options.Thresholds(RiskKinds.Sequence));
+        Assert.Equal((0.8, 0.95), options.Thresholds(RiskKinds.Connections));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Thresholds("bloat"));
+    }
+
+    [Theory]
+    [InlineData(0.9, 0.9, "sequence")]   // the warning must come before the critical
+    [InlineData(0.95, 0.9, "sequence")]
+    [InlineData(0, 0.9, "sequence")]     // a share of nothing would warn of every sequence
+    [InlineData(0.75, 1.5, "sequence")]  // beyond the limit is never reached
+    public void Problem_NamesTheKindWhoseSharesCannotWork(double warning, double critical, string kind)
+    {
+        var options = new RiskThresholdOptions { SequenceWarning = warning, SequenceCritical = critical };
+
+        Assert.Equal($"Queries:Risks: the {kind} shares must be in (0, 1], the warning below the critical", options.Problem());
+    }
+}
