@@ -40,8 +40,17 @@ public sealed class PageCompressionTests : PortalOnFreshDatabase
             Assert.Contains("<h1", page, StringComparison.Ordinal);
             Assert.Contains("</html>", page, StringComparison.Ordinal);
             // Compressed, not passed through: under half its size (the page's data-protected component descriptors, state
-            // and antiforgery token, ~3.5 KB, are random bytes to brotli; the Overview compresses about 3:1 in all).
-            Assert.True(compressed.Length * 2 < Encoding.UTF8.GetByteCount(page), $"{compressed.Length} bytes compressed of {page.Length}");
+            // and antiforgery token, ~3.5 KB, are random bytes to brotli; the Overview compresses about 3:1 in all), and
+            // about as small as brotli at the server's level makes this very page in one piece (the server compresses it
+            // as it streams, flush by flush: 6–7 % larger here; a part sent as it is would be far more).
+            var bytes = Encoding.UTF8.GetBytes(page);
+            Assert.True(compressed.Length * 2 < bytes.Length, $"{compressed.Length} bytes compressed of {bytes.Length}");
+            using var reference = new MemoryStream();
+            await using (var encoder = new BrotliStream(reference, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await encoder.WriteAsync(bytes);
+            }
+            Assert.InRange(compressed.Length, 0, reference.Length * 1.15);
         }
 
         // What an attacker's page can make the browser fetch (cross-site, same-site from a sibling host), and a client
