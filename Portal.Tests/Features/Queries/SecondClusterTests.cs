@@ -1,3 +1,4 @@
+using Dapper;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -127,6 +128,19 @@ public sealed class SecondClusterTests(OthersDatabase others) : IClassFixture<Ot
         // Index health reads the shop's tables through pg_monitor's statistics.
         var health = await Service<IndexHealth>().ReadAsync("shop");
         Assert.Contains(health.Largest, relation => relation.Name.EndsWith("pgbench_accounts", StringComparison.Ordinal));
+
+        // Maintenance risks through pg_monitor on another cluster: every database's age and the connections; the shop's
+        // own sequence (near its end) only named, with the one grant that would let the role read it.
+        await using (var shop = new NpgsqlConnection(others.Cluster.App))
+        {
+            await shop.ExecuteAsync("CREATE SEQUENCE IF NOT EXISTS ticket AS smallint; SELECT setval('ticket', 31000);");
+        }
+        var risks = await Service<MaintenanceRisks>().ReadAsync("shop");
+        Assert.Equal(["app", "postgres", "template1"], risks.Risks.Where(risk => risk.Kind == RiskKinds.Xid && risk.Subject.StartsWith("database ", StringComparison.Ordinal))
+            .Select(risk => risk.Subject["database ".Length..]).Order(StringComparer.Ordinal));
+        Assert.Contains(risks.Risks, risk => risk.Kind == RiskKinds.Connections && risk.Used >= 1);
+        Assert.Equal(["public.ticket"], risks.UnreadableSequences);
+        Assert.Equal("GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO portal_monitor;", risks.Grant);
 
         // The same through the API, for scripts: EXPLAIN (422 with the grant), index health, activity.
         using var api = others.App.CreateHttpClient();
