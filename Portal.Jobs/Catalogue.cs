@@ -59,6 +59,10 @@ public static class Catalogue
         new("nightly-aggregation", "Nightly aggregation",
             "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),
+        new("lab-checks", "Lab checks",
+            "Runs Lighthouse (mobile and desktop, Debian's Chromium) on every service's critical pages (lab: in slas.yaml) and stores the scores, lab metrics and full reports; keeps full reports Lab:ReportRetentionDays.",
+            "0 4 * * *", typeof(LabChecksJob), Timeout: TimeSpan.FromHours(1), Freshness: TimeSpan.FromHours(26),
+            Retries: false), // a page that fails would fail again a minute later: tomorrow's run, or Run now, tries again
         new("job-history-cleanup", "Job history clean-up",
             "Deletes job runs older than Jobs:HistoryRetentionDays (Hangfire itself keeps succeeded jobs only a day).",
             "30 3 * * *", typeof(JobHistoryCleanupJob), Timeout: TimeSpan.FromMinutes(10), Freshness: TimeSpan.FromHours(26)),

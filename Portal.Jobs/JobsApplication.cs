@@ -1,3 +1,4 @@
+using Portal.Features.Lab;
 using Portal.Features.Vitals;
 using Portal.Features.Queries;
 using Hangfire.Common;
@@ -64,6 +65,7 @@ public static class JobsApplication
         builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddReports(builder.Configuration);
+        builder.Services.AddLab(builder.Configuration);
         builder.Services.AddNotificationSender();
         builder.Services.AddSingleton(WorkerIdentity.Current);
         foreach (var definition in Catalogue.Jobs)

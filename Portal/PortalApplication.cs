@@ -1,3 +1,4 @@
+using Portal.Features.Lab;
 using Portal.Features.Vitals;
 using Portal.Features.Queries;
 using MudBlazor.Services;
@@ -50,6 +51,7 @@ public static class PortalApplication
         builder.Services.AddScorecards(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddReports(builder.Configuration);
+        builder.Services.AddLab(builder.Configuration);
         builder.Services.AddJobStorage(builder.Configuration);
         builder.Services.AddDependencyHealth(builder.Configuration);
         return builder;
@@ -98,6 +100,7 @@ public static class PortalApplication
         app.MapScorecardsApi();
         app.MapAlertsApi();
         app.MapReportsApi();
+        app.MapLabApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

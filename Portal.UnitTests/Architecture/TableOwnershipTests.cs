@@ -20,6 +20,7 @@ public sealed partial class TableOwnershipTests
         ["sli_samples"] = "Scorecards", ["sli_daily"] = "Scorecards", ["sli_evaluations"] = "Scorecards",
         ["alert_groups"] = "Alerts", ["alert_instances"] = "Alerts", ["alert_notifications"] = "Alerts", ["alert_silences"] = "Alerts",
         ["alert_transitions"] = "Alerts",
+        ["lab_lighthouse_runs"] = "Lab", ["lab_load_tests"] = "Lab",
         ["reports"] = "Reports", ["report_deliveries"] = "Reports", ["report_subscriptions"] = "Reports",
     };
 

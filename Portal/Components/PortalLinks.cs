@@ -18,6 +18,18 @@ public static class PortalLinks
 
     public const string Alerts = "/alerts";
 
+    public const string Lab = "/lab";
+
+    /// <summary>The Lab page on one page of a service (its score trend, last audits, lab beside field).</summary>
+    public static string LabPage(string service, string page) => $"{Lab}?service={Escape(service)}&page={Escape(page)}";
+
+    /// <summary>A Lighthouse run's full report, as Lighthouse's own viewer shows it.</summary>
+    public static string LabRun(long id) => $"{Lab}/runs/{id.ToString(CultureInfo.InvariantCulture)}";
+
+    public const string LoadTestsPage = "/lab/load-tests";
+
+    public static string LoadTests(string service, string scenario) => $"{LoadTestsPage}?service={Escape(service)}&scenario={Escape(scenario)}";
+
     /// <summary>A link made absolute with the portal's public address (e-mails, chat messages), or null without one.</summary>
     public static string? Absolute(string? portalUrl, string link) => portalUrl is { Length: > 0 } root ? root.TrimEnd('/') + link : null;
 

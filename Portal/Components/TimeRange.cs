@@ -36,6 +36,23 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
         return new TimeRange(preset, now - Presets[preset], now);
     }
 
+    /// <summary>
+    /// An API's <c>window</c> (a preset, <paramref name="fallback"/> when absent) or <c>window=custom&amp;from=…&amp;to=…</c>;
+    /// null when it is not one (answer 400 with <see cref="WindowParameterRule"/>). from and to go with custom only:
+    /// beside another window they were once ignored, and the last 24 h answered.
+    /// </summary>
+    public static TimeRange? FromApiQuery(Microsoft.AspNetCore.Http.IQueryCollection query, DateTimeOffset now, string fallback = "24h")
+    {
+        static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+        var key = Given(query["window"]) ?? fallback;
+        if (key != Custom && (!Presets.ContainsKey(key) || Given(query["from"]) is not null || Given(query["to"]) is not null))
+        {
+            return null;
+        }
+        var range = Parse(key, query["from"], query["to"], now, fallback: key == Custom ? fallback : key);
+        return range.Key == key ? range : null;
+    }
+
     /// <summary>The query-string values that reproduce this range (a preset keeps following "now").</summary>
     public (string Range, string? From, string? To) ToQuery() =>
         Key == Custom ? (Custom, From.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), To.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : (Key, null, null);

@@ -1,9 +1,14 @@
 // Lighthouse on pages of one site with Debian's Chromium, signed in with the site's own cookie.
 //
-//   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--profile mobile|desktop] [--out DIR] PATH...
+//   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] PATH...
 //
 // Prints one JSON array on standard output: per page its four category scores (0–100), LCP, total blocking time, the bytes transferred and
-// the audits that failed; with --out, each page's full Lighthouse report is kept as DIR/<page>.<profile>.json.
+// the audits that failed; with --out, each page's full Lighthouse report is kept as DIR/<page>.<profile>.json (its `file`).
+// The portal's lab-checks job runs it and reads those files.
+//
+// A sign-in script (--sign-in) is an ES module whose default export signs in before the audits:
+//   export default async function signIn(page, { baseUrl, username, password }) { … }
+// given a puppeteer page of the audit's browser and the LAB_USERNAME / LAB_PASSWORD of its environment.
 //
 // The cookie goes into the browser's cookie jar, not into an extra request header (lighthouse --extra-headers): a
 // header reaches the document but not the page's own fetches, so a Blazor page would load without its circuit.
@@ -11,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 
 function parse(argv) {
@@ -21,10 +27,11 @@ function parse(argv) {
     else if (arg === '--cookie') options.cookie = argv[++i];
     else if (arg === '--profile') options.profile = argv[++i];
     else if (arg === '--out') options.out = argv[++i];
+    else if (arg === '--sign-in') options.signIn = argv[++i];
     else options.paths.push(arg);
   }
   if (!options.base || options.paths.length === 0 || !['mobile', 'desktop'].includes(options.profile)) {
-    console.error('usage: node audit.mjs --base URL [--cookie COOKIES] [--profile mobile|desktop] [--out DIR] PATH...');
+    console.error('usage: node audit.mjs --base URL [--cookie COOKIES] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] PATH...');
     process.exit(2);
   }
   return options;
@@ -47,16 +54,21 @@ try {
     });
     await page.setCookie(...cookies);
   }
+  if (options.signIn) {
+    const { default: signIn } = await import(pathToFileURL(path.resolve(options.signIn)).href);
+    await signIn(page, { baseUrl: options.base, username: process.env.LAB_USERNAME ?? '', password: process.env.LAB_PASSWORD ?? '' });
+  }
 
   const results = [];
   for (const pagePath of options.paths) {
     const url = new URL(pagePath, options.base).toString();
     const runner = await lighthouse(url, { output: 'json', logLevel: 'error' }, options.profile === 'desktop' ? desktopConfig : undefined, page);
     const report = runner.lhr;
+    let file = null;
     if (options.out) {
       fs.mkdirSync(options.out, { recursive: true });
-      const name = (pagePath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root') + '.' + options.profile + '.json';
-      fs.writeFileSync(path.join(options.out, name), runner.report);
+      file = path.join(options.out, `${results.length + 1}-` + (pagePath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root') + '.' + options.profile + '.json');
+      fs.writeFileSync(file, runner.report);
     }
     const scores = Object.fromEntries(Object.entries(report.categories).map(([id, category]) => [id, category.score === null ? null : Math.round(category.score * 100)]));
     const failing = Object.values(report.audits)
@@ -65,6 +77,7 @@ try {
     results.push({
       path: pagePath,
       profile: options.profile,
+      file,
       finalUrl: report.finalDisplayedUrl,
       runtimeError: report.runtimeError?.message ?? null,
       scores,

@@ -103,6 +103,12 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         ApiPost("/api/v1/vitals/apps", PortalRoles.Admin, "/api/v1/vitals/apps", 400),
         Api("/api/v1/vitals/summary", PortalRoles.Viewer),
         Api("/api/v1/jobs", PortalRoles.Viewer),
+        Api("/api/v1/lab/lighthouse", PortalRoles.Viewer),
+        Api("/api/v1/lab/lighthouse/{id:long}/report", PortalRoles.Viewer, "/api/v1/lab/lighthouse/999999/report", 404),
+        ApiPost("/api/v1/lab/lighthouse", PortalRoles.Developer, "/api/v1/lab/lighthouse?service=shop", 415),
+        Api("/api/v1/loadtests", PortalRoles.Viewer),
+        Api("/api/v1/loadtests/{id:long}/summary", PortalRoles.Viewer, "/api/v1/loadtests/999999/summary", 404),
+        ApiPost("/api/v1/loadtests", PortalRoles.Developer, "/api/v1/loadtests?service=shop&scenario=checkout", 415),
         Api("/api/v1/jobs/{id}/runs", PortalRoles.Viewer, "/api/v1/jobs/heartbeat/runs"),
         ApiPost("/api/v1/jobs/{id}/run", PortalRoles.Admin, "/api/v1/jobs/cache-cleanup/run", 202), // not the job the pause rule pauses: cases run in any order
         ApiPost("/api/v1/jobs/{id}/pause", PortalRoles.Admin, "/api/v1/jobs/job-history-cleanup/pause", 200),

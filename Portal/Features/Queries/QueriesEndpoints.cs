@@ -139,21 +139,9 @@ public static class QueriesEndpoints
         {
             return (null!, null!, UnknownTarget(query));
         }
-        return ParseWindow(query, time.GetUtcNow()) is { } window
+        return TimeRange.FromApiQuery(query, time.GetUtcNow()) is { } window
             ? (target, window, null)
             : (target, null!, ApiProblems.InvalidParameter(TimeRange.WindowParameterRule));
-    }
-
-    public static TimeRange? ParseWindow(IQueryCollection query, DateTimeOffset now)
-    {
-        var key = NullIfEmpty(query["window"]) ?? "24h";
-        // from and to belong to a custom window: beside another one they were ignored, and the last 24 h answered.
-        if (key != TimeRange.Custom && (!TimeRange.Presets.ContainsKey(key) || NullIfEmpty(query["from"]) is not null || NullIfEmpty(query["to"]) is not null))
-        {
-            return null;
-        }
-        var range = TimeRange.Parse(key, query["from"], query["to"], now, fallback: key == TimeRange.Custom ? "24h" : key);
-        return range.Key == key ? range : null;
     }
 
     /// <summary>A sort as the API and the page's address name it: totalTime, meanTime, calls …</summary>

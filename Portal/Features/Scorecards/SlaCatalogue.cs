@@ -91,8 +91,17 @@ public sealed record SlaObjective(
         WarmUpShare > 0 && firstSampleAt is { } first && first - SliEvaluator.Interval + WarmUp > now ? first - SliEvaluator.Interval + WarmUp : null;
 }
 
-/// <summary>The SLA catalogue as loaded: every objective, by service.</summary>
+/// <summary>
+/// A service's critical pages for the lab-checks job (its <c>lab:</c> in the catalogue): where the service answers
+/// (null: the portal's own address), the Lighthouse profiles, an optional sign-in script for pages behind a login
+/// (a module of <c>tools/browser</c>'s kind, given the page, the address and the service's credentials), the pages.
+/// </summary>
+public sealed record LabTarget(string Service, string? BaseUrl, IReadOnlyList<string> Profiles, string? SignIn, IReadOnlyList<string> Pages, SourceLocation Location);
+
+/// <summary>The SLA catalogue as loaded: every objective, by service, and the pages the lab audits.</summary>
 public sealed record SlaCatalogue(string File, IReadOnlyList<SlaObjective> Objectives, DateTimeOffset LoadedAt)
 {
+    public IReadOnlyList<LabTarget> Lab { get; init; } = [];
+
     public IEnumerable<IGrouping<string, SlaObjective>> Services => Objectives.GroupBy(objective => objective.Service);
 }

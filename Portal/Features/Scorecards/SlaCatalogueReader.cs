@@ -28,6 +28,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
         }
 
         var objectives = new List<SlaObjective>();
+        var lab = new List<LabTarget>();
         if (Child(root, "services") is not YamlSequenceNode services)
         {
             Error(root, "`services` is missing: a list of services, each with `name`, `team` and `objectives`");
@@ -43,9 +44,16 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 }
                 var name = RequiredText(serviceMap, "name", "service");
                 var team = RequiredText(serviceMap, "team", "service");
+                if (Child(serviceMap, "lab") is { } labNode && ReadLab(labNode, name ?? "?") is { } target)
+                {
+                    lab.Add(target);
+                }
                 if (Child(serviceMap, "objectives") is not YamlSequenceNode list)
                 {
-                    Error(serviceMap, $"service '{name}': `objectives` is missing (a list)");
+                    if (Child(serviceMap, "lab") is null || Child(serviceMap, "objectives") is not null)
+                    {
+                        Error(serviceMap, $"service '{name}': `objectives` is missing (a list)");
+                    }
                     continue;
                 }
                 foreach (var node in list.Children)
@@ -62,7 +70,56 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 }
             }
         }
-        return (Errors.Any(error => error.Blocking) ? null : new SlaCatalogue(File, objectives, DateTimeOffset.UtcNow), Errors);
+        return (Errors.Any(error => error.Blocking) ? null : new SlaCatalogue(File, objectives, DateTimeOffset.UtcNow) { Lab = lab }, Errors);
+    }
+
+    /// <summary>A service's <c>lab:</c>: <c>pages</c> (paths), <c>profiles</c> (mobile, desktop), <c>base_url</c>, <c>sign_in</c>.</summary>
+    private LabTarget? ReadLab(YamlNode node, string service)
+    {
+        var what = $"service '{service}' lab";
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, $"{what}: a mapping with `pages` (and optionally base_url, profiles, sign_in)");
+            return null;
+        }
+        var before = BlockingErrors;
+        var baseUrl = Text(Child(map, "base_url"));
+        if (baseUrl is not null && (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            Error(Child(map, "base_url")!, $"{what}: base_url '{baseUrl}' is an http(s) address");
+        }
+        var pages = Strings(map, "pages", what, required: true);
+        foreach (var (page, at) in pages)
+        {
+            if (Lab.LabEndpoints.PageProblem(page) is { } problem)
+            {
+                Error(at, $"{what}: '{page}': {problem}");
+            }
+        }
+        var profiles = Strings(map, "profiles", what, required: false);
+        foreach (var (profile, at) in profiles.Where(profile => !Lab.LabProfiles.All.Contains(profile.Value)))
+        {
+            Error(at, $"{what}: profile '{profile}'; one of {string.Join(", ", Lab.LabProfiles.All)}");
+        }
+        return BlockingErrors == before
+            ? new LabTarget(service, baseUrl?.TrimEnd('/'), profiles.Count == 0 ? [Lab.LabProfiles.Mobile] : profiles.Select(profile => profile.Value).Distinct().ToList(),
+                Text(Child(map, "sign_in")), pages.Select(page => page.Value).Distinct().ToList(), At(map.Start))
+            : null;
+    }
+
+    private List<(string Value, YamlNode Node)> Strings(YamlMappingNode map, string name, string what, bool required)
+    {
+        var node = Child(map, name);
+        if (node is null && !required)
+        {
+            return [];
+        }
+        if (node is not YamlSequenceNode list || list.Children.Count == 0 || list.Children.Any(item => Text(item) is not { Length: > 0 }))
+        {
+            Error(node ?? map, $"{what}: `{name}` is a list of {(name == "pages" ? "paths (/checkout)" : "names")}");
+            return [];
+        }
+        return list.Children.Select(item => (Text(item)!, item)).ToList();
     }
 
     private SlaObjective? ReadObjective(YamlNode node, string service, string team)

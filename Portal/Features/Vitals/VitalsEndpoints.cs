@@ -57,7 +57,7 @@ public static class VitalsEndpoints
             {
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown app", $"app: no app “{app}”; GET /api/v1/vitals/apps lists them.");
             }
-            if (Portal.Features.Queries.QueriesEndpoints.ParseWindow(query, time.GetUtcNow()) is not { } window)
+            if (Portal.Components.TimeRange.FromApiQuery(query, time.GetUtcNow()) is not { } window)
             {
                 return ApiProblems.InvalidParameter(Portal.Components.TimeRange.WindowParameterRule);
             }
