@@ -20,7 +20,7 @@ public sealed class SlaCatalogueLabTests
               - name: blog
                 team: web
                 lab:
-                  pages: [/posts]
+                  public_pages: [/posts]
             """;
 
         var (catalogue, errors) = new SlaCatalogueReader("slas.yaml").Read(yaml);
@@ -33,12 +33,15 @@ public sealed class SlaCatalogueLabTests
         var blog = catalogue.Lab[1];
         Assert.Null(blog.BaseUrl); // the portal's own address
         Assert.Equal(["mobile"], blog.Profiles);
+        Assert.Equal(["/posts"], blog.PublicPages);
+        Assert.Empty(blog.Pages);
         Assert.Empty(catalogue.Objectives);
     }
 
     [Theory]
     [InlineData("pages: [checkout]", "4:", "starting with '/'")]
     [InlineData("pages: []", "4:", "`pages` is a list")]
+    [InlineData("profiles: [mobile]", "4:", "`pages` (or `public_pages`) is missing")]
     [InlineData("profiles: [tablet]\n      pages: [/]", "4:", "profile 'tablet'")]
     [InlineData("base_url: ftp://x\n      pages: [/]", "4:", "http(s) address")]
     public void Lab_Invalid_ErrorAtTheValue(string lab, string line, string message)

@@ -43,7 +43,7 @@ public sealed class LabChecks(
         foreach (var (run, index) in runs.Select((run, index) => (run, index)))
         {
             var (target, profile) = run;
-            await progress.ReportAsync(100 * index / runs.Count, $"{target.Service}, {profile}: {target.Pages.Count} page(s)", cancellationToken);
+            await progress.ReportAsync(100 * index / runs.Count, $"{target.Service}, {profile}: {target.AllPages.Count()} page(s)", cancellationToken);
             var baseUrl = target.BaseUrl ?? configuration["PortalUrl"];
             if (string.IsNullOrEmpty(baseUrl))
             {
@@ -53,11 +53,16 @@ public sealed class LabChecks(
             var output = Directory.CreateTempSubdirectory("portal-lab-");
             try
             {
-                var (pages, problem) = await AuditAsync(script, target, profile, baseUrl, output.FullName, settings, cancellationToken);
-                if (problem is not null)
+                // Public pages signed out, then the others signed in (one browser each).
+                var pages = new List<(string Page, string File)>();
+                foreach (var (list, signIn) in new[] { (target.PublicPages, false), (target.Pages, target.SignIn is not null) }.Where(part => part.Item1.Count > 0))
                 {
-                    failures.Add($"{target.Service} ({profile}): {problem}");
-                    continue;
+                    var (written, problem) = await AuditAsync(script, target, list, signIn, profile, baseUrl, output.FullName, settings, cancellationToken);
+                    if (problem is not null)
+                    {
+                        failures.Add($"{target.Service} ({profile}): {problem}");
+                    }
+                    pages.AddRange(written);
                 }
                 foreach (var (page, file) in pages)
                 {
@@ -88,7 +93,8 @@ public sealed class LabChecks(
     }
 
     private async Task<(IReadOnlyList<(string Page, string File)> Pages, string? Problem)> AuditAsync(
-        string script, LabTarget target, string profile, string baseUrl, string output, LabOptions settings, CancellationToken cancellationToken)
+        string script, LabTarget target, IReadOnlyList<string> paths, bool signIn, string profile, string baseUrl, string output, LabOptions settings,
+        CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(settings.Node)
         {
@@ -101,15 +107,15 @@ public sealed class LabChecks(
         {
             start.ArgumentList.Add(argument);
         }
-        if (target.SignIn is { } signIn)
+        if (signIn)
         {
             start.ArgumentList.Add("--sign-in");
-            start.ArgumentList.Add(Path.GetFullPath(signIn, Path.GetDirectoryName(catalogue.Path)!));
+            start.ArgumentList.Add(Path.GetFullPath(target.SignIn!, Path.GetDirectoryName(catalogue.Path)!));
             var credentials = settings.Credentials.GetValueOrDefault(target.Service);
             start.Environment["LAB_USERNAME"] = credentials?.Username ?? "";
             start.Environment["LAB_PASSWORD"] = credentials?.Password ?? "";
         }
-        foreach (var page in target.Pages)
+        foreach (var page in paths)
         {
             start.ArgumentList.Add(page);
         }
@@ -127,7 +133,7 @@ public sealed class LabChecks(
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(settings.PageTimeoutSeconds * target.Pages.Count + 30));
+        timeout.CancelAfter(TimeSpan.FromSeconds(settings.PageTimeoutSeconds * paths.Count + 30));
         try
         {
             await process.WaitForExitAsync(timeout.Token);

@@ -94,9 +94,15 @@ public sealed record SlaObjective(
 /// <summary>
 /// A service's critical pages for the lab-checks job (its <c>lab:</c> in the catalogue): where the service answers
 /// (null: the portal's own address), the Lighthouse profiles, an optional sign-in script for pages behind a login
-/// (a module of <c>tools/browser</c>'s kind, given the page, the address and the service's credentials), the pages.
+/// (a module of <c>tools/browser</c>'s kind, given the page, the address and the service's credentials), the pages
+/// (signed in first when there is a sign-in script) and the public pages (always audited signed out: a login page
+/// redirects a signed-in visitor).
 /// </summary>
-public sealed record LabTarget(string Service, string? BaseUrl, IReadOnlyList<string> Profiles, string? SignIn, IReadOnlyList<string> Pages, SourceLocation Location);
+public sealed record LabTarget(
+    string Service, string? BaseUrl, IReadOnlyList<string> Profiles, string? SignIn, IReadOnlyList<string> Pages, IReadOnlyList<string> PublicPages, SourceLocation Location)
+{
+    public IEnumerable<string> AllPages => PublicPages.Concat(Pages);
+}
 
 /// <summary>The SLA catalogue as loaded: every objective, by service, and the pages the lab audits.</summary>
 public sealed record SlaCatalogue(string File, IReadOnlyList<SlaObjective> Objectives, DateTimeOffset LoadedAt)

@@ -73,7 +73,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
         return (Errors.Any(error => error.Blocking) ? null : new SlaCatalogue(File, objectives, DateTimeOffset.UtcNow) { Lab = lab }, Errors);
     }
 
-    /// <summary>A service's <c>lab:</c>: <c>pages</c> (paths), <c>profiles</c> (mobile, desktop), <c>base_url</c>, <c>sign_in</c>.</summary>
+    /// <summary>A service's <c>lab:</c>: <c>pages</c> and <c>public_pages</c> (paths), <c>profiles</c> (mobile, desktop), <c>base_url</c>, <c>sign_in</c>.</summary>
     private LabTarget? ReadLab(YamlNode node, string service)
     {
         var what = $"service '{service}' lab";
@@ -88,8 +88,13 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
         {
             Error(Child(map, "base_url")!, $"{what}: base_url '{baseUrl}' is an http(s) address");
         }
-        var pages = Strings(map, "pages", what, required: true);
-        foreach (var (page, at) in pages)
+        var pages = Strings(map, "pages", what, required: false);
+        var publicPages = Strings(map, "public_pages", what, required: false);
+        if (Child(map, "pages") is null && Child(map, "public_pages") is null)
+        {
+            Error(map, $"{what}: `pages` (or `public_pages`) is missing: the paths to audit (/checkout)");
+        }
+        foreach (var (page, at) in pages.Concat(publicPages))
         {
             if (Lab.LabEndpoints.PageProblem(page) is { } problem)
             {
@@ -103,7 +108,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
         }
         return BlockingErrors == before
             ? new LabTarget(service, baseUrl?.TrimEnd('/'), profiles.Count == 0 ? [Lab.LabProfiles.Mobile] : profiles.Select(profile => profile.Value).Distinct().ToList(),
-                Text(Child(map, "sign_in")), pages.Select(page => page.Value).Distinct().ToList(), At(map.Start))
+                Text(Child(map, "sign_in")), pages.Select(page => page.Value).Distinct().ToList(), publicPages.Select(page => page.Value).Distinct().ToList(), At(map.Start))
             : null;
     }
 
@@ -116,7 +121,7 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
         }
         if (node is not YamlSequenceNode list || list.Children.Count == 0 || list.Children.Any(item => Text(item) is not { Length: > 0 }))
         {
-            Error(node ?? map, $"{what}: `{name}` is a list of {(name == "pages" ? "paths (/checkout)" : "names")}");
+            Error(node ?? map, $"{what}: `{name}` is a list of {(name == "profiles" ? "names" : "paths (/checkout)")}");
             return [];
         }
         return list.Children.Select(item => (Text(item)!, item)).ToList();
