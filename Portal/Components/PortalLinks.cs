@@ -24,7 +24,9 @@ public static class PortalLinks
     public static string LabPage(string service, string page) => $"{Lab}?service={Escape(service)}&page={Escape(page)}";
 
     /// <summary>A Lighthouse run's full report, as Lighthouse's own viewer shows it.</summary>
-    public static string LabRun(long id) => $"{Lab}/runs/{id.ToString(CultureInfo.InvariantCulture)}";
+    public static string LabRun(long id) => $"{LabRuns}/{id.ToString(CultureInfo.InvariantCulture)}";
+
+    public const string LabRuns = "/lab/runs";
 
     public const string LoadTestsPage = "/lab/load-tests";
 

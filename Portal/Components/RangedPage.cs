@@ -30,7 +30,10 @@ public abstract class RangedPage : ComponentBase
     /// instant (read apart, "the last 24 h" spanned a day and some milliseconds, which sent the Web Vitals page to
     /// daily rollups that do not exist yet).
     /// </summary>
-    protected TimeRange Window => window ??= TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: "24h");
+    protected TimeRange Window => window ??= TimeRange.Parse(RangeKey, From, To, Time.GetUtcNow(), fallback: DefaultRange);
+
+    /// <summary>The range without one in the address: the last day, unless the page's data comes less often (a daily audit).</summary>
+    protected virtual string DefaultRange => "24h";
 
     public override Task SetParametersAsync(ParameterView parameters)
     {

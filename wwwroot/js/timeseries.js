@@ -12,7 +12,8 @@ function format(value, unit) {
   return unit ? `${text} ${unit}` : text;
 }
 
-// payload: { timestamps: [unix seconds], series: [{ label, values: [number|null], dash (a target line) }], unit, from, to (unix seconds), height }
+// payload: { timestamps: [unix seconds], series: [{ label, values: [number|null], dash (a target line), spanGaps (join points across nulls) }],
+//            unit, from, to (unix seconds), height, min and max (a fixed value axis, e.g. a 0–100 score) }
 export function render(element, payload) {
   charts.get(element)?.destroy();
   const text = getComputedStyle(document.body).color;
@@ -28,14 +29,17 @@ export function render(element, payload) {
         width: 1.5,
         dash: series.dash ? [6, 4] : undefined,
         value: (u, value) => format(value, payload.unit),
-        spanGaps: false,
+        spanGaps: series.spanGaps ?? false,
       })),
     ],
     axes: [
       { stroke: text, grid: { stroke: grid } },
       { stroke: text, grid: { stroke: grid }, size: 80, values: (u, values) => values.map((value) => format(value, payload.unit)) },
     ],
-    scales: { x: { time: true, range: () => [payload.from, payload.to] } },
+    scales: {
+      x: { time: true, range: () => [payload.from, payload.to] },
+      ...(payload.min != null && payload.max != null ? { y: { range: () => [payload.min, payload.max] } } : {}),
+    },
     legend: { show: true, live: true },
     cursor: { focus: { prox: 16 } },
   };

@@ -29,6 +29,8 @@ public static class Navigation
             "Slow-query drill-down on pg_stat_statements snapshots, EXPLAIN, index and table health, live activity."),
         new("Web Vitals", "/vitals", Icons.Material.Outlined.Speed,
             "LCP, INP, CLS, FCP and TTFB from real browsers, per app, page and device."),
+        new("Lab", "/lab", Icons.Material.Outlined.Science,
+            "Lighthouse on each service's critical pages (nightly and from CI) beside the field's Web Vitals, and load-test runs."),
         new("Prometheus", "/prometheus", Icons.Material.Outlined.ShowChart,
             "A PromQL explorer with charts, tables and shareable links."),
         new("Cache", "/cache", Icons.Material.Outlined.Memory,

@@ -79,6 +79,12 @@ public static partial class LabEndpoints
             }
         }).WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
 
+        // A run's full report in Lighthouse's own viewer (a page: signed-out visitors are sent to sign in).
+        endpoints.MapGet(PortalLinks.LabRuns + "/{id:long}", async (long id, LabResults results, LighthouseViewer viewer, CancellationToken cancellationToken) =>
+            await results.LighthouseReportAsync(id, cancellationToken) is not { } gzip ? Results.NotFound()
+            : viewer.Html(System.Text.Encoding.UTF8.GetString(LabResults.Gunzip(gzip))) is { } html ? Results.Content(html, "text/html; charset=utf-8")
+            : Results.Bytes(LabResults.Gunzip(gzip), "application/json")).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+
         var viewer = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
         viewer.MapGet("/lab/lighthouse", async (HttpRequest request, LabResults results, TimeProvider time, CancellationToken cancellationToken) =>
             TimeRange.FromApiQuery(request.Query, time.GetUtcNow(), fallback: "30d") is { } window

@@ -8,6 +8,8 @@ public static class LabServiceCollectionExtensions
         services.AddOptions<LabOptions>().Bind(configuration.GetSection(LabOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LabResults>();
         services.AddSingleton<LabChecks>();
+        services.AddSingleton<LabOverview>();
+        services.AddSingleton<LighthouseViewer>();
         return services;
     }
 }

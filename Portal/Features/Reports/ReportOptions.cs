@@ -17,6 +17,13 @@ public sealed class ReportOptions
     /// <summary>Share of requests answered 5xx, at most (the seed's error-rate alert).</summary>
     public double ErrorRateTarget { get; set; } = 0.01;
 
+    /// <summary>
+    /// The executive summary's readiness: "Ready for this many concurrent users" rests on the latest load test at or
+    /// above it, judged against the API p95 and error-rate targets above.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000_000)]
+    public int ReadinessUsers { get; set; } = 1000;
+
     /// <summary>Redis hit ratio, at least (the seed's cache objective).</summary>
     public double CacheHitRatioTarget { get; set; } = 0.8;
 

@@ -9,7 +9,7 @@ public static class ReportsServiceCollectionExtensions
     public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.Section))
-            .PostConfigure(reports => reports.PortalUrl ??= configuration["PortalUrl"]);
+            .PostConfigure(reports => reports.PortalUrl ??= configuration["PortalUrl"]).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section));
         // The report's sections, in the order they are read (the SLI samples fill in what Prometheus did not answer).
         services.AddSingleton<IReportSection, WebVitalsSection>();
