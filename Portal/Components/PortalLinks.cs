@@ -63,6 +63,9 @@ public static class PortalLinks
 
     public static string ReportPrint(long id) => $"{Report(id)}/print";
 
+    /// <summary>An archived report's key metrics and objectives as CSV (its Appendix A).</summary>
+    public static string ReportCsv(long id) => $"/api/v1/reports/{id.ToString(CultureInfo.InvariantCulture)}/key-metrics.csv";
+
     public static string Unsubscribe(string token) => $"/reports/unsubscribe?token={Escape(token)}";
 
     private static string With(string address, string? query) => query is { Length: > 0 } ? $"{address}&{query}" : address;

@@ -13,7 +13,7 @@ function format(value, unit) {
 }
 
 // payload: { timestamps: [unix seconds], series: [{ label, values: [number|null], dash (a target line), spanGaps (join points across nulls) }],
-//            unit, from, to (unix seconds), height, min and max (a fixed value axis, e.g. a 0–100 score) }
+//            unit, from, to (unix seconds), height, min and max (a fixed value axis, e.g. a 0–100 score), points (mark each value) }
 export function render(element, payload) {
   charts.get(element)?.destroy();
   const text = getComputedStyle(document.body).color;
@@ -30,6 +30,8 @@ export function render(element, payload) {
         dash: series.dash ? [6, 4] : undefined,
         value: (u, value) => format(value, payload.unit),
         spanGaps: series.spanGaps ?? false,
+        // Sparse series (a run a day) need their points drawn: uPlot shows a lone point only as a marker.
+        ...(payload.points ? { points: { show: true, size: 7 } } : {}),
       })),
     ],
     axes: [

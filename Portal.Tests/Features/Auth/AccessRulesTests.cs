@@ -88,6 +88,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
         Api("/api/v1/reports", PortalRoles.Viewer),
         Api("/api/v1/reports/{id:long}", PortalRoles.Viewer, "/api/v1/reports/999999", 404),
+        Api("/api/v1/reports/{id:long}/key-metrics.csv", PortalRoles.Viewer, "/api/v1/reports/999999/key-metrics.csv", 404),
         // A form post: an admin gets through to the body's check (a JSON object is expected).
         ApiPost("/api/v1/reports/preview", PortalRoles.Admin, "/api/v1/reports/preview", 400),
         ApiPost("/api/v1/reports/{id:long}/send", PortalRoles.Admin, "/api/v1/reports/999999/send", 400),

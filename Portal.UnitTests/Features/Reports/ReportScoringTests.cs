@@ -84,6 +84,18 @@ public sealed class ReportScoringTests
     }
 
     [Fact]
+    public void Opportunities_PrioritisedByShareOfTheTotalImpact()
+    {
+        // 100 + 30 + 10 + 2 = 142: a fifth is 28.4 (High from there), a twentieth 7.1 (Medium from there).
+        int[] impacts = [2, 100, 10, 30];
+        var opportunities = impacts.Select(impact => new Opportunity("statement", $"i{impact}", impact, "", "", ""));
+
+        var ranked = ReportScoring.Rank(opportunities);
+
+        Assert.Equal(["i100 High", "i30 High", "i10 Medium", "i2 Low"], ranked.Select(opportunity => $"{opportunity.Title} {opportunity.Priority}"));
+    }
+
+    [Fact]
     public void Movements_SplitIntoRegressionsAndImprovements_LargestFirst()
     {
         List<Movement> moved =

@@ -54,7 +54,7 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
     private readonly TableSort<LabPageRow> sort = new(
         ("page", row => $"{row.Service} {row.Page}"), ("profile", row => row.Profile), ("performance", row => row.Last.Result.Performance),
         ("accessibility", row => row.Last.Result.Accessibility), ("best-practices", row => row.Last.Result.BestPractices), ("seo", row => row.Last.Result.Seo),
-        ("lcp", row => row.Last.Result.LcpMs), ("field-lcp", row => row.Field?.LcpMs), ("tbt", row => row.Last.Result.TbtMs), ("cls", row => row.Last.Result.Cls),
+        ("lcp", row => row.Last.Result.LcpMs), ("field-lcp", row => row.Field?.LcpMs), ("cls", row => row.Last.Result.Cls),
         ("at", row => row.Last.Result.FetchedAt));
 
     protected override async Task OnParametersSetAsync()
@@ -105,7 +105,7 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "target", values = times.Select(_ => (double?)90).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", trendChart, new
         {
-            timestamps = times, unit = "", height = 240, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series, min = 0, max = 100,
+            timestamps = times, unit = "", height = 240, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series, points = true, min = 0, max = 100,
         });
     }
 

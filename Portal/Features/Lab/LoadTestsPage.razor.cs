@@ -47,7 +47,7 @@ public sealed partial class LoadTestsPage : RangedPage, IAsyncDisposable
     private readonly TableSort<RunRow> sort = new(
         ("at", row => row.Record.Run.StartedAt), ("scenario", row => $"{row.Record.Service} {row.Record.Scenario}"), ("users", row => row.Record.Run.Users),
         ("requests", row => row.Record.Run.Requests), ("throughput", row => row.Record.Run.Throughput), ("p50", row => row.Record.Run.P50),
-        ("p95", row => row.Record.Run.P95OrAbove?.Ms), ("p99", row => row.Record.Run.P99), ("errors", row => row.Record.Run.ErrorRate), ("change", row => row.Change));
+        ("p95", row => row.Record.Run.P95OrAbove?.Ms), ("p99", row => row.Record.Run.P99), ("errors", row => row.Record.Run.ErrorRate));
 
     protected override async Task OnParametersSetAsync()
     {
@@ -83,7 +83,7 @@ public sealed partial class LoadTestsPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "API p95 target", values = times.Select(_ => (double?)ApiTargetMs).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", chart, new
         {
-            timestamps = times, unit = "ms", height = 220, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series,
+            timestamps = times, unit = "ms", height = 220, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series, points = true,
         });
     }
 

@@ -44,7 +44,11 @@ public sealed record ObjectiveLine(
 public sealed record Finding(string Kind, string Title, string Detail, string Link);
 
 /// <summary>An optimisation opportunity, ranked by its estimated impact: time per period that the fix could give back.</summary>
-public sealed record Opportunity(string Kind, string Title, double ImpactMs, string Estimate, string Link, string NextStep);
+public sealed record Opportunity(string Kind, string Title, double ImpactMs, string Estimate, string Link, string NextStep)
+{
+    /// <summary>High, Medium or Low (<see cref="ReportScoring.PriorityRule"/>); set when the opportunities are ranked.</summary>
+    public string Priority { get; init; } = OpportunityPriorities.Low;
+}
 
 /// <summary>One thing that moved between the two periods (a regression or an improvement).</summary>
 public sealed record Movement(string Source, string What, string Unit, double Before, double After, bool LowerIsBetter)
@@ -54,6 +58,30 @@ public sealed record Movement(string Source, string What, string Unit, double Be
 
     [JsonIgnore]
     public bool Worse => LowerIsBetter ? After > Before : After < Before;
+}
+
+/// <summary>"Ready for <paramref name="Users"/>+ users": Yes, No or Not tested, why, and where the load tests are.</summary>
+public sealed record ReportReadiness(int Users, string Verdict, string Reason, string Link);
+
+/// <summary>A link of Appendix A to raw data behind the figures (a Lighthouse report, a load test's summary).</summary>
+public sealed record RawDataLink(string Label, string Link);
+
+/// <summary>The priorities of the roadmap, by share of the opportunities' estimated impact.</summary>
+public static class OpportunityPriorities
+{
+    public const string High = "High";
+    public const string Medium = "Medium";
+    public const string Low = "Low";
+
+    public static readonly IReadOnlyList<string> All = [High, Medium, Low];
+
+    /// <summary>When each is done on the roadmap.</summary>
+    public static string Roadmap(string priority) => priority switch
+    {
+        High => "now: this iteration",
+        Medium => "next: the iteration after",
+        _ => "later: the backlog",
+    };
 }
 
 /// <summary>A day of the period, for the charts: API p95 and page-load p95 (ms).</summary>
@@ -96,4 +124,13 @@ public sealed record BaselineReport(
     public bool HasData => KeyMetrics.Any(metric => metric.Current is not null) || Objectives.Any(objective => objective.Value is not null);
 
     public string Subject => $"{Period.Adjective} performance baseline — {ScopeLabel} — {Period.Name}";
+
+    /// <summary>Ready for N+ users, from the load tests; null in reports archived before it, or when they could not be read.</summary>
+    public ReportReadiness? Readiness { get; init; }
+
+    /// <summary>Appendix B: the lab and load-test configurations that produced the figures.</summary>
+    public IReadOnlyList<string> TestConfigurations { get; init; } = [];
+
+    /// <summary>Appendix A: raw data behind the figures (the key metrics' CSV is linked beside them).</summary>
+    public IReadOnlyList<RawDataLink> RawData { get; init; } = [];
 }

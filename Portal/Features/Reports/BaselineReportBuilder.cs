@@ -13,7 +13,7 @@ namespace Portal.Features.Reports;
 /// appendix; the others go on.
 /// </summary>
 public sealed class BaselineReportBuilder(
-    IEnumerable<IReportSection> sections, IOptions<ReportOptions> options, TimeProvider time, ILogger<BaselineReportBuilder> logger)
+    IEnumerable<IReportSection> sections, IOptions<ReportOptions> options, IOptions<Lab.LabOptions> lab, TimeProvider time, ILogger<BaselineReportBuilder> logger)
 {
     public async Task<BaselineReport> BuildAsync(ReportScope scope, ReportPeriod period, CancellationToken cancellationToken = default)
     {
@@ -34,7 +34,9 @@ public sealed class BaselineReportBuilder(
         {
             Metric(Names.PageLoad, "Web Vitals (LCP p95)", "ms", settings.PageLoadP95TargetMs, true),
             Metric(Names.Api, "Prometheus", "ms", settings.ApiP95TargetMs, true),
-            Metric(Names.Database, "query statistics", "ms", settings.QueryMeanTargetMs, true),
+            // The template asks for the P90: pg_stat_statements keeps sums, not distributions, so the mean per call stands in.
+            Metric(Names.Database, "query statistics: mean per call (pg_stat_statements keeps no percentiles: no P90)", "ms", settings.QueryMeanTargetMs, true),
+            Metric(Names.Lighthouse, "Lighthouse performance, the lowest of the critical pages", "", lab.Value.LighthouseTarget, false),
             Metric(Names.Errors, "Prometheus", "ratio", settings.ErrorRateTarget, true),
             Metric(Names.Cache, "Redis", "ratio", settings.CacheHitRatioTarget, false),
         };
@@ -50,7 +52,10 @@ public sealed class BaselineReportBuilder(
             ScopeLabel(scope), scope, period, time.GetUtcNow(), health, reason, score, parts, metrics, objectives, draft.Findings,
             ReportScoring.Rank(draft.Opportunities), regressions, improvements,
             draft.Details.OrderBy(section => Array.IndexOf(Areas, section.Area)).ToList(), daily,
-            new DataCoverage(draft.PageViews, draft.DaysWithoutPrometheus, days.Count, draft.Snapshots, draft.Requests, draft.Gaps) { RequestsFrom = draft.RequestsFrom });
+            new DataCoverage(draft.PageViews, draft.DaysWithoutPrometheus, days.Count, draft.Snapshots, draft.Requests, draft.Gaps) { RequestsFrom = draft.RequestsFrom })
+        {
+            Readiness = draft.Readiness, TestConfigurations = draft.TestConfigurations, RawData = draft.RawData,
+        };
     }
 
     private static double? Mean((long Calls, double TimeMs) sums) => sums.Calls > 0 ? sums.TimeMs / sums.Calls : null;
@@ -62,6 +67,7 @@ public sealed class BaselineReportBuilder(
         public const string Database = "Database query time";
         public const string Errors = "Error rate";
         public const string Cache = "Cache hit ratio";
+        public const string Lighthouse = "Lighthouse score";
     }
 
     private static readonly string[] Areas = ["API", "Database", "Frontend", "Infrastructure"];

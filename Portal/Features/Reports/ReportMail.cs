@@ -71,7 +71,12 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
         var text = new StringBuilder();
         text.AppendLine(report.Subject).AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Overall health: {report.Health} ({report.HealthReason})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Performance score: {(report.Score is { } score ? score.ToString("0", CultureInfo.InvariantCulture) : "—")} / 100").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Performance score: {(report.Score is { } score ? score.ToString("0", CultureInfo.InvariantCulture) : "—")} / 100");
+        if (report.Readiness is { } readiness)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Readiness for {readiness.Users:N0}+ users: {readiness.Verdict} ({readiness.Reason})");
+        }
+        text.AppendLine();
         text.AppendLine("KEY METRICS");
         foreach (var metric in report.KeyMetrics)
         {
@@ -86,8 +91,14 @@ public sealed class ReportMail(IServiceScopeFactory scopes, ILoggerFactory logge
         text.AppendLine().AppendLine("CRITICAL FINDINGS");
         text.AppendLine(report.Findings.Count == 0 ? "- none" : string.Join(Environment.NewLine, report.Findings.Select(finding => $"- {finding.Title} — {finding.Detail}")));
         text.AppendLine().AppendLine(report.OpportunitiesHeading.ToUpperInvariant());
+        var shownPriority = "";
         foreach (var (opportunity, rank) in report.Opportunities.Select((opportunity, index) => (opportunity, index + 1)))
         {
+            if (opportunity.Priority != shownPriority)
+            {
+                shownPriority = opportunity.Priority;
+                text.AppendLine(CultureInfo.InvariantCulture, $"{shownPriority} priority ({OpportunityPriorities.Roadmap(shownPriority)}):");
+            }
             text.AppendLine(CultureInfo.InvariantCulture, $"{rank}. {opportunity.Title}").AppendLine(CultureInfo.InvariantCulture, $"   {opportunity.Estimate}. {opportunity.NextStep}");
         }
         text.AppendLine().AppendLine("LARGEST REGRESSIONS");

@@ -67,10 +67,21 @@ public static class ReportScoring
         return (parts.Count == 0 ? null : Math.Round(parts.Average(part => part.Points), 1), parts);
     }
 
-    /// <summary>The largest first; ties by title, so that the ranking is stable.</summary>
-    public static IReadOnlyList<Opportunity> Rank(IEnumerable<Opportunity> opportunities) =>
-        opportunities.Where(opportunity => opportunity.ImpactMs > 0).OrderByDescending(opportunity => opportunity.ImpactMs)
+    public const string PriorityRule =
+        "High when an opportunity's estimated impact is at least a fifth of all the listed opportunities' together, Medium from a twentieth, Low below; "
+        + "the roadmap takes High now, Medium next, Low later.";
+
+    /// <summary>The largest first; ties by title, so that the ranking is stable; each with its priority (<see cref="PriorityRule"/>).</summary>
+    public static IReadOnlyList<Opportunity> Rank(IEnumerable<Opportunity> opportunities)
+    {
+        var ranked = opportunities.Where(opportunity => opportunity.ImpactMs > 0).OrderByDescending(opportunity => opportunity.ImpactMs)
             .ThenBy(opportunity => opportunity.Title, StringComparer.Ordinal).Take(TopOpportunities).ToList();
+        var total = ranked.Sum(opportunity => opportunity.ImpactMs);
+        return ranked.Select(opportunity => opportunity with
+        {
+            Priority = opportunity.ImpactMs >= total / 5 ? OpportunityPriorities.High : opportunity.ImpactMs >= total / 20 ? OpportunityPriorities.Medium : OpportunityPriorities.Low,
+        }).ToList();
+    }
 
     public static (IReadOnlyList<Movement> Regressions, IReadOnlyList<Movement> Improvements) Movements(IEnumerable<Movement> movements)
     {

@@ -27,6 +27,11 @@ public static class ReportsEndpoints
             await archive.GetAsync(id, cancellationToken) is { } stored
                 ? Results.Text(stored.DataJson, "application/json")
                 : ApiProblems.NotFound("Unknown report", $"no report {id} in the archive"));
+        // Appendix A's raw data: the key metrics and objectives of an archived report, as the e-mail attaches them.
+        api.MapGet("/reports/{id:long}/" + ReportMail.CsvName, async (long id, ReportArchive archive, CancellationToken cancellationToken) =>
+            await archive.GetAsync(id, cancellationToken) is { } stored
+                ? Results.File(System.Text.Encoding.UTF8.GetBytes(ReportMail.KeyMetricsCsv(ReportArchive.Read(stored.DataJson))), "text/csv; charset=utf-8", ReportMail.CsvName)
+                : ApiProblems.NotFound("Unknown report", $"no report {id} in the archive"));
 
         var admin = endpoints.MapGroup("/api/v1/reports").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         admin.MapPost("/preview", async (HttpContext context, Reports reports, ReportMailer mailer, CancellationToken cancellationToken) =>

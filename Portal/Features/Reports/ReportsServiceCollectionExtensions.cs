@@ -20,6 +20,7 @@ public static class ReportsServiceCollectionExtensions
         services.AddSingleton<IReportSection, ObjectivesSection>();
         services.AddSingleton<IReportSection, AlertsSection>();
         services.AddSingleton<IReportSection, JobsSection>();
+        services.AddSingleton<IReportSection, LabSection>();
         services.AddSingleton<BaselineReportBuilder>();
         services.AddSingleton<ReportMail>();
         services.AddSingleton<ReportMailer>();

@@ -11,6 +11,15 @@ public sealed class ReportDraft
     public List<string> Gaps { get; } = [];
     public Dictionary<string, (double? Current, double? Previous)> Figures { get; } = [];
 
+    /// <summary>The readiness verdict from the load tests (<see cref="LabSection"/>); null when they could not be read.</summary>
+    public ReportReadiness? Readiness { get; set; }
+
+    /// <summary>Appendix B: what produced the lab and load figures, one line each.</summary>
+    public List<string> TestConfigurations { get; } = [];
+
+    /// <summary>Appendix A: the raw data behind figures, beside the key metrics' CSV.</summary>
+    public List<RawDataLink> RawData { get; } = [];
+
     /// <summary>Where a key metric came from, when not from its usual source (the SLA objectives' SLIs).</summary>
     public Dictionary<string, string> Sources { get; } = [];
 
