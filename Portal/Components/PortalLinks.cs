@@ -10,6 +10,8 @@ namespace Portal.Components;
 /// </summary>
 public static class PortalLinks
 {
+    public const string Overview = "/";
+
     public const string Jobs = "/jobs";
 
     public const string Cache = "/cache";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Components.Live;
 using Portal.Features.Health;
 using Portal.Features.Jobs;
+using Portal.Features.Prometheus;
 
 namespace Portal.Features.Overview;
 
@@ -32,6 +33,9 @@ public sealed partial class Overview : IDisposable
     private DateTimeOffset now;
     private int refreshQueued;
     private LiveFollow<IReadOnlyList<WorkerHeartbeat>>? live;
+    private LiveFollow<IReadOnlyList<NodeInstance>>? hosts;
+    private IReadOnlyList<NodeInstance>? infrastructure;
+    private string? infrastructureError;
 
     protected override async Task OnInitializedAsync()
     {
@@ -45,8 +49,20 @@ public sealed partial class Overview : IDisposable
             Show();
             StateHasChanged();
         }));
-        await live.FollowAsync("overview-workers", TimeSpan.FromSeconds(5),
-            (services, cancellationToken) => services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), cancellationToken));
+        // The hosts: the last hour of node_exporter through Prometheus, read once a minute for every viewer.
+        hosts = Feeds.Follow<IReadOnlyList<NodeInstance>>(Viewer, () => InvokeAsync(() =>
+        {
+            Show();
+            StateHasChanged();
+        }));
+        await Task.WhenAll(
+            live.FollowAsync("overview-workers", TimeSpan.FromSeconds(5),
+                (services, cancellationToken) => services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), cancellationToken)),
+            hosts.FollowAsync("overview-infrastructure", TimeSpan.FromMinutes(1), (services, cancellationToken) =>
+            {
+                var to = services.GetRequiredService<TimeProvider>().GetUtcNow();
+                return services.GetRequiredService<NodeUtilisation>().ReadAsync(to.AddHours(-1), to, cancellationToken);
+            }));
         Show();
     }
 
@@ -56,6 +72,8 @@ public sealed partial class Overview : IDisposable
         // PostgreSQL down: its card already says so; this panel says why it is empty.
         workersError = live?.Current?.Error;
         workers = live?.Current?.Value ?? (workersError is null ? null : []);
+        infrastructureError = hosts?.Current?.Error;
+        infrastructure = hosts?.Current?.Value ?? (infrastructureError is null ? null : []);
     }
 
     // Probes report in bursts (one per dependency); coalesce them into one re-render.
@@ -80,5 +98,6 @@ public sealed partial class Overview : IDisposable
     {
         Store.Changed -= OnStoreChanged;
         live?.Dispose();
+        hosts?.Dispose();
     }
 }

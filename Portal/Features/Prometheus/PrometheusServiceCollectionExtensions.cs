@@ -42,6 +42,7 @@ public static class PrometheusServiceCollectionExtensions
                 });
         }
         services.AddSingleton<PrometheusClient>();
+        services.AddSingleton<NodeUtilisation>();
         services.AddSingleton(sp => sp.GetRequiredService<PrometheusClient>().Api());
         return services;
     }

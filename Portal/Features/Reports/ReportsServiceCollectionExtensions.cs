@@ -21,6 +21,7 @@ public static class ReportsServiceCollectionExtensions
         services.AddSingleton<IReportSection, AlertsSection>();
         services.AddSingleton<IReportSection, JobsSection>();
         services.AddSingleton<IReportSection, LabSection>();
+        services.AddSingleton<IReportSection, InfrastructureSection>();
         services.AddSingleton<BaselineReportBuilder>();
         services.AddSingleton<ReportMail>();
         services.AddSingleton<ReportMailer>();
