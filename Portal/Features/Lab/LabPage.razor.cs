@@ -105,7 +105,7 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "target", values = times.Select(_ => (double?)90).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", trendChart, new
         {
-            timestamps = times, unit = "", height = 240, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series, points = true, min = 0, max = 100,
+            timestamps = times, unit = "", height = 240, from = Extent(times).From, to = Extent(times).To, series, points = true, min = 0, max = 100,
         });
     }
 
@@ -118,6 +118,14 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
             JobCommandResult.Paused => ("The lab-checks job is paused: resume it on the Jobs page first.", true),
             _ => ("The lab-checks job is not in the catalogue.", true),
         };
+    }
+
+    /// <summary>The chart's time axis: the runs' own span with a margin (a run a day over 30 days would sit in a corner), within the window.</summary>
+    private (long From, long To) Extent(long[] times)
+    {
+        var (first, last) = (times.Min(), times.Max());
+        var margin = Math.Max(3600, (last - first) / 20);
+        return (Math.Max(Window.From.ToUnixTimeSeconds(), first - margin), Math.Min(Window.To.ToUnixTimeSeconds(), last + margin));
     }
 
     public async ValueTask DisposeAsync()

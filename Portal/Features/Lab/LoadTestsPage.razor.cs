@@ -83,8 +83,16 @@ public sealed partial class LoadTestsPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "API p95 target", values = times.Select(_ => (double?)ApiTargetMs).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", chart, new
         {
-            timestamps = times, unit = "ms", height = 220, from = Window.From.ToUnixTimeSeconds(), to = Window.To.ToUnixTimeSeconds(), series, points = true,
+            timestamps = times, unit = "ms", height = 220, from = Extent(times).From, to = Extent(times).To, series, points = true,
         });
+    }
+
+    /// <summary>The chart's time axis: the runs' own span with a margin (a run a day over 30 days would sit in a corner), within the window.</summary>
+    private (long From, long To) Extent(long[] times)
+    {
+        var (first, last) = (times.Min(), times.Max());
+        var margin = Math.Max(3600, (last - first) / 20);
+        return (Math.Max(Window.From.ToUnixTimeSeconds(), first - margin), Math.Min(Window.To.ToUnixTimeSeconds(), last + margin));
     }
 
     public async ValueTask DisposeAsync()
