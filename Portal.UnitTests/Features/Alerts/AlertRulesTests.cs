@@ -28,6 +28,9 @@ public sealed class AlertRulesTests
         Assert.Equal((0.6, true), (byKey[("CacheHitRatioLow", "warning")].Threshold, byKey[("CacheHitRatioLow", "warning")].Below));
         Assert.Equal(0.01, byKey[("ErrorRateHigh", "critical")].Threshold);
         Assert.Equal(("*", 0d), (byKey[("JobStale", "warning")].Job, byKey[("JobStale", "warning")].Threshold));
+        var lighthouse = byKey[("LighthouseScoreLow", "warning")];
+        Assert.Equal((AlertSources.Lighthouse, "performance", 90d, true, TimeSpan.FromHours(26), (string?)null),
+            (lighthouse.Source, lighthouse.Category, lighthouse.Threshold, lighthouse.Below, lighthouse.Over, lighthouse.Service));
         Assert.Equal(AlertRuleSet.DefaultBurnRates, rules.BurnRates);
     }
 
@@ -122,5 +125,20 @@ public sealed class AlertRulesTests
             "alerts.yaml:5:52: warning: route 2: no Slack destination 'pager' is configured (set Slack:Destinations:pager:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
             "alerts.yaml:6:39: warning: route 3: no Slack destination 'web' is configured (set Slack:Destinations:web:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
         ], errors.Select(error => error.ToString()));
+    }
+
+    [Fact]
+    public void RulesTable_SaysWhatEachSourceReads()
+    {
+        var risk = new AlertRule { Name = "XidAge", Source = AlertSources.Risk, Severity = "warning", Threshold = 0.5, Target = "shop", Risk = "xid" };
+        var lighthouse = new AlertRule
+        {
+            Name = "Lab", Source = AlertSources.Lighthouse, Severity = "warning", Threshold = 90, Below = true, Service = "shop", Page = "/checkout", Profile = "mobile",
+            Category = "performance", Over = TimeSpan.FromHours(26),
+        };
+
+        // A risk rule once read "minutes past freshness of" (the job source's words): each source says its own.
+        Assert.Equal("share used of the Transaction-ID wraparound on shop", AlertsPage.What(risk));
+        Assert.Equal("last Lighthouse performance score of shop /checkout (mobile) over 26h", AlertsPage.What(lighthouse));
     }
 }

@@ -1,5 +1,6 @@
 using Portal.Features.Cache;
 using Portal.Features.Jobs;
+using Portal.Features.Lab;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
 using Portal.Features.Scorecards;
@@ -13,7 +14,7 @@ namespace Portal.Features.Alerts;
 /// </summary>
 public sealed class AlertEvaluator(
     PrometheusClient prometheus, SlaCatalogueSource catalogue, SliSampleStore samples, QueryStatistics queries, VitalsStore vitals,
-    JobRunStore jobs, RedisSamples redisSamples, MaintenanceRisks risks)
+    JobRunStore jobs, RedisSamples redisSamples, MaintenanceRisks risks, LabResults lab)
 {
     public async Task<IReadOnlyList<AlertObservation>> ObserveAsync(AlertRule rule, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -73,6 +74,17 @@ public sealed class AlertEvaluator(
                 return (await risks.ReadAsync(rule.Target!, cancellationToken)).Risks
                     .Where(risk => (rule.Risk == "*" || risk.Kind == rule.Risk) && (risk.Share >= rule.Threshold || risk.Status != RiskStatuses.Ok))
                     .Select(risk => new AlertObservation(Merge(rule.Labels, [new("target", rule.Target!), new("risk", risk.Kind), new("subject", risk.Subject)]), risk.Share))
+                    .ToList();
+            case AlertSources.Lighthouse:
+                // Each page and profile's last run within the span: its score in the rule's category (0–100).
+                return (await lab.LighthouseRunsAsync(now - rule.Over, now, rule.Service, cancellationToken))
+                    .Where(run => (rule.Page is null || run.Page == rule.Page) && (rule.Profile is null || run.Result.Profile == rule.Profile))
+                    .GroupBy(run => (run.Service, run.Page, run.Result.Profile))
+                    .Select(group => group.MaxBy(run => (run.Result.FetchedAt, run.Id))!)
+                    .Where(run => run.Result.Score(rule.Category!) is not null)
+                    .Select(run => new AlertObservation(Merge(rule.Labels,
+                        [new("service", run.Service), new("page", run.Page), new("profile", run.Result.Profile), new("category", rule.Category!)]),
+                        LighthouseResult.Points(run.Result.Score(rule.Category!))))
                     .ToList();
             default:
                 throw new InvalidOperationException($"Unknown alert source '{rule.Source}'.");

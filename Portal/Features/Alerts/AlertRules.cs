@@ -12,10 +12,11 @@ public static class AlertSources
     public const string Cache = "cache";
     public const string Job = "job";
     public const string Risk = "risk";
+    public const string Lighthouse = "lighthouse";
     public const string BurnRate = "burn-rate";
 
     /// <summary>The sources a threshold rule may name (burn-rate rules are generated from the SLA catalogue).</summary>
-    public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job, Risk];
+    public static readonly IReadOnlyList<string> Threshold = [PromQl, Sli, Query, Vitals, Cache, Job, Risk, Lighthouse];
 }
 
 /// <summary>What a PromQL rule's query answering no series means (<c>on_empty</c>); an answer of NaN is not empty.</summary>
@@ -81,6 +82,10 @@ public sealed record AlertRule
     public string? Redis { get; init; }
     public string? Category { get; init; }
     public string? Job { get; init; }
+
+    /// <summary>A <c>lighthouse</c> rule's service (null: every service) and profile (null: both); its page is <see cref="Page"/>, its category <see cref="Category"/>.</summary>
+    public string? Service { get; init; }
+    public string? Profile { get; init; }
 
     /// <summary>A <c>risk</c> rule's kind of maintenance risk (<see cref="Queries.RiskKinds"/>), or <c>*</c> for every kind.</summary>
     public string? Risk { get; init; }

@@ -204,6 +204,12 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
             AlertSources.Vitals => rule with { App = KnownName(map, "app", VitalsApps.PortalApp, known?.Apps, what, "Web Vitals app", SlaKnowledge.AppsAdded), Metric = KnownVital(map, what), Page = Text(Child(map, "page")) },
             AlertSources.Cache => CacheRule(map, rule, what),
             AlertSources.Job => rule with { Job = Text(Child(map, "job")) ?? "*" },
+            AlertSources.Lighthouse => rule with
+            {
+                Service = Text(Child(map, "service")), Page = Text(Child(map, "page")),
+                Profile = Child(map, "profile") is null ? null : OneOf(map, "profile", Lab.LabProfiles.All, Lab.LabProfiles.Mobile, what),
+                Category = OneOf(map, "category", Lab.LighthouseCategories.All, Lab.LighthouseCategories.Performance, what),
+            },
             AlertSources.Risk => rule with
             {
                 Target = KnownName(map, "target", Queries.QueryOptions.PortalTarget, known?.Targets, what, "query target", SlaKnowledge.TargetsAdded),
@@ -231,6 +237,8 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
     {
         AlertSources.Vitals => TimeSpan.FromHours(1).TotalMilliseconds,
         AlertSources.Cache => TimeSpan.FromMinutes(15).TotalMilliseconds,
+        // The lab-checks job audits nightly: a day and some, so the last night's run is always in it.
+        AlertSources.Lighthouse => TimeSpan.FromHours(26).TotalMilliseconds,
         _ => TimeSpan.FromMinutes(5).TotalMilliseconds,
     };
 

@@ -123,14 +123,18 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
         ? $"burning > {Number(rule.Threshold)}× over {AlertRuleSet.Compact(rule.LongWindow!.Value)} and {AlertRuleSet.Compact(rule.ShortWindow!.Value)}"
         : $"{What(rule)} {(rule.Below ? "<" : ">")} {Number(rule.Threshold)}{(rule.For > TimeSpan.Zero ? $" for {AlertRuleSet.Compact(rule.For)}" : "")}";
 
-    private static string What(AlertRule rule) => rule.Source switch
+    internal static string What(AlertRule rule) => rule.Source switch
     {
         AlertSources.PromQl => rule.Query!,
         AlertSources.Sli => $"SLI of {rule.Objective} over {AlertRuleSet.Compact(rule.Over)}",
         AlertSources.Query => $"slowest mean on {rule.Target} over {AlertRuleSet.Compact(rule.Over)} (ms)",
         AlertSources.Vitals => $"{rule.Metric} p75 of {rule.App}{rule.Page} over {AlertRuleSet.Compact(rule.Over)} (ms)",
         AlertSources.Cache => $"hit ratio of {rule.Redis ?? rule.Category} over {AlertRuleSet.Compact(rule.Over)}",
-        _ => $"minutes past freshness of {rule.Job}",
+        AlertSources.Risk => $"share used of the {(rule.Risk == "*" ? "maintenance risks" : Queries.MaintenanceRisks.Title(rule.Risk!))} on {rule.Target}",
+        AlertSources.Lighthouse => $"last Lighthouse {rule.Category} score of {rule.Service ?? "every service"}{(rule.Page is null ? "'s pages" : $" {rule.Page}")}" +
+            $"{(rule.Profile is null ? "" : $" ({rule.Profile})")} over {AlertRuleSet.Compact(rule.Over)}",
+        AlertSources.Job => $"minutes past freshness of {rule.Job}",
+        _ => rule.Source,
     };
 
     private static string Number(double? value) => AlertInstance.Format(value);

@@ -12,6 +12,17 @@ public static class LabProfiles
     public static readonly IReadOnlyList<string> All = [Mobile, Desktop];
 }
 
+/// <summary>Lighthouse's four categories, as its JSON names them.</summary>
+public static class LighthouseCategories
+{
+    public const string Performance = "performance";
+    public const string Accessibility = "accessibility";
+    public const string BestPractices = "best-practices";
+    public const string Seo = "seo";
+
+    public static readonly IReadOnlyList<string> All = [Performance, Accessibility, BestPractices, Seo];
+}
+
 /// <summary>An audit that did not pass (Lighthouse's own line: a score under 0.9), with what it measured.</summary>
 public sealed record FailingAudit(string Id, string Title, double Score, string? DisplayValue);
 
@@ -25,6 +36,16 @@ public sealed record LighthouseResult(
     double? Performance, double? Accessibility, double? BestPractices, double? Seo,
     double? LcpMs, double? TbtMs, double? Cls, double? FcpMs, double? SpeedIndexMs, string? RuntimeError, IReadOnlyList<FailingAudit> Failing)
 {
+    /// <summary>The score (0–1) of one of <see cref="LighthouseCategories"/>.</summary>
+    public double? Score(string category) => category switch
+    {
+        LighthouseCategories.Performance => Performance,
+        LighthouseCategories.Accessibility => Accessibility,
+        LighthouseCategories.BestPractices => BestPractices,
+        LighthouseCategories.Seo => Seo,
+        _ => throw new ArgumentException($"Unknown Lighthouse category '{category}'.", nameof(category)),
+    };
+
     /// <summary>A score as Lighthouse's report shows it: 0–100, rounded.</summary>
     public static int? Points(double? score) => score is { } value ? (int)Math.Round(value * 100, MidpointRounding.AwayFromZero) : null;
 }
@@ -38,7 +59,6 @@ public static class LighthouseResultReader
 {
     public const int MaxFailing = 40;
 
-    private static readonly string[] Categories = ["performance", "accessibility", "best-practices", "seo"];
 
     /// <summary>The result, and the JSON of the report itself (the upload's <c>lhr</c>, or the body).</summary>
     public static (LighthouseResult? Result, JsonElement Report, string? Problem) Parse(JsonElement root)
@@ -99,7 +119,7 @@ public static class LighthouseResultReader
             return (null, report, "`audits` is missing: Lighthouse's audits");
         }
         var scores = new Dictionary<string, double?>();
-        foreach (var category in Categories)
+        foreach (var category in LighthouseCategories.All)
         {
             if (categories.TryGetProperty(category, out var found) && found.ValueKind == JsonValueKind.Object && found.TryGetProperty("score", out var score))
             {

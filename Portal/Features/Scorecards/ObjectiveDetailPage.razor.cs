@@ -120,6 +120,7 @@ public sealed partial class ObjectiveDetailPage : ComponentBase, IAsyncDisposabl
             SliKinds.Vitals => $"Web Vitals {sli.Metric} of app {sli.App}{(sli.Page is null ? "" : $", page {sli.Page}")}{(sli.Device is null ? "" : $", {sli.Device}")}: {targets}. Error budget: at least {share} of page views within {threshold}. Over more than 5 minutes a percentile is the page-view-weighted mean of the 5-minute percentiles.",
             SliKinds.Cache when sli.Category is not null => $"The portal's cache category {sli.Category}: lookups answered from a tier (not computed) ≥ {share}.",
             SliKinds.Cache => $"Redis {sli.Redis}: keyspace hits over hits and misses (INFO stats) ≥ {share}.",
+            SliKinds.Lighthouse => $"Lighthouse runs of {sli.Service}'s {(sli.Page is null ? "critical pages" : $"page {sli.Page}")}{(sli.Profile is null ? "" : $", {sli.Profile}")} (the lab-checks job's and CI's): the {sli.Category} score is at least {sli.Threshold:0} in at least {share} of runs; the figure is the runs' mean score.",
             _ => $"{(sli.Job == "*" ? "Every job" : $"Job {sli.Job}")} succeeded within its freshness objective (the Jobs page's), checked every 5 minutes: ≥ {share} of checks.",
         };
     }

@@ -26,8 +26,9 @@ public static class SliKinds
     public const string Vitals = "vitals";
     public const string Cache = "cache";
     public const string Job = "job";
+    public const string Lighthouse = "lighthouse";
 
-    public static readonly IReadOnlyList<string> All = [Latency, Errors, Availability, Query, Vitals, Cache, Job];
+    public static readonly IReadOnlyList<string> All = [Latency, Errors, Availability, Query, Vitals, Cache, Job, Lighthouse];
 
     /// <summary>
     /// Whether the SLI is read from Prometheus, where a series that is not there is not a quiet service: a scrape job
@@ -59,6 +60,10 @@ public sealed record SliSpec
     public string? Category { get; init; }
     public string? Redis { get; init; }
     public string? Job { get; init; }
+
+    /// <summary>A lighthouse SLI's service (the objective's own: its lab runs are filed under it) and profile; its Lighthouse category is <see cref="Category"/>.</summary>
+    public string? Service { get; init; }
+    public string? Profile { get; init; }
 
     /// <summary>Percentile targets (<c>p75</c>, <c>p95</c>, <c>p99</c>, <c>max</c>) or <c>mean</c>, in the SLI's unit.</summary>
     public IReadOnlyDictionary<string, double> Targets { get; init; } = new Dictionary<string, double>();

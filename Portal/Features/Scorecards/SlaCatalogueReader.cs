@@ -150,13 +150,13 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
             Error(map, $"{what}: `sli` is missing (a mapping with `kind` and the kind's fields)");
             return null;
         }
-        var spec = ReadSli(sli, what);
+        var spec = ReadSli(sli, what, service);
         return BlockingErrors == before && spec is not null
             ? new SlaObjective(id!, title!, service, teamHere, priority, window, spec, At(map.Start))
             : null;
     }
 
-    private SliSpec? ReadSli(YamlMappingNode sli, string what)
+    private SliSpec? ReadSli(YamlMappingNode sli, string what, string service)
     {
         var kind = RequiredText(sli, "kind", what);
         switch (kind)
@@ -239,10 +239,30 @@ public sealed partial class SlaCatalogueReader(string file, SlaKnowledge? known 
                 };
             case SliKinds.Job:
                 return new SliSpec { Kind = kind, Job = Text(Child(sli, "job")) ?? "*", Objective = Share(sli, "objective", what) ?? 1 };
+            case SliKinds.Lighthouse:
+                // Each Lighthouse run of the service's pages is an event: good when its category scored at least score_above.
+                var page = Text(Child(sli, "page"));
+                if (page is not null && Lab.LabEndpoints.PageProblem(page) is { } pageProblem)
+                {
+                    Error(Child(sli, "page")!, $"{what}: {pageProblem}");
+                }
+                return new SliSpec
+                {
+                    Kind = kind, Service = service, Page = page,
+                    Profile = Child(sli, "profile") is null ? null : OneOf(sli, "profile", Lab.LabProfiles.All, Lab.LabProfiles.Mobile, what),
+                    Category = OneOf(sli, "category", Lab.LighthouseCategories.All, Lab.LighthouseCategories.Performance, what),
+                    Threshold = Number(sli, "score_above", what, 0, 100) ?? RequiredScore(sli, what), Objective = Share(sli, "objective", what) ?? 0.9,
+                };
             default:
                 Error(Child(sli, "kind")!, $"{what}: unknown kind '{kind}'; one of {string.Join(", ", SliKinds.All)}");
                 return null;
         }
+    }
+
+    private double RequiredScore(YamlMappingNode sli, string what)
+    {
+        Error(sli, $"{what}: a lighthouse SLI needs score_above (0–100: the Lighthouse score a run must reach to count as good)");
+        return 0;
     }
 
     // "pN below X" holds exactly when at least N % of events are below X: a percentile target's error budget form.

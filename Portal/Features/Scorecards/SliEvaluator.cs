@@ -1,5 +1,6 @@
 using Portal.Features.Cache;
 using Portal.Features.Jobs;
+using Portal.Features.Lab;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
 using Portal.Features.Vitals;
@@ -10,7 +11,7 @@ namespace Portal.Features.Scorecards;
 /// Reads an objective's source for a run of 5-minute intervals and gives one sample per interval with events (see
 /// <see cref="SliSample"/>): Prometheus with one range query, the portal's own sources through the features that own them.
 /// </summary>
-public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics queries, VitalsStore vitals, RedisSamples redisSamples, JobRunStore jobs)
+public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics queries, VitalsStore vitals, RedisSamples redisSamples, JobRunStore jobs, LabResults lab)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -28,6 +29,7 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
         SliKinds.Query => QueryAsync(sli, from, to, cancellationToken),
         SliKinds.Vitals => VitalsAsync(sli, from, to, cancellationToken),
         SliKinds.Job => JobsAsync(sli.Job!, from, to, cancellationToken),
+        SliKinds.Lighthouse => LighthouseAsync(sli, from, to, cancellationToken),
         _ => throw new ArgumentException($"Unknown SLI kind '{sli.Kind}'.", nameof(sli)),
     };
 
@@ -220,6 +222,21 @@ public sealed class SliEvaluator(PrometheusClient prometheus, QueryStatistics qu
             })
             .ToList();
     }
+
+    // The Lighthouse runs of the service's pages (one page's, one profile's when named) that ended in each interval:
+    // good when the category scored at least the SLI's score; the value is their mean score (0–100).
+    private async Task<IReadOnlyList<SliSample>> LighthouseAsync(SliSpec sli, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        (await lab.LighthouseRunsAsync(from, to + TimeSpan.FromTicks(1), sli.Service, cancellationToken))
+            .Where(run => (sli.Page is null || run.Page == sli.Page) && (sli.Profile is null || run.Result.Profile == sli.Profile))
+            .Select(run => (At: run.Result.FetchedAt, Points: LighthouseResult.Points(run.Result.Score(sli.Category!))))
+            .Where(run => run.Points is not null && run.At > from)
+            .GroupBy(run => Floor(run.At) == run.At ? run.At : Floor(run.At) + Interval)
+            .OrderBy(interval => interval.Key)
+            .Select(interval => new SliSample(interval.Key, interval.Count(run => run.Points >= sli.Threshold), interval.Count())
+            {
+                Value = interval.Average(run => (double)run.Points!.Value), Weight = interval.Count(),
+            })
+            .ToList();
 
     private static string Escape(string value) => value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }

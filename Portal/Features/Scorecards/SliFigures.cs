@@ -34,6 +34,7 @@ public static class SliFigures
         SliKinds.Errors => new("error rate", 1 - sli.Objective, "ratio", true),
         SliKinds.Availability => new("uptime", sli.Objective, "ratio", false),
         SliKinds.Cache => new("hit ratio", sli.Objective, "ratio", false),
+        SliKinds.Lighthouse => new($"{sli.Category} score", sli.Threshold, "", false),
         _ => new("fresh", sli.Objective, "ratio", false),
     };
 
@@ -67,7 +68,7 @@ public static class SliFigures
             case SliKinds.Vitals:
                 var index = VitalsPercentiles.Select(percentile => percentile.Name).ToList().IndexOf(figure.Name);
                 return WeightedMean(counted.Where(sample => sample.Percentiles is not null), sample => sample.Percentiles![index]);
-            case SliKinds.Query:
+            case SliKinds.Query or SliKinds.Lighthouse:
                 return WeightedMean(counted, sample => sample.Value ?? 0);
             case SliKinds.Errors:
                 return 1 - goodShare;
