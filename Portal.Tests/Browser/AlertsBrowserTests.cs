@@ -40,7 +40,7 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         var firing = page.Locator("[data-alert='PrometheusScrapesNothing/critical']");
         await Expect(firing).ToHaveAttributeAsync("data-state", "firing");
         await Expect(firing).ToContainTextAsync("Prometheus answered 0");
-        await Expect(page.GetByTestId("rules")).ToContainTextAsync("7 threshold rules, 24 burn-rate rules");
+        await Expect(page.GetByTestId("rules")).ToContainTextAsync("8 threshold rules, 24 burn-rate rules");
         await Expect(page.GetByTestId("rules")).ToContainTextAsync("burning > 14.4× over 1h and 5m");
         await Chromium.ScreenshotAsync(page, "alerts");
     }
@@ -50,10 +50,10 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
     {
         var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/alerts");
         var rules = page.GetByTestId("rules");
-        await Expect(rules).ToContainTextAsync("7 threshold rules, 24 burn-rate rules");
+        await Expect(rules).ToContainTextAsync("8 threshold rules, 24 burn-rate rules");
 
-        // 7 threshold rules, one row each, and one row per objective (8) holding its three burn-rate rules.
-        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(15);
+        // 8 threshold rules, one row each, and one row per objective (8) holding its three burn-rate rules.
+        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(16);
         var uptime = rules.Locator("tbody tr").Filter(new() { HasText = "guards portal-uptime" });
         await Expect(uptime.Locator("[data-rule]")).ToHaveCountAsync(3);
         await Expect(uptime).ToContainTextAsync("ErrorBudgetBurn");
@@ -64,7 +64,7 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         await page.GetByPlaceholder("Filter rules").FillAsync("portal-uptime");
         await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(1);
         await page.GetByPlaceholder("Filter rules").FillAsync("");
-        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(15);
+        await Expect(rules.Locator("tbody tr")).ToHaveCountAsync(16);
 
         // Sortable by severity: ascending, then descending, then the file's own order again.
         var severities = rules.Locator("tbody tr td[data-label=Severity]");
