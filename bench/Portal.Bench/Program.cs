@@ -9,7 +9,8 @@ using Portal.Features.Jobs;
 // Runs against the services `./portal bench` started (their addresses arrive in the portal's own variables).
 var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
 // `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs); `./portal bench lighthouse`:
-// only the pages under Lighthouse (about 5 minutes).
+// only the pages under Lighthouse (about 5 minutes); `./portal bench lab`: only the lab-checks job against Chromium's
+// own load of the same pages (about 2 minutes).
 var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
@@ -40,6 +41,11 @@ if (only == "lighthouse")
     await LighthouseBenchmarks.RunAsync(app.Services);
     return;
 }
+if (only == "lab")
+{
+    await LabBenchmarks.RunAsync(app.Services);
+    return;
+}
 
 Benchmark[] benchmarks =
 [
@@ -61,4 +67,5 @@ await VitalsBenchmarks.RunAsync(seconds: 10);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);
 await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
 await LighthouseBenchmarks.RunAsync(app.Services);
+await LabBenchmarks.RunAsync(app.Services);
 await SchedulerBenchmarks.RunAsync(app.Services.GetRequiredService<Hangfire.JobStorage>(), jobs: iterations);
