@@ -44,6 +44,10 @@ public static class Catalogue
         new("query-snapshots", "Query statistics snapshots",
             "Reads pg_stat_statements on every target and stores what moved since the last snapshot (the target's statistics are never reset).",
             "*/5 * * * *", typeof(QuerySnapshotsJob), Timeout: TimeSpan.FromMinutes(2), Freshness: TimeSpan.FromMinutes(15)),
+        new(ActivitySamplesJob.Id, "Activity samples",
+            "Reads every target's pg_stat_activity every 10 seconds: sessions by state, wait event and statement, and lock waits with their blocker (the Queries' activity history); folded into hourly rows after Queries:ActivityRawDays.",
+            "*/10 * * * * *", typeof(ActivitySamplesJob), Timeout: TimeSpan.FromSeconds(9), Freshness: TimeSpan.FromMinutes(2),
+            Retries: false), // the next sample is seconds away
         new("scorecard-evaluation", "Scorecard evaluation",
             "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples. Runs a minute past each 5-minute mark, when the sources have written the interval.",
             "1-59/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),

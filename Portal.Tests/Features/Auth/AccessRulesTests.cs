@@ -45,6 +45,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Page("/queries", PortalRoles.Developer),
         Page("/queries/health", PortalRoles.Developer),
         Page("/queries/activity", PortalRoles.Developer),
+        Page("/queries/waits", PortalRoles.Developer),
         Page("/queries/{QueryId:long}", PortalRoles.Developer, "/queries/42"),
         Page("/admin/targets", PortalRoles.Admin),
         Page("/admin/vitals-apps", PortalRoles.Admin),

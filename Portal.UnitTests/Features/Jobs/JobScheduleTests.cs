@@ -19,6 +19,13 @@ public sealed class JobScheduleTests
     public void Describe_CommonSchedules_InWords(string cron, string expected) =>
         Assert.Equal(expected, JobSchedule.Describe(cron, TimeZoneInfo.Utc));
 
+    [Theory]
+    [InlineData("*/10 * * * * *", 10)]
+    [InlineData("*/30 * * * * *", 30)]
+    [InlineData("* * * * *", 60)]
+    public void Interval_TheTimeBetweenTwoFires_WhatAnActivitySampleStandsFor(string cron, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), JobSchedule.Interval(cron, new DateTimeOffset(2026, 12, 2, 10, 0, 3, TimeSpan.Zero)));
+
     [Fact]
     public void Describe_OtherTimeZone_NamesIt()
     {

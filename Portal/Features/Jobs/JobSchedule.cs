@@ -11,6 +11,10 @@ public static class JobSchedule
 
     public static DateTimeOffset? NextAfter(string cron, TimeZoneInfo zone, DateTimeOffset from) => Parse(cron).GetNextOccurrence(from, zone);
 
+    /// <summary>The time between the next two fires of <paramref name="cron"/> after <paramref name="now"/> (UTC); null for a schedule that ends.</summary>
+    public static TimeSpan? Interval(string cron, DateTimeOffset now) =>
+        NextAfter(cron, TimeZoneInfo.Utc, now) is { } next && NextAfter(cron, TimeZoneInfo.Utc, next) is { } after ? after - next : null;
+
     /// <summary>"every 15 seconds", "every 5 minutes", "every day at 02:00 UTC", "every Monday at 06:00 UTC"; else "on a custom schedule".</summary>
     public static string Describe(string cron, TimeZoneInfo zone)
     {

@@ -20,6 +20,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<IndexHealth>();
         services.AddSingleton<MaintenanceRisks>();
         services.AddSingleton<LiveActivity>();
+        services.AddSingleton<ActivityHistory>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

@@ -102,6 +102,14 @@ public sealed class QueryOptions
     /// <summary>Live activity: queries running longer than this are listed as long-running.</summary>
     public int LongRunningSeconds { get; set; } = 5;
 
+    /// <summary>Activity samples are kept this long, then folded into hourly rows (lock waits are then dropped).</summary>
+    [Range(1, 90)]
+    public int ActivityRawDays { get; set; } = 3;
+
+    /// <summary>Hourly activity rows are kept this long.</summary>
+    [Range(1, 3_650)]
+    public int ActivityHourlyDays { get; set; } = 90;
+
     /// <summary>When a maintenance risk (wraparound, a sequence's end, connections) is a warning and critical.</summary>
     public RiskThresholdOptions Risks { get; set; } = new();
 }
