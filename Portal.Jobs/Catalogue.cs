@@ -61,7 +61,7 @@ public static class Catalogue
             "* * * * *", typeof(ReportDeliveryJob), Timeout: TimeSpan.FromMinutes(10), Freshness: TimeSpan.FromMinutes(15),
             Retries: false), // the next minute's run takes up whatever is pending
         new("nightly-aggregation", "Nightly aggregation",
-            "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows.",
+            "Keeps Web Vitals partitions a week ahead and drops those past Vitals:RetentionDays, rolls up the last two days of Web Vitals and of SLI samples, folds query statistics older than Queries:RawRetentionDays into daily rows and activity samples older than Queries:ActivityRawDays into hourly rows.",
             "0 2 * * *", typeof(NightlyAggregationJob), Timeout: TimeSpan.FromMinutes(30), Freshness: TimeSpan.FromHours(26)),
         new("lab-checks", "Lab checks",
             "Runs Lighthouse (mobile and desktop, Debian's Chromium) on every service's critical pages (lab: in slas.yaml) and stores the scores, lab metrics and full reports; keeps full reports Lab:ReportRetentionDays.",

@@ -102,6 +102,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/queries/health", PortalRoles.Developer),
         Api("/api/v1/queries/risks", PortalRoles.Developer),
         Api("/api/v1/queries/activity", PortalRoles.Developer),
+        Api("/api/v1/queries/waits", PortalRoles.Developer),
         // Web Vitals ingestion is anonymous (app pages send it, identified by their key); a form post is refused by its type.
         new("/api/v1/vitals", "/api/v1/vitals", HttpMethod.Post, true, [415, 415, 415, 415, 415]),
         Api("/api/v1/vitals/apps", PortalRoles.Admin),

@@ -36,6 +36,9 @@ public sealed class ActivityHistory(QueryTargets targets, NpgsqlDataSource porta
     /// <summary>Raw samples answer windows up to this long; longer windows read the hourly rows.</summary>
     public static readonly TimeSpan RawWindow = TimeSpan.FromDays(1);
 
+    /// <summary>The bins a window is drawn in: about 120 across it, never finer than a sample (10 s).</summary>
+    public static TimeSpan BinFor(TimeSpan window) => TimeSpan.FromSeconds(Math.Max(10, Math.Ceiling(window.TotalSeconds / 120 / 10) * 10));
+
     private sealed record ActivityRow(string Database, string State, string WaitEventType, string WaitEvent, long QueryId, int Sessions);
 
     private sealed record LockRow(

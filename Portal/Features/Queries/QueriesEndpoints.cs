@@ -119,6 +119,25 @@ public static class QueriesEndpoints
             FindTarget(request.Query, targets) is { } target ? Results.Ok(await risks.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
         api.MapGet("/queries/activity", async (HttpRequest request, QueryTargets targets, LiveActivity activity, CancellationToken cancellationToken) =>
             FindTarget(request.Query, targets) is { } target ? Results.Ok(await activity.ReadAsync(target.Name, cancellationToken)) : UnknownTarget(request.Query));
+        // The activity history over a window: average active sessions by wait, the statements that waited most, the lock waits.
+        api.MapGet("/queries/waits", async (HttpRequest request, QueryTargets targets, ActivityHistory history, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var (target, window, problem) = TargetAndWindow(request.Query, targets, time);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            var bin = ActivityHistory.BinFor(window.Span);
+            return Results.Ok(new
+            {
+                target = target.Name, window = window.Key, from = window.From, to = window.To, binSeconds = bin.TotalSeconds,
+                waits = (await history.WaitsOverTimeAsync(target.Name, window.From, window.To, bin, cancellationToken))
+                    .Select(series => new { series.Wait, points = series.Points.Select(point => new { point.At, point.AverageSessions }) }),
+                statements = (await history.WaitingStatementsAsync(target.Name, window.From, window.To, cancellationToken: cancellationToken))
+                    .Select(statement => new { statement.QueryId, statement.Query, statement.SessionSeconds, waits = statement.Waits.Select(wait => new { wait.Wait, wait.SessionSeconds }) }),
+                lockWaits = await history.LockWaitsAsync(target.Name, window.From, window.To, cancellationToken: cancellationToken),
+            });
+        });
         return endpoints;
     }
 

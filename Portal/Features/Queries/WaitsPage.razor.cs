@@ -44,8 +44,7 @@ public sealed partial class WaitsPage : RangedPage, IAsyncDisposable
     protected override async Task OnParametersSetAsync()
     {
         error = null;
-        // About 120 points across the window, never finer than the samples.
-        bin = TimeSpan.FromSeconds(Math.Max(10, Math.Ceiling(Window.Span.TotalSeconds / 120 / 10) * 10));
+        bin = ActivityHistory.BinFor(Window.Span);
         try
         {
             waits = await History.WaitsOverTimeAsync(TargetName, Window.From, Window.To, bin);
