@@ -48,6 +48,9 @@ public static class Catalogue
             "Reads every target's pg_stat_activity every 10 seconds: sessions by state, wait event and statement, and lock waits with their blocker (the Queries' activity history); folded into hourly rows after Queries:ActivityRawDays.",
             "*/10 * * * * *", typeof(ActivitySamplesJob), Timeout: TimeSpan.FromSeconds(9), Freshness: TimeSpan.FromMinutes(2),
             Retries: false), // the next sample is seconds away
+        new("plan-history", "Plan history",
+            "EXPLAINs (generic plan, no ANALYZE, read-only) each target's top statements of the last hour by total time and records every distinct plan with when it was first and last seen: a new plan of a statement is a plan change.",
+            "7-59/15 * * * *", typeof(PlanHistoryJob), Timeout: TimeSpan.FromMinutes(5), Freshness: TimeSpan.FromMinutes(45)),
         new("scorecard-evaluation", "Scorecard evaluation",
             "Evaluates every SLA objective of slas.yaml for the 5-minute intervals since its last evaluation (catching up at most Scorecards:CatchUpHours) and stores its SLI samples. Runs a minute past each 5-minute mark, when the sources have written the interval.",
             "1-59/5 * * * *", typeof(ScorecardEvaluationJob), Timeout: TimeSpan.FromMinutes(4), Freshness: TimeSpan.FromMinutes(15),

@@ -16,7 +16,7 @@ public sealed partial class TableOwnershipTests
         ["audit_log"] = "Audit",
         ["cache_entries"] = "Cache", ["redis_samples"] = "Cache",
         ["query_snapshots"] = "Queries", ["query_statements"] = "Queries", ["query_totals"] = "Queries",
-        ["query_activity"] = "Queries", ["query_activity_hourly"] = "Queries", ["query_lock_waits"] = "Queries",
+        ["query_activity"] = "Queries", ["query_plans"] = "Queries", ["query_activity_hourly"] = "Queries", ["query_lock_waits"] = "Queries",
         ["vitals_apps"] = "Vitals", ["vitals_daily"] = "Vitals", ["vitals_events"] = "Vitals", ["vitals_events_default"] = "Vitals",
         ["sli_samples"] = "Scorecards", ["sli_daily"] = "Scorecards", ["sli_evaluations"] = "Scorecards",
         ["alert_groups"] = "Alerts", ["alert_instances"] = "Alerts", ["alert_notifications"] = "Alerts", ["alert_silences"] = "Alerts",

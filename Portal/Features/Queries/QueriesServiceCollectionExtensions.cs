@@ -21,6 +21,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<MaintenanceRisks>();
         services.AddSingleton<LiveActivity>();
         services.AddSingleton<ActivityHistory>();
+        services.AddSingleton<PlanHistory>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

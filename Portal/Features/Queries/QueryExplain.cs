@@ -127,6 +127,41 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         }
     }
 
+    /// <summary>
+    /// The generic plan of a statement as JSON (EXPLAIN without ANALYZE of the statement prepared with every parameter
+    /// NULL under <c>plan_cache_mode = force_generic_plan</c>: the plan that does not depend on the values), in a read-only
+    /// transaction that is rolled back; or why not.
+    /// </summary>
+    public async Task<(string? Json, string? Refusal)> GenericPlanAsync(string target, string query, CancellationToken cancellationToken = default)
+    {
+        if (Classify(query) == StatementKind.Other)
+        {
+            return (null, NotExplainable);
+        }
+        await using var connection = await targets.OpenAsync(target, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("SET LOCAL plan_cache_mode = force_generic_plan", transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition($"PREPARE portal_plan AS {query}", transaction: transaction, cancellationToken: cancellationToken));
+            var types = await connection.QuerySingleAsync<string[]>(new CommandDefinition(
+                "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'portal_plan'", transaction: transaction, cancellationToken: cancellationToken));
+            var arguments = types.Length == 0 ? "" : $"({string.Join(", ", types.Select(type => $"NULL::{type}"))})";
+            return (await connection.QuerySingleAsync<string>(new CommandDefinition($"EXPLAIN (FORMAT JSON) EXECUTE portal_plan{arguments}",
+                transaction: transaction, cancellationToken: cancellationToken)), null);
+        }
+        catch (PostgresException ex)
+        {
+            return (null, PrivilegeRefusal(target, ex) ?? $"The target cannot plan this statement: {ex.MessageText}");
+        }
+        finally
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            await connection.ExecuteAsync("DEALLOCATE ALL"); // PREPARE is not undone by a rollback
+        }
+    }
+
     // The documented monitoring role reads statistics, not tables: say which grant EXPLAIN needs, not only that it failed.
     private string? PrivilegeRefusal(string target, PostgresException ex) =>
         ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && targets.Find(target) is { } known

@@ -1,0 +1,66 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Queries;
+
+/// <summary>
+/// A statement served by an index, then the index dropped: the plan history records the new plan (a Seq Scan where
+/// there was an Index Scan) and flags the change together with the statement's regression.
+/// </summary>
+public sealed class PlanHistoryTests : PortalOnFreshDatabase
+{
+    protected override async Task SeedAsync(NpgsqlConnection connection) => await connection.ExecuteAsync("""
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, total numeric NOT NULL, note text);
+        INSERT INTO orders SELECT n, n % 50000, n * 1.5, repeat('x', 40) FROM generate_series(1, 200000) n;
+        CREATE INDEX orders_customer ON orders (customer_id);
+        ANALYZE orders;
+        """);
+
+    private async Task WorkloadAsync(int calls)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        for (var i = 0; i < calls; i++)
+        {
+            await connection.QueryAsync<long>("SELECT id FROM orders WHERE customer_id = @customer", new { customer = i % 50000 });
+        }
+    }
+
+    [Fact]
+    public async Task DroppedIndex_IndexScanBecomesSeqScan_ChangeFlaggedWithTheRegression()
+    {
+        var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
+        var plans = App.Services.GetRequiredService<PlanHistory>();
+        var start = DateTimeOffset.UtcNow;
+        await snapshots.TakeAsync(QueryOptions.PortalTarget);       // the baseline
+        await WorkloadAsync(200);
+        await snapshots.TakeAsync(QueryOptions.PortalTarget);       // the indexed interval
+        var (explained, fresh, _) = await plans.CaptureAsync(QueryOptions.PortalTarget);
+        Assert.True(explained > 0 && fresh == explained, $"{explained} explained, {fresh} new");
+        var second = await plans.CaptureAsync(QueryOptions.PortalTarget);
+        Assert.Equal(0, second.NewPlans); // the same plans: seen again, not new
+
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.ExecuteAsync("DROP INDEX orders_customer");
+        }
+        await WorkloadAsync(200);
+        await snapshots.TakeAsync(QueryOptions.PortalTarget);       // the interval without the index
+        await plans.CaptureAsync(QueryOptions.PortalTarget);
+
+        var change = Assert.Single(await plans.ChangesAsync(QueryOptions.PortalTarget, start, DateTimeOffset.UtcNow.AddMinutes(1)),
+            each => each.Query?.Contains("FROM orders WHERE customer_id", StringComparison.Ordinal) == true);
+        Assert.Equal("Index Scan on orders using orders_customer", change.Before.Shape.Trim());
+        Assert.Equal("Seq Scan on orders", change.After.Shape.Trim());
+        Assert.True(change.After.TotalCost > change.Before.TotalCost);
+        Assert.True(change.Regressed, $"mean {change.MeanBeforeMs} ms → {change.MeanAfterMs} ms");
+        Assert.True(change.MeanAfterMs > 1.5 * change.MeanBeforeMs);
+        var (onlyBefore, onlyAfter) = PlanHistory.Difference(change.Before, change.After);
+        Assert.Contains(onlyBefore, line => line.Contains("orders_customer", StringComparison.Ordinal));
+        Assert.Equal(["Seq Scan on orders"], onlyAfter);
+        Assert.Equal(2, (await plans.PlansAsync(QueryOptions.PortalTarget, change.QueryId)).Count);
+    }
+}
