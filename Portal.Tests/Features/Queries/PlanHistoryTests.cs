@@ -62,5 +62,14 @@ public sealed class PlanHistoryTests : PortalOnFreshDatabase
         Assert.Contains(onlyBefore, line => line.Contains("orders_customer", StringComparison.Ordinal));
         Assert.Equal(["Seq Scan on orders"], onlyAfter);
         Assert.Equal(2, (await plans.PlansAsync(QueryOptions.PortalTarget, change.QueryId)).Count);
+
+        // The report of the day so far names it: a finding, and the statement's opportunity says its plan changed.
+        var report = await App.Services.GetRequiredService<Portal.Features.Reports.BaselineReportBuilder>().BuildAsync(
+            new Portal.Features.Reports.ReportScope([], [], [QueryOptions.PortalTarget]),
+            Portal.Features.Reports.ReportPeriod.SoFar(Portal.Features.Reports.ReportSchedules.Daily, DateTimeOffset.UtcNow.AddMinutes(1), "UTC"));
+        var finding = Assert.Single(report.Findings, finding => finding.Kind == "plan");
+        Assert.Contains("Seq Scan on orders (was Index Scan on orders using orders_customer)", finding.Detail, StringComparison.Ordinal);
+        Assert.Contains(report.Opportunities, opportunity => opportunity.NextStep.StartsWith("its plan changed on ", StringComparison.Ordinal)
+            && opportunity.Title.Contains("FROM orders WHERE customer_id", StringComparison.Ordinal));
     }
 }

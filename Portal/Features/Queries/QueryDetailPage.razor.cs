@@ -20,6 +20,9 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
     [Inject]
     public required IJSRuntime JS { get; init; }
 
+    [Inject]
+    public required PlanHistory PlanHistory { get; init; }
+
     [Parameter]
     public long QueryId { get; set; }
 
@@ -32,6 +35,7 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
     private IReadOnlyList<QueryRow> rows = [];
     private double allTimeMs;
     private IReadOnlyList<QueryInterval> series = [];
+    private IReadOnlyList<StatementPlan> plans = [];
     private IReadOnlyDictionary<string, double> counters = new Dictionary<string, double>();
     private IReadOnlyList<string> parameterTypes = [];
     private string?[] parameterValues = [];
@@ -75,6 +79,7 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
         allTimeMs = (await Statistics.TopAsync(new TopQueriesRequest(TargetName, resolved.From, resolved.To, Limit: 1))).AllTimeMs;
         series = await Statistics.SeriesAsync(TargetName, QueryId, resolved.From, resolved.To);
         counters = await Statistics.CountersAsync(TargetName, QueryId, resolved.From, resolved.To);
+        plans = await PlanHistory.PlansAsync(TargetName, QueryId);
         drawPending = true;
     }
 

@@ -8,7 +8,8 @@ using static Portal.Features.Reports.BaselineReportBuilder;
 namespace Portal.Features.Reports.Sections;
 
 /// <summary>Query statistics, from the Queries feature: one read per target (a target that cannot be read leaves the others).</summary>
-internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targets, IndexHealth indexHealth, MaintenanceRisks maintenance, IOptions<QueryOptions> queryOptions) : IReportSection
+internal sealed class QueriesSection(
+    QueryStatistics queries, QueryTargets targets, IndexHealth indexHealth, MaintenanceRisks maintenance, PlanHistory plans, IOptions<QueryOptions> queryOptions) : IReportSection
 {
     private const int TopStatements = 200;
 
@@ -17,6 +18,10 @@ internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targe
             .Select(target => new ReportRead($"query statistics of {target}", () => QueriesAsync(target, period, draft, cancellationToken)));
 
     private static string Shorten(string sql) => SqlText.OneLine(sql, 90);
+
+    /// <summary>"its plan changed on 2026-11-26 14:07 UTC: Seq Scan on orders (was Index Scan on orders using orders_customer)".</summary>
+    public static string PlanChangeText(PlanChange change) =>
+        $"its plan changed on {change.After.FirstSeen.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {change.After.Summary} (was {change.Before.Summary})";
 
     // Query statistics: the call-weighted mean over every statement, the statements by their share of database time
     // (and N+1 suspects), missing-index suspects weighed by the time of the statements that read their table.
@@ -35,15 +40,24 @@ internal sealed class QueriesSection(QueryStatistics queries, QueryTargets targe
         draft.Snapshots += await queries.SnapshotCountAsync(target, period.Start, period.End, cancellationToken);
         var top = await queries.TopAsync(new TopQueriesRequest(target, period.Start, period.End, Limit: TopStatements), cancellationToken);
         var slowMean = queryOptions.Value.SlowMeanMs;
+        // Plan changes of the period: a statement that regressed with a new plan is a finding, and its opportunity names the change.
+        var changes = (await plans.ChangesAsync(target, period.Start, period.End, cancellationToken)).GroupBy(change => change.QueryId).ToDictionary(group => group.Key, group => group.First());
+        foreach (var change in changes.Values.Where(change => change.Regressed))
+        {
+            draft.Findings.Add(new Finding("plan", $"Plan change with a regression: {Shorten(change.Query ?? $"query id {change.QueryId}")} ({target})",
+                $"{PlanChangeText(change)}; mean {Durations.Milliseconds(change.MeanBeforeMs)} → {Durations.Milliseconds(change.MeanAfterMs)}",
+                PortalLinks.Statement(target, change.QueryId)));
+        }
         foreach (var row in top.Rows.Where(row => row.TotalTimeMs > 0))
         {
             var link = PortalLinks.Statement(target, row.QueryId);
+            var planChange = changes.TryGetValue(row.QueryId, out var change) ? $"{PlanChangeText(change)}: compare its plans on its query page. " : "";
             draft.Opportunities.Add(new Opportunity(row.IsNPlusOneSuspect ? "n+1" : "statement", $"{Shorten(row.Query)} ({target})", row.TotalTimeMs,
                 $"{Durations.Milliseconds(row.TotalTimeMs)} of database time ({row.SharePercent:0.#} % of {target}'s), {row.Calls:N0} calls at {Figures.Format(row.MeanTimeMs, "ms")}",
                 link,
-                row.IsNPlusOneSuspect ? "N+1 suspect: many cheap calls — fetch the rows in one statement (IN / ANY, or a join) instead of one per item."
+                planChange + (row.IsNPlusOneSuspect ? "N+1 suspect: many cheap calls — fetch the rows in one statement (IN / ANY, or a join) instead of one per item."
                 : row.MeanTimeMs >= slowMean ? "EXPLAIN it from its query page: look for a sequential scan, a sort that spills, or rows fetched to be thrown away."
-                : "Called very often: cache its result, or call it once per request instead of per item."));
+                : "Called very often: cache its result, or call it once per request instead of per item.")));
             if (row.PreviousMeanTimeMs is { } before && row.PreviousCalls >= 10 && row.Calls >= 10)
             {
                 draft.Movements.Add(new Movement("Database", $"mean time of {Shorten(row.Query)} ({target})", "ms", before, row.MeanTimeMs, true));
