@@ -49,7 +49,8 @@ public sealed class PlanHistoryTests : PortalOnFreshDatabase
         }
         await WorkloadAsync(200);
         await snapshots.TakeAsync(QueryOptions.PortalTarget);       // the interval without the index
-        await plans.CaptureAsync(QueryOptions.PortalTarget);
+        var third = await plans.CaptureAsync(QueryOptions.PortalTarget);
+        Assert.True(third.NewPlans > 0, $"{third.Explained} explained, {third.NewPlans} new, refused: {string.Join("; ", third.Refused)}");
 
         var change = Assert.Single(await plans.ChangesAsync(QueryOptions.PortalTarget, start, DateTimeOffset.UtcNow.AddMinutes(1)),
             each => each.Query?.Contains("FROM orders WHERE customer_id", StringComparison.Ordinal) == true);
@@ -62,6 +63,8 @@ public sealed class PlanHistoryTests : PortalOnFreshDatabase
         Assert.Contains(onlyBefore, line => line.Contains("orders_customer", StringComparison.Ordinal));
         Assert.Equal(["Seq Scan on orders"], onlyAfter);
         Assert.Equal(2, (await plans.PlansAsync(QueryOptions.PortalTarget, change.QueryId)).Count);
+        Assert.Equal((false, (string?)null), await plans.RecordAsync(QueryOptions.PortalTarget, change.QueryId)); // by hand: the same Seq Scan, seen again
+        Assert.Equal((false, "the portal has not seen this statement on the target"), await plans.RecordAsync(QueryOptions.PortalTarget, 42));
 
         // The report of the day so far names it: a finding, and the statement's opportunity says its plan changed.
         var report = await App.Services.GetRequiredService<Portal.Features.Reports.BaselineReportBuilder>().BuildAsync(

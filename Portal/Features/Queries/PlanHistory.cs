@@ -33,35 +33,63 @@ public sealed class PlanHistory(QueryStatistics statistics, QueryExplain explain
 
     public static readonly TimeSpan Around = TimeSpan.FromHours(1);
 
-    /// <summary>EXPLAINs the target's top statements and records their plans; how many were recorded and how many are new.</summary>
+    /// <summary>How many statements already in the plan history (seen in the last day) are explained again per run beside the top ones.</summary>
+    public const int Followed = 20;
+
+    /// <summary>
+    /// EXPLAINs the target's top statements, and those whose plans it followed in the last day (a statement recorded by
+    /// hand stays watched), and records their plans; how many were recorded, how many are new, and those refused.
+    /// </summary>
     public async Task<(int Explained, int NewPlans, IReadOnlyList<string> Refused)> CaptureAsync(string target, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var top = await statistics.TopAsync(new TopQueriesRequest(target, now - Around, now, QuerySort.TotalTime, Limit: TopStatements), cancellationToken);
-        var (explained, fresh, refused) = (0, 0, new List<string>());
-        foreach (var row in top.Rows.DistinctBy(row => row.QueryId))
+        var statements = top.Rows.Select(row => row.QueryId).ToList();
+        await using (var connection = await portal.OpenConnectionAsync(cancellationToken))
         {
-            var (json, refusal) = await explain.GenericPlanAsync(target, row.Query, cancellationToken);
-            if (json is null)
+            statements.AddRange(await connection.QueryAsync<long>(new CommandDefinition("""
+                SELECT query_id FROM query_plans WHERE target = @target AND last_seen > @since GROUP BY query_id ORDER BY max(last_seen) DESC LIMIT @limit
+                """, new { target, since = now - TimeSpan.FromDays(1), limit = Followed }, cancellationToken: cancellationToken)));
+        }
+        var (explained, fresh, refused) = (0, 0, new List<string>());
+        foreach (var queryId in statements.Distinct())
+        {
+            var (isNew, refusal) = await RecordAsync(target, queryId, cancellationToken);
+            if (refusal is not null)
             {
-                refused.Add($"{row.QueryId}: {refusal}");
+                refused.Add($"{queryId}: {refusal}");
                 continue;
             }
-            using var document = JsonDocument.Parse(json);
-            var plan = document.RootElement[0].GetProperty("Plan");
-            var shape = Shape(plan);
-            await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-            var inserted = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-                INSERT INTO query_plans (target, query_id, fingerprint, shape, total_cost, plan, first_seen, last_seen)
-                VALUES (@target, @queryId, @fingerprint, @shape, @cost, @json, @now, @now)
-                ON CONFLICT (target, query_id, fingerprint) DO UPDATE SET last_seen = excluded.last_seen, total_cost = excluded.total_cost
-                RETURNING xmax = 0
-                """, new { target, queryId = row.QueryId, fingerprint = Fingerprint(shape), shape, cost = plan.GetProperty("Total Cost").GetDouble(), json, now },
-                cancellationToken: cancellationToken));
             explained++;
-            fresh += inserted ? 1 : 0;
+            fresh += isNew ? 1 : 0;
         }
         return (explained, fresh, refused);
+    }
+
+    /// <summary>EXPLAINs one statement now and records its plan (the statement page's "Record its plan now"); whether the plan is new, or why it was not explained.</summary>
+    public async Task<(bool New, string? Refusal)> RecordAsync(string target, long queryId, CancellationToken cancellationToken = default)
+    {
+        if (await statistics.TextAsync(target, queryId, cancellationToken) is not { } query)
+        {
+            return (false, "the portal has not seen this statement on the target");
+        }
+        var (json, refusal) = await explain.GenericPlanAsync(target, query, cancellationToken);
+        if (json is null)
+        {
+            return (false, refusal);
+        }
+        using var document = JsonDocument.Parse(json);
+        var plan = document.RootElement[0].GetProperty("Plan");
+        var shape = Shape(plan);
+        var now = time.GetUtcNow();
+        await using var connection = await portal.OpenConnectionAsync(cancellationToken);
+        return (await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            INSERT INTO query_plans (target, query_id, fingerprint, shape, total_cost, plan, first_seen, last_seen)
+            VALUES (@target, @queryId, @fingerprint, @shape, @cost, @json, @now, @now)
+            ON CONFLICT (target, query_id, fingerprint) DO UPDATE SET last_seen = excluded.last_seen, total_cost = excluded.total_cost
+            RETURNING xmax = 0
+            """, new { target, queryId, fingerprint = Fingerprint(shape), shape, cost = plan.GetProperty("Total Cost").GetDouble(), json, now },
+            cancellationToken: cancellationToken)), null);
     }
 
     /// <summary>

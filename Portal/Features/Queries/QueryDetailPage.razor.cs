@@ -36,6 +36,8 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
     private double allTimeMs;
     private IReadOnlyList<QueryInterval> series = [];
     private IReadOnlyList<StatementPlan> plans = [];
+    private bool recordingPlan;
+    private string? planMessage;
     private IReadOnlyDictionary<string, double> counters = new Dictionary<string, double>();
     private IReadOnlyList<string> parameterTypes = [];
     private string?[] parameterValues = [];
@@ -99,6 +101,21 @@ public sealed partial class QueryDetailPage : RangedPage, IAsyncDisposable
 
     private static InputType InputTypeOf(string type) =>
         type is "smallint" or "integer" or "bigint" or "numeric" or "real" or "double precision" or "oid" ? InputType.Number : InputType.Text;
+
+    private async Task RecordPlanAsync()
+    {
+        recordingPlan = true;
+        try
+        {
+            var (isNew, refusal) = await PlanHistory.RecordAsync(TargetName, QueryId);
+            planMessage = refusal ?? (isNew ? "A new plan: recorded, and followed from now on." : "The same plan as recorded: seen again now.");
+            plans = await PlanHistory.PlansAsync(TargetName, QueryId);
+        }
+        finally
+        {
+            recordingPlan = false;
+        }
+    }
 
     private async Task ExplainAsync()
     {

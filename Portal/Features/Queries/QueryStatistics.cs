@@ -160,13 +160,18 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return result.Value;
     }
 
-    /// <summary>The text of a query id on a target (null when the portal never saw it).</summary>
+    /// <summary>
+    /// The text of a query id on a target (null when the portal never saw it). pg_stat_statements gives a statement
+    /// prepared or explained by name (<c>PREPARE p AS …</c>, the portal's own EXPLAINs among them) the query id of the
+    /// statement inside: the statement's own text is preferred to those.
+    /// </summary>
     public async Task<string?> TextAsync(string target, long queryId, CancellationToken cancellationToken = default)
     {
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT query FROM query_statements WHERE target = @target AND query_id = @queryId ORDER BY last_moved DESC NULLS LAST LIMIT 1",
-            new { target, queryId }, cancellationToken: cancellationToken));
+        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition("""
+            SELECT query FROM query_statements WHERE target = @target AND query_id = @queryId
+            ORDER BY query ~* '^\s*(prepare|explain)\s' , last_moved DESC NULLS LAST LIMIT 1
+            """, new { target, queryId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Every counter's delta over the window for a query id (all its users and databases), and the extremes the target reports now.</summary>
