@@ -20,7 +20,13 @@ public static class RiskKinds
     /// <summary>Client connections against <c>max_connections</c> (less the superusers' reserve): past it, new sessions are refused.</summary>
     public const string Connections = "connections";
 
-    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections];
+    /// <summary>
+    /// A replication slot's retained WAL: the server keeps every WAL segment a slot has not consumed (and vacuum keeps the
+    /// rows its catalog xmin needs), so a slot whose consumer is gone fills the disk.
+    /// </summary>
+    public const string Slot = "slot";
+
+    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot];
 }
 
 public static class RiskStatuses
@@ -124,6 +130,24 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         risks.Add(Risk(RiskKinds.Connections, "server", clients, limit - reserved,
             "a connection pooler (PgBouncer) in front of the server, or fewer pools in the applications; idle sessions: idle_session_timeout"));
 
+        // Replication slots (on a primary: a standby has no WAL position of its own to measure against), each by the WAL
+        // it holds against max_slot_wal_keep_size, or Queries:Risks:SlotWalLimitMegabytes when that is unlimited.
+        foreach (var slot in await connection.QueryAsync<SlotRow>(new CommandDefinition("""
+            SELECT slot_name AS "Name", slot_type AS "Type", active AS "Active", coalesce(wal_status, '') AS "WalStatus",
+                   CASE WHEN pg_is_in_recovery() OR restart_lsn IS NULL THEN 0 ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) END::float8 AS "RetainedBytes",
+                   (SELECT setting::float8 FROM pg_settings WHERE name = 'max_slot_wal_keep_size') AS "KeepSizeMegabytes"
+            FROM pg_replication_slots ORDER BY slot_name
+            """, transaction: transaction, cancellationToken: cancellationToken)))
+        {
+            var keep = (slot.KeepSizeMegabytes > 0 ? slot.KeepSizeMegabytes : options.Value.Risks.SlotWalLimitMegabytes) * 1024 * 1024;
+            var lost = slot.WalStatus == "lost";
+            risks.Add(Risk(RiskKinds.Slot, $"slot {slot.Name} ({slot.Type}, {(slot.Active ? "active" : "inactive")}{(lost ? ", WAL lost" : "")})",
+                lost ? keep : slot.RetainedBytes, keep,
+                slot.Active
+                    ? $"its consumer reads too slowly: look at the replica or subscriber of {slot.Name} (pg_stat_replication on this server)"
+                    : $"bring its consumer back, or if it is gone for good: SELECT pg_drop_replication_slot('{slot.Name.Replace("'", "''", StringComparison.Ordinal)}');"));
+        }
+
         return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), role, unreadable);
     }
 
@@ -143,12 +167,18 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         RiskKinds.Xid => "Transaction-ID wraparound",
         RiskKinds.Multixact => "Multixact wraparound",
         RiskKinds.Sequence => "Sequence running out",
+        RiskKinds.Slot => "Replication slot retaining WAL",
         _ => "Connections",
     };
 
-    /// <summary>"1.2 billion of 2.1 billion", "31,000 of 32,767": a risk's use against its limit.</summary>
-    public static string Describe(MaintenanceRisk risk) =>
-        $"{Count(risk.Used)} of {Count(risk.Limit)}";
+    /// <summary>"1.2 billion of 2.1 billion", "31,000 of 32,767", "1.5 GiB of 10 GiB": a risk's use against its limit.</summary>
+    public static string Describe(MaintenanceRisk risk) => risk.Kind == RiskKinds.Slot
+        ? $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL"
+        : $"{Count(risk.Used)} of {Count(risk.Limit)}";
+
+    private static string Bytes(double value) => value >= 1 << 30
+        ? (value / (1 << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB"
+        : (value / (1 << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB";
 
     private static string Count(double value) => value >= 1e9
         ? (value / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " billion"
@@ -156,6 +186,8 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         : value.ToString("N0", CultureInfo.InvariantCulture);
 
     private sealed record SequenceRow(string Name, string Type, long MinValue, long MaxValue, long Increment, long? LastValue, bool Readable);
+
+    private sealed record SlotRow(string Name, string Type, bool Active, string WalStatus, double RetainedBytes, double KeepSizeMegabytes);
 }
 
 /// <summary>The shares of each limit at which a maintenance risk is a warning and critical (<c>Queries:Risks</c>).</summary>
@@ -174,11 +206,20 @@ public sealed class RiskThresholdOptions
 
     public double ConnectionsCritical { get; set; } = 0.95;
 
+    /// <summary>A slot's retained WAL against max_slot_wal_keep_size, or against <see cref="SlotWalLimitMegabytes"/> where that is unlimited (-1, the default).</summary>
+    public double SlotWarning { get; set; } = 0.5;
+
+    public double SlotCritical { get; set; } = 0.8;
+
+    /// <summary>The WAL a slot may hold when the server sets no max_slot_wal_keep_size: about what a disk sized for the database can spare.</summary>
+    public double SlotWalLimitMegabytes { get; set; } = 10_240;
+
     public (double Warning, double Critical) Thresholds(string kind) => kind switch
     {
         RiskKinds.Xid or RiskKinds.Multixact => (WraparoundWarning, WraparoundCritical),
         RiskKinds.Sequence => (SequenceWarning, SequenceCritical),
         RiskKinds.Connections => (ConnectionsWarning, ConnectionsCritical),
+        RiskKinds.Slot => (SlotWarning, SlotCritical),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of maintenance risk"),
     };
 
