@@ -22,6 +22,14 @@ public sealed record TableUpkeep(string Table, long LiveRows, long DeadRows, lon
 
 public sealed record RelationSize(string Name, string Kind, long Bytes, long? Rows);
 
+/// <summary>A VACUUM running now (pg_stat_progress_vacuum): where, which phase, how far through the table's blocks, since when.</summary>
+public sealed record RunningVacuum(int Pid, string Database, string Table, bool Autovacuum, string Phase, long HeapBlocks, long BlocksScanned, long BlocksVacuumed,
+    long IndexPasses, double RunningSeconds)
+{
+    /// <summary>The share of the table's blocks scanned (the phase that takes longest on a large table).</summary>
+    public double Scanned => HeapBlocks == 0 ? 0 : (double)BlocksScanned / HeapBlocks;
+}
+
 /// <summary>Everything the Indexes &amp; tables page says about the target's database.</summary>
 public sealed record IndexHealthReport(
     IReadOnlyList<MissingIndexSuspect> MissingIndexes, IReadOnlyList<IndexFinding> UnusedIndexes, IReadOnlyList<IndexFinding> DuplicateIndexes,
@@ -30,6 +38,9 @@ public sealed record IndexHealthReport(
 {
     /// <summary>When unused indexes will be listed, while the statistics are younger than <see cref="QueryOptions.UnusedIndexMinStatisticsDays"/>; null once they are.</summary>
     public DateTimeOffset? UnusedIndexesFrom { get; init; }
+
+    /// <summary>The vacuums (and autovacuums) running on the server when the report was read.</summary>
+    public IReadOnlyList<RunningVacuum> RunningVacuums { get; init; } = [];
 }
 
 /// <summary>Index and table advice from the target's pg_stat_* views and catalogs, read-only.</summary>
@@ -125,11 +136,23 @@ public sealed partial class IndexHealth(QueryTargets targets, NpgsqlDataSource p
         var adviceFrom = since + TimeSpan.FromDays(options.Value.UnusedIndexMinStatisticsDays);
         var tooYoung = adviceFrom > time.GetUtcNow();
 
+        // Vacuums running now on the whole server: a table in another database is named by its oid (its catalog is not this one's).
+        var vacuums = (await connection.QueryAsync<RunningVacuum>(new CommandDefinition("""
+            SELECT p.pid AS "Pid", coalesce(p.datname, '') AS "Database",
+                   CASE WHEN p.datname = current_database() THEN p.relid::regclass::text ELSE 'oid ' || p.relid END AS "Table",
+                   coalesce(a.query LIKE 'autovacuum:%', false) AS "Autovacuum", p.phase AS "Phase", p.heap_blks_total AS "HeapBlocks",
+                   p.heap_blks_scanned AS "BlocksScanned", p.heap_blks_vacuumed AS "BlocksVacuumed", p.index_vacuum_count AS "IndexPasses",
+                   coalesce(extract(epoch FROM now() - a.xact_start), 0)::float8 AS "RunningSeconds"
+            FROM pg_stat_progress_vacuum p LEFT JOIN pg_stat_activity a ON a.pid = p.pid
+            ORDER BY "RunningSeconds" DESC
+            """, cancellationToken: cancellationToken))).AsList();
+
         return new IndexHealthReport(
             suspects.Select(row => new MissingIndexSuspect(row.Table, row.Rows, row.SequentialScans, row.SequentialRowsRead, row.IndexScans, filtered.GetValueOrDefault(row.Name, []))).ToList(),
             tooYoung ? [] : unused, Duplicates(indexes), invalid, unindexed, upkeep, largest, since)
         {
             UnusedIndexesFrom = tooYoung ? adviceFrom : null,
+            RunningVacuums = vacuums,
         };
     }
 
