@@ -40,6 +40,19 @@ public static class PortalSettings
         return file;
     }
 
+    /// <summary>
+    /// The lab's real tools (tools/browser) and a catalogue of the test's own, whose `lab:` the test writes once it knows
+    /// its addresses (then reloads the catalogue); returns the catalogue's path.
+    /// </summary>
+    public static string WithLab(this Dictionary<string, string?> settings)
+    {
+        var catalogue = Path.Combine(Directory.CreateTempSubdirectory("portal-lab-").FullName, "slas.yaml");
+        File.WriteAllText(catalogue, "services:\n  - name: none\n    team: none\n    lab:\n      pages: [/]\n");
+        settings["Scorecards:CatalogueFile"] = catalogue;
+        settings["Lab:ToolsPath"] = Repository.File("tools/browser");
+        return catalogue;
+    }
+
     /// <summary>The real services at the production pace: the default probe interval, heartbeat and polling.</summary>
     public static Dictionary<string, string?> AtProductionPace(TestDatabase database)
     {

@@ -57,6 +57,17 @@ public sealed record TimeRange(string Key, DateTimeOffset From, DateTimeOffset T
     public (string Range, string? From, string? To) ToQuery() =>
         Key == Custom ? (Custom, From.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), To.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)) : (Key, null, null);
 
+    /// <summary>
+    /// A chart's time axis for sparse points (a run a day, a load test a week): their own span with a margin, within the
+    /// range, so that they do not sit in a corner of a month.
+    /// </summary>
+    public (long From, long To) AxisFor(IReadOnlyCollection<long> unixSeconds)
+    {
+        var (first, last) = (unixSeconds.Min(), unixSeconds.Max());
+        var margin = Math.Max(3600, (last - first) / 20);
+        return (Math.Max(From.ToUnixTimeSeconds(), first - margin), Math.Min(To.ToUnixTimeSeconds(), last + margin));
+    }
+
     /// <summary>A step giving about one point per <paramref name="pixelsPerPoint"/> pixels of a chart <paramref name="widthPixels"/> wide, never under 1 s, rounded to whole seconds.</summary>
     public TimeSpan StepFor(int widthPixels, int pixelsPerPoint = 4)
     {

@@ -34,10 +34,7 @@ public sealed class LabChecksTests : PortalOnFreshDatabase
 
     protected override void Configure(Dictionary<string, string?> settings)
     {
-        catalogue = Path.Combine(Directory.CreateTempSubdirectory("portal-lab-").FullName, "slas.yaml");
-        File.WriteAllText(catalogue, "services:\n  - name: none\n    team: none\n    lab:\n      pages: [/]\n");
-        settings["Scorecards:CatalogueFile"] = catalogue;
-        settings["Lab:ToolsPath"] = Repository.File("tools/browser");
+        catalogue = settings.WithLab();
         settings[$"Lab:Credentials:portal:Username"] = LabLogin;
         settings[$"Lab:Credentials:portal:Password"] = LabPassword;
     }

@@ -27,24 +27,12 @@ public sealed class NodeUtilisationTests(NodeUtilisationTests.Seeded fixture) : 
     /// <summary>db's memory in use in the data's hour h (0–5): 40 % to 90 %.</summary>
     private static double DbMemory(DateTimeOffset at) => 0.4 + 0.1 * Math.Min(5, (int)((at - DataStart).TotalHours));
 
-    public sealed class Seeded : PortalOnFreshDatabase
+    public sealed class Seeded : PortalOnBackfilledPrometheus
     {
-        private BackfilledPrometheus prometheus = null!;
-
-        protected override void Configure(Dictionary<string, string?> settings)
-        {
-            prometheus = BackfilledPrometheus.StartAsync(OpenMetrics()).GetAwaiter().GetResult();
-            settings["Prometheus:Url"] = prometheus.Url;
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await base.DisposeAsync();
-            await prometheus.DisposeAsync();
-        }
+        protected override string OpenMetrics() => NodeSeries();
     }
 
-    private static string OpenMetrics()
+    private static string NodeSeries()
     {
         var gauges = new StringBuilder();
         var counters = new StringBuilder();

@@ -30,21 +30,9 @@ public sealed class ReportFixtureTests(ReportFixtureTests.Seeded fixture) : ICla
     private static readonly string[] Ranked = ["category search", "orders", "items", "/checkout", "stock", "INP p75 of /search"];
 
     /// <summary>The hand-worked week, seeded once for the class: both tests only read the report built from it.</summary>
-    public sealed class Seeded : PortalOnFreshDatabase
+    public sealed class Seeded : PortalOnBackfilledPrometheus
     {
-        private BackfilledPrometheus prometheus = null!;
-
-        protected override void Configure(Dictionary<string, string?> settings)
-        {
-            prometheus = BackfilledPrometheus.StartAsync(OpenMetrics()).GetAwaiter().GetResult();
-            settings["Prometheus:Url"] = prometheus.Url;
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await base.DisposeAsync();
-            await prometheus.DisposeAsync();
-        }
+        protected override string OpenMetrics() => ReportFixtureTests.OpenMetrics();
 
         protected override async Task SeedAsync(NpgsqlConnection connection)
         {

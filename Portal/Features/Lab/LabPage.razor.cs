@@ -95,7 +95,7 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
             return;
         }
         drawPending = false;
-        charts ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeseries.js");
+        charts ??= await ChartModule.ImportAsync(JS);
         var times = trend.Select(run => run.Result.FetchedAt.ToUnixTimeSeconds()).Distinct().Order().ToArray();
         var series = trend.Select(run => run.Result.Profile).Distinct().Order(StringComparer.Ordinal).Select(profile =>
         {
@@ -105,7 +105,7 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "target", values = times.Select(_ => (double?)90).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", trendChart, new
         {
-            timestamps = times, unit = "", height = 240, from = Extent(times).From, to = Extent(times).To, series, points = true, min = 0, max = 100,
+            timestamps = times, unit = "", height = 240, from = Window.AxisFor(times).From, to = Window.AxisFor(times).To, series, points = true, min = 0, max = 100,
         });
     }
 
@@ -120,26 +120,5 @@ public sealed partial class LabPage : RangedPage, IAsyncDisposable
         };
     }
 
-    /// <summary>The chart's time axis: the runs' own span with a margin (a run a day over 30 days would sit in a corner), within the window.</summary>
-    private (long From, long To) Extent(long[] times)
-    {
-        var (first, last) = (times.Min(), times.Max());
-        var margin = Math.Max(3600, (last - first) / 20);
-        return (Math.Max(Window.From.ToUnixTimeSeconds(), first - margin), Math.Min(Window.To.ToUnixTimeSeconds(), last + margin));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (charts is not null)
-        {
-            try
-            {
-                await charts.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The circuit is gone with its charts.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ChartModule.DisposeAsync(charts);
 }

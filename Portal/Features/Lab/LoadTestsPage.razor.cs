@@ -74,7 +74,7 @@ public sealed partial class LoadTestsPage : RangedPage, IAsyncDisposable
             return;
         }
         drawPending = false;
-        charts ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeseries.js");
+        charts ??= await ChartModule.ImportAsync(JS);
         var times = runs.Select(run => run.Run.StartedAt.ToUnixTimeSeconds()).Distinct().Order().ToArray();
         var series = runs.GroupBy(run => $"{run.Service} {run.Scenario}").OrderBy(group => group.Key, StringComparer.Ordinal).Select(group =>
         {
@@ -83,30 +83,9 @@ public sealed partial class LoadTestsPage : RangedPage, IAsyncDisposable
         }).Append(new { label = "API p95 target", values = times.Select(_ => (double?)ApiTargetMs).ToArray(), dash = true, spanGaps = true }).ToArray();
         await charts.InvokeVoidAsync("render", chart, new
         {
-            timestamps = times, unit = "ms", height = 220, from = Extent(times).From, to = Extent(times).To, series, points = true,
+            timestamps = times, unit = "ms", height = 220, from = Window.AxisFor(times).From, to = Window.AxisFor(times).To, series, points = true,
         });
     }
 
-    /// <summary>The chart's time axis: the runs' own span with a margin (a run a day over 30 days would sit in a corner), within the window.</summary>
-    private (long From, long To) Extent(long[] times)
-    {
-        var (first, last) = (times.Min(), times.Max());
-        var margin = Math.Max(3600, (last - first) / 20);
-        return (Math.Max(Window.From.ToUnixTimeSeconds(), first - margin), Math.Min(Window.To.ToUnixTimeSeconds(), last + margin));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (charts is not null)
-        {
-            try
-            {
-                await charts.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The circuit is gone with its charts.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ChartModule.DisposeAsync(charts);
 }

@@ -69,7 +69,7 @@ public sealed partial class WaitsPage : RangedPage, IAsyncDisposable
             return;
         }
         drawPending = false;
-        charts ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeseries.js");
+        charts ??= await ChartModule.ImportAsync(JS);
         var times = waits.SelectMany(series => series.Points.Select(point => point.At.ToUnixTimeSeconds())).Distinct().Order().ToArray();
         // A bin without a wait had none of it: zero, not a gap.
         var series = waits.Take(8).Select(wait =>
@@ -83,18 +83,5 @@ public sealed partial class WaitsPage : RangedPage, IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (charts is not null)
-        {
-            try
-            {
-                await charts.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The circuit is gone with its charts.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ChartModule.DisposeAsync(charts);
 }
