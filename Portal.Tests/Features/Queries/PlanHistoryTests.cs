@@ -66,6 +66,15 @@ public sealed class PlanHistoryTests : PortalOnFreshDatabase
         Assert.Equal((false, (string?)null), await plans.RecordAsync(QueryOptions.PortalTarget, change.QueryId)); // by hand: the same Seq Scan, seen again
         Assert.Equal((false, "the portal has not seen this statement on the target"), await plans.RecordAsync(QueryOptions.PortalTarget, 42));
 
+        // The scorecards' "what changed" names it beside the statement.
+        var objective = new Portal.Features.Scorecards.SlaObjective("orders-fast", "Orders are fast", "shop", "web", "P2", "7d",
+            new Portal.Features.Scorecards.SliSpec { Kind = Portal.Features.Scorecards.SliKinds.Query, Target = QueryOptions.PortalTarget, Pattern = "FROM orders", Threshold = 1, Objective = 0.99 },
+            new Portal.Features.Scorecards.SourceLocation("slas.yaml", 1, 1));
+        var degradation = await App.Services.GetRequiredService<Portal.Features.Scorecards.WhatChanged>().ExplainAsync(objective, [objective], [], start, DateTimeOffset.UtcNow.AddMinutes(1));
+        var changed = Assert.Single(degradation.Statements, each => each.QueryId == change.QueryId);
+        Assert.Equal(PlanHistory.Describe(change), changed.PlanChange);
+        Assert.EndsWith("Seq Scan on orders (was Index Scan on orders using orders_customer)", changed.PlanChange, StringComparison.Ordinal);
+
         // The report of the day so far names it: a finding, and the statement's opportunity says its plan changed.
         var report = await App.Services.GetRequiredService<Portal.Features.Reports.BaselineReportBuilder>().BuildAsync(
             new Portal.Features.Reports.ReportScope([], [], [QueryOptions.PortalTarget]),

@@ -176,6 +176,10 @@ public sealed class PlanHistory(QueryStatistics statistics, QueryExplain explain
         return changes.OrderByDescending(change => change.Regressed).ThenByDescending(change => change.After.FirstSeen).ToList();
     }
 
+    /// <summary>"its plan changed on 2026-11-26 14:07 UTC: Seq Scan on orders (was Index Scan on orders using orders_customer)": the one wording of a plan change.</summary>
+    public static string Describe(PlanChange change) =>
+        $"its plan changed on {change.After.FirstSeen.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {change.After.Summary} (was {change.Before.Summary})";
+
     /// <summary>What one plan has that the other has not, line by line of their shapes (a plan change in words).</summary>
     public static (IReadOnlyList<string> OnlyBefore, IReadOnlyList<string> OnlyAfter) Difference(StatementPlan before, StatementPlan after)
     {

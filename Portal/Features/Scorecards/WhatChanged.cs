@@ -7,7 +7,11 @@ using Portal.Features.Vitals;
 namespace Portal.Features.Scorecards;
 
 /// <summary>A statement whose database time moved most between the baseline and the degraded interval.</summary>
-public sealed record StatementChange(string Target, long QueryId, string Query, long Calls, double? MeanTimeMs, long PreviousCalls, double? PreviousMeanTimeMs, double TimeDeltaMs);
+public sealed record StatementChange(string Target, long QueryId, string Query, long Calls, double? MeanTimeMs, long PreviousCalls, double? PreviousMeanTimeMs, double TimeDeltaMs)
+{
+    /// <summary>The statement's new plan first seen in the baseline or the degraded interval, in words; null without one.</summary>
+    public string? PlanChange { get; init; }
+}
 
 /// <summary>A Web Vitals page whose p75 worsened, with the releases first seen around the change (newest first).</summary>
 public sealed record VitalsPageChange(string App, string Page, string Metric, double P75, double PreviousP75, long Samples, IReadOnlyList<string> Releases);
@@ -37,7 +41,7 @@ public sealed record Degradation(
 /// statements (every query target) whose time moved most, the Web Vitals pages of the service's apps that worsened,
 /// and the caches whose hit ratio fell — each compared with the hour before.
 /// </summary>
-public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, VitalsStore vitals, PrometheusClient prometheus, RedisSamples redisSamples)
+public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, PlanHistory plans, VitalsStore vitals, PrometheusClient prometheus, RedisSamples redisSamples)
 {
     public const int Shown = 5;
 
@@ -101,7 +105,18 @@ public sealed class WhatChanged(QueryTargets targets, QueryStatistics queries, V
                 .Select(row => new StatementChange(name, row.QueryId, row.Query, row.Calls, row.MeanTimeMs, row.PreviousCalls, row.PreviousMeanTimeMs,
                     row.TotalTimeMs - row.PreviousTimeMs)));
         }
-        return changes.OrderByDescending(change => Math.Abs(change.TimeDeltaMs)).Take(Shown).ToList();
+        // A plan change of one of them, first seen in the baseline or the degraded interval, is named beside it.
+        var shown = changes.OrderByDescending(change => Math.Abs(change.TimeDeltaMs)).Take(Shown).ToList();
+        var planChanges = new Dictionary<(string, long), PlanChange>();
+        foreach (var name in shown.Select(change => change.Target).Distinct())
+        {
+            foreach (var change in await plans.ChangesAsync(name, from - (to - from), to, cancellationToken))
+            {
+                planChanges.TryAdd((name, change.QueryId), change);
+            }
+        }
+        return shown.Select(change => planChanges.TryGetValue((change.Target, change.QueryId), out var plan)
+            ? change with { PlanChange = PlanHistory.Describe(plan) } : change).ToList();
     }
 
     // The Web Vitals objectives of the service say which apps and metrics it has; a vitals SLI only its own.

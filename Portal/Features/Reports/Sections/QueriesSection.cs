@@ -19,9 +19,7 @@ internal sealed class QueriesSection(
 
     private static string Shorten(string sql) => SqlText.OneLine(sql, 90);
 
-    /// <summary>"its plan changed on 2026-11-26 14:07 UTC: Seq Scan on orders (was Index Scan on orders using orders_customer)".</summary>
-    public static string PlanChangeText(PlanChange change) =>
-        $"its plan changed on {change.After.FirstSeen.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {change.After.Summary} (was {change.Before.Summary})";
+    private static string PlanChangeText(PlanChange change) => PlanHistory.Describe(change);
 
     // Query statistics: the call-weighted mean over every statement, the statements by their share of database time
     // (and N+1 suspects), missing-index suspects weighed by the time of the statements that read their table.
