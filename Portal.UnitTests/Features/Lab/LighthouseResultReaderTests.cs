@@ -83,6 +83,21 @@ public sealed class LighthouseResultReaderTests
         Assert.Contains(named, problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("/checkout")]
+    public void RequestedUrl_NotAnHttpAddress_Refused(string url)
+    {
+        var result = Result();
+        result["requestedUrl"] = url;
+
+        var (parsed, _, problem) = LighthouseResultReader.Parse(JsonDocument.Parse(result.ToJsonString()).RootElement);
+
+        Assert.Null(parsed);
+        Assert.Equal("`requestedUrl` is missing or not an http(s) address", problem);
+    }
+
     [Fact]
     public void ScoreOutOfRange_Refused()
     {

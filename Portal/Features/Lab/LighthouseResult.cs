@@ -96,9 +96,9 @@ public static class LighthouseResultReader
         {
             return (null, report, "`lighthouseVersion` is missing: not a Lighthouse result (lighthouse --output json)");
         }
-        if (Text(report, "requestedUrl") is not { } requested || !Uri.TryCreate(requested, UriKind.Absolute, out _))
+        if (Text(report, "requestedUrl") is not { } requested || !Uri.TryCreate(requested, UriKind.Absolute, out var requestedUri) || requestedUri.Scheme is not ("http" or "https"))
         {
-            return (null, report, "`requestedUrl` is missing or not an absolute URL");
+            return (null, report, "`requestedUrl` is missing or not an http(s) address");
         }
         if (Text(report, "fetchTime") is not { } fetchTime
             || !DateTimeOffset.TryParse(fetchTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var fetchedAt))
