@@ -37,6 +37,9 @@ public sealed partial class Overview : IDisposable
     private IReadOnlyList<NodeInstance>? infrastructure;
     private string? infrastructureError;
 
+    /// <summary>How long the page's first render waits for the hosts' figures before it shows their panel as loading.</summary>
+    public static readonly TimeSpan InfrastructureWait = TimeSpan.FromMilliseconds(500);
+
     protected override async Task OnInitializedAsync()
     {
         // Subscribe first: a probe finishing while the first load runs must not be missed.
@@ -55,14 +58,22 @@ public sealed partial class Overview : IDisposable
             Show();
             StateHasChanged();
         }));
-        await Task.WhenAll(
-            live.FollowAsync("overview-workers", TimeSpan.FromSeconds(5),
-                (services, cancellationToken) => services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), cancellationToken)),
-            hosts.FollowAsync("overview-infrastructure", TimeSpan.FromMinutes(1), (services, cancellationToken) =>
+        var infrastructureRead = hosts.FollowAsync("overview-infrastructure", TimeSpan.FromMinutes(1), (services, cancellationToken) =>
+        {
+            var to = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            return services.GetRequiredService<NodeUtilisation>().ReadAsync(to.AddHours(-1), to, cancellationToken);
+        });
+        await live.FollowAsync("overview-workers", TimeSpan.FromSeconds(5),
+            (services, cancellationToken) => services.GetRequiredService<WorkerHeartbeats>().GetRecentAsync(TimeSpan.FromDays(1), cancellationToken));
+        // A slow or hung Prometheus (its client waits Prometheus:TimeoutSeconds) keeps only its own panel loading, not the page.
+        if (await Task.WhenAny(infrastructureRead, Task.Delay(InfrastructureWait)) != infrastructureRead)
+        {
+            _ = infrastructureRead.ContinueWith(_ => InvokeAsync(() =>
             {
-                var to = services.GetRequiredService<TimeProvider>().GetUtcNow();
-                return services.GetRequiredService<NodeUtilisation>().ReadAsync(to.AddHours(-1), to, cancellationToken);
-            }));
+                Show();
+                StateHasChanged();
+            }), TaskScheduler.Default);
+        }
         Show();
     }
 
