@@ -15,7 +15,8 @@ public sealed class RiskThresholdOptionsTests
         Assert.Equal((0.5, 0.75), options.Thresholds(RiskKinds.Multixact));
         Assert.Equal((0.75, 0.9), options.Thresholds(RiskKinds.Sequence));
         Assert.Equal((0.8, 0.95), options.Thresholds(RiskKinds.Connections));
-        Assert.Throws<ArgumentOutOfRangeException>(() => options.Thresholds("bloat"));
+        Assert.Equal((0.4, 0.7), options.Thresholds(RiskKinds.Bloat));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Thresholds("vacuum"));
     }
 
     [Theory]
@@ -28,5 +29,12 @@ public sealed class RiskThresholdOptionsTests
         var options = new RiskThresholdOptions { SequenceWarning = warning, SequenceCritical = critical };
 
         Assert.Equal($"Queries:Risks: the {kind} shares must be in (0, 1], the warning below the critical", options.Problem());
+    }
+
+    [Fact]
+    public void Problem_NamesABloatSizeOrScanIntervalThatCannotWork()
+    {
+        Assert.Equal("Queries:Risks:BloatMinimumMegabytes must be 0 or more", new RiskThresholdOptions { BloatMinimumMegabytes = -1 }.Problem());
+        Assert.Equal("Queries:Risks:BloatScanMinutes must be more than 0", new RiskThresholdOptions { BloatScanMinutes = 0 }.Problem());
     }
 }

@@ -26,7 +26,13 @@ public static class RiskKinds
     /// </summary>
     public const string Slot = "slot";
 
-    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot];
+    /// <summary>
+    /// A table's or b-tree index's space beyond what its live rows need (<see cref="BloatEstimate"/>): reads that scan it
+    /// read the dead space too, and only a rewrite gives it back to the disk.
+    /// </summary>
+    public const string Bloat = "bloat";
+
+    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot, Bloat];
 }
 
 public static class RiskStatuses
@@ -42,8 +48,12 @@ public sealed record MaintenanceRisk(string Kind, string Subject, double Used, d
     public double Share => Limit <= 0 ? 0 : Used / Limit;
 }
 
-/// <summary>A target's risks, worst first, and the sequences whose position its role may not read.</summary>
-public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks, string Role, IReadOnlyList<string> UnreadableSequences)
+/// <summary>
+/// A target's risks, worst first, the sequences whose position its role may not read, and the relations whose bloat it
+/// could neither estimate (no readable statistics) nor measure (no pgstattuple).
+/// </summary>
+public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks, string Role, IReadOnlyList<string> UnreadableSequences,
+    IReadOnlyList<string> UnmeasuredBloat)
 {
     /// <summary>The grant that lets the role read every unreadable sequence's position; null when there is none.</summary>
     public string? Grant => UnreadableSequences.Count == 0 ? null
@@ -58,7 +68,7 @@ public sealed record MaintenanceRiskReport(IReadOnlyList<MaintenanceRisk> Risks,
 /// multixact age per database and for its oldest tables, sequences by the share of their range used, and client
 /// connections against the server's limit. Each is judged by the share of its limit at <see cref="QueryOptions.Risks"/>.
 /// </summary>
-public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions> options)
+public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IOptions<QueryOptions> options)
 {
     /// <summary>The age at which PostgreSQL stops assigning transaction IDs (or multixacts): 2³¹, less its safety margin.</summary>
     public const double WraparoundLimit = 2_147_483_648 - 3_000_000;
@@ -148,7 +158,20 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
                     : $"bring its consumer back, or if it is gone for good: SELECT pg_drop_replication_slot('{slot.Name.Replace("'", "''", StringComparison.Ordinal)}');"));
         }
 
-        return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), role, unreadable);
+        var bloated = await bloat.ReadAsync(target, connection, transaction, options.Value.Risks, cancellationToken);
+        foreach (var relation in bloated.Relations)
+        {
+            risks.Add(Risk(RiskKinds.Bloat, relation.Kind == RelationKinds.Table
+                    ? $"table {relation.Name} ({relation.Method})"
+                    : $"index {relation.Name} on {relation.Table} ({relation.Method})",
+                relation.WastedBytes, relation.Bytes,
+                relation.Kind == RelationKinds.Table
+                    ? $"rewrite it: pg_repack -t {relation.Name} (online), or VACUUM FULL {relation.Name}; (locks it throughout); then find what held autovacuum back"
+                    : $"REINDEX INDEX CONCURRENTLY {relation.Name};"));
+        }
+
+        return new MaintenanceRiskReport(risks.OrderByDescending(risk => Severity(risk.Status)).ThenByDescending(risk => risk.Share).ToList(), role, unreadable,
+            bloated.Unmeasured);
     }
 
     private MaintenanceRisk Risk(string kind, string subject, double used, double limit, string advice)
@@ -168,13 +191,17 @@ public sealed class MaintenanceRisks(QueryTargets targets, IOptions<QueryOptions
         RiskKinds.Multixact => "Multixact wraparound",
         RiskKinds.Sequence => "Sequence running out",
         RiskKinds.Slot => "Replication slot retaining WAL",
+        RiskKinds.Bloat => "Bloat",
         _ => "Connections",
     };
 
     /// <summary>"1.2 billion of 2.1 billion", "31,000 of 32,767", "1.5 GiB of 10 GiB": a risk's use against its limit.</summary>
-    public static string Describe(MaintenanceRisk risk) => risk.Kind == RiskKinds.Slot
-        ? $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL"
-        : $"{Count(risk.Used)} of {Count(risk.Limit)}";
+    public static string Describe(MaintenanceRisk risk) => risk.Kind switch
+    {
+        RiskKinds.Slot => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL",
+        RiskKinds.Bloat => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} wasted",
+        _ => $"{Count(risk.Used)} of {Count(risk.Limit)}",
+    };
 
     private static string Bytes(double value) => value >= 1 << 30
         ? (value / (1 << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB"
@@ -214,17 +241,34 @@ public sealed class RiskThresholdOptions
     /// <summary>The WAL a slot may hold when the server sets no max_slot_wal_keep_size: about what a disk sized for the database can spare.</summary>
     public double SlotWalLimitMegabytes { get; set; } = 10_240;
 
+    /// <summary>
+    /// A relation's estimated bloat against its size: at 40 % a scan reads two pages for every three its rows need; at
+    /// 70 %, three for one. Freshly vacuumed tables keep some free space (and the estimate's error is about 10 %).
+    /// </summary>
+    public double BloatWarning { get; set; } = 0.4;
+
+    public double BloatCritical { get; set; } = 0.7;
+
+    /// <summary>Relations smaller than this are left out of the bloat estimate: their waste costs less than a rewrite's lock.</summary>
+    public double BloatMinimumMegabytes { get; set; } = 100;
+
+    /// <summary>A relation measured with pgstattuple (a scan) is measured again after this long.</summary>
+    public double BloatScanMinutes { get; set; } = 60;
+
     public (double Warning, double Critical) Thresholds(string kind) => kind switch
     {
         RiskKinds.Xid or RiskKinds.Multixact => (WraparoundWarning, WraparoundCritical),
         RiskKinds.Sequence => (SequenceWarning, SequenceCritical),
         RiskKinds.Connections => (ConnectionsWarning, ConnectionsCritical),
         RiskKinds.Slot => (SlotWarning, SlotCritical),
+        RiskKinds.Bloat => (BloatWarning, BloatCritical),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of maintenance risk"),
     };
 
     /// <summary>Why these thresholds cannot be used, or null: each share in (0, 1], the warning below the critical.</summary>
-    public string? Problem() => RiskKinds.All.Select(kind => (kind, Thresholds(kind))).FirstOrDefault(pair =>
+    public string? Problem() => BloatMinimumMegabytes < 0 ? "Queries:Risks:BloatMinimumMegabytes must be 0 or more"
+        : BloatScanMinutes <= 0 ? "Queries:Risks:BloatScanMinutes must be more than 0"
+        : RiskKinds.All.Select(kind => (kind, Thresholds(kind))).FirstOrDefault(pair =>
             pair.Item2.Warning is <= 0 or > 1 || pair.Item2.Critical is <= 0 or > 1 || pair.Item2.Warning >= pair.Item2.Critical) is ({ } bad, _)
         ? $"Queries:Risks: the {bad} shares must be in (0, 1], the warning below the critical"
         : null;

@@ -18,6 +18,7 @@ public static class QueriesServiceCollectionExtensions
         services.AddSingleton<QueryStatistics>();
         services.AddSingleton<QueryExplain>();
         services.AddSingleton<IndexHealth>();
+        services.AddSingleton<BloatReader>();
         services.AddSingleton<MaintenanceRisks>();
         services.AddSingleton<LiveActivity>();
         services.AddSingleton<ActivityHistory>();
