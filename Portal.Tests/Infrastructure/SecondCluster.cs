@@ -31,10 +31,43 @@ public sealed partial class SecondCluster : IAsyncDisposable
     private string Data => Path.Combine(folder, "data");
 
     /// <summary>Connected as a role to a database of this cluster, over TCP with a password.</summary>
-    public string ConnectionString(string user, string password, string database = "app") => new NpgsqlConnectionStringBuilder
+    public string ConnectionString(string user, string password, string database = "app") => ConnectionString(Port, user, password, database);
+
+    private static string ConnectionString(int port, string user, string password, string database) => new NpgsqlConnectionStringBuilder
     {
-        Host = "127.0.0.1", Port = Port, Username = user, Password = password, Database = database, Pooling = false,
+        Host = "127.0.0.1", Port = port, Username = user, Password = password, Database = database, Pooling = false,
     }.ConnectionString;
+
+    /// <summary>
+    /// A standby of this cluster, built as an operator builds one: <c>pg_basebackup -R</c> through a replication slot of
+    /// its name, started on a port of its own; its <c>cluster_name</c> is the name the primary lists it by.
+    /// </summary>
+    public async Task<Standby> StartStandbyAsync(string name)
+    {
+        var data = Path.Combine(folder, name);
+        var port = LoopbackPort.Free();
+        await RunAsPostgresAsync("/usr/bin/env", $"PGPASSWORD={SuperPassword}", $"{Bin}/pg_basebackup", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", "-D", data, "-R", "-X", "stream", "-C", "-S", name);
+        await RunAsPostgresAsync($"{Bin}/pg_ctl", "-D", data, "-l", Path.Combine(folder, name + ".log"), "-w", "-t", "60",
+            "-o", $"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c cluster_name={name}", "start");
+        return new Standby(data, port);
+    }
+
+    /// <summary>A standby of a <see cref="SecondCluster"/>: its roles and databases are the primary's. Stop it before the primary.</summary>
+    public sealed class Standby(string data, int port) : IAsyncDisposable
+    {
+        public int Port => port;
+
+        public string Superuser(string database = "app") => ConnectionString(port, "postgres", SuperPassword, database);
+
+        public string Monitor => ConnectionString(port, "portal_monitor", MonitorPassword, "app");
+
+        public async ValueTask DisposeAsync()
+        {
+            NpgsqlConnection.ClearAllPools();
+            await RunAsPostgresAsync($"{Bin}/pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", "60", "stop");
+        }
+    }
 
     public string Superuser(string database = "app") => ConnectionString("postgres", SuperPassword, database);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Portal.Components;
 
 namespace Portal.Features.Queries;
 
@@ -32,7 +33,13 @@ public static class RiskKinds
     /// </summary>
     public const string Bloat = "bloat";
 
-    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot, Bloat];
+    /// <summary>
+    /// A standby's replay lag in WAL: reads on it are that far behind, and a standby without a slot that falls further
+    /// behind than the WAL its primary keeps (<c>wal_keep_size</c>) loses its stream and must be rebuilt.
+    /// </summary>
+    public const string Replication = "replication";
+
+    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot, Replication, Bloat];
 }
 
 public static class RiskStatuses
@@ -158,6 +165,33 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
                     : $"bring its consumer back, or if it is gone for good: SELECT pg_drop_replication_slot('{slot.Name.Replace("'", "''", StringComparison.Ordinal)}');"));
         }
 
+        // Replication lag: on a primary, each standby streaming from it by the WAL it has not replayed yet; on a standby,
+        // itself, by the WAL it has received and not replayed. Against wal_keep_size for a standby without a slot (beyond
+        // it, its stream is lost), else Queries:Risks:ReplicationLagMegabytes.
+        var walKeepSize = await connection.QuerySingleAsync<double>(new CommandDefinition(
+            "SELECT setting::float8 FROM pg_settings WHERE name = 'wal_keep_size'", transaction: transaction, cancellationToken: cancellationToken));
+        foreach (var replica in await connection.QueryAsync<ReplicaRow>(new CommandDefinition("""
+            SELECT format('standby %s (%s)', coalesce(nullif(r.application_name, ''), host(r.client_addr), 'pid ' || r.pid), r.state) AS "Name",
+                   coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), 0)::float8 AS "LagBytes",
+                   coalesce(extract(epoch FROM r.replay_lag), 0)::float8 AS "LagSeconds",
+                   EXISTS (SELECT 1 FROM pg_replication_slots s WHERE s.active_pid = r.pid) AS "HasSlot",
+                   false AS "Paused"
+            FROM pg_stat_replication r WHERE NOT pg_is_in_recovery()
+            UNION ALL
+            SELECT 'this standby', coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::float8,
+                   CASE WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp()) ELSE 0 END::float8,
+                   true, pg_is_wal_replay_paused()
+            WHERE pg_is_in_recovery()
+            """, transaction: transaction, cancellationToken: cancellationToken)))
+        {
+            var behindLimit = (!replica.HasSlot && walKeepSize > 0 ? walKeepSize : options.Value.Risks.ReplicationLagMegabytes) * 1024 * 1024;
+            risks.Add(Risk(RiskKinds.Replication, replica.Name, replica.LagBytes, behindLimit,
+                $"replay lag {Durations.Milliseconds(replica.LagSeconds * 1_000)}" + (replica.Paused
+                    ? "; its replay is paused: SELECT pg_wal_replay_resume(); on it"
+                    : "; look at the standby's disk and CPU, its long queries (max_standby_streaming_delay), and the network")
+                + (replica.HasSlot ? "" : "; without a slot it loses its stream past wal_keep_size")));
+        }
+
         var bloated = await bloat.ReadAsync(target, connection, transaction, options.Value.Risks, cancellationToken);
         foreach (var relation in bloated.Relations)
         {
@@ -192,6 +226,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
         RiskKinds.Sequence => "Sequence running out",
         RiskKinds.Slot => "Replication slot retaining WAL",
         RiskKinds.Bloat => "Bloat",
+        RiskKinds.Replication => "Replication lag",
         _ => "Connections",
     };
 
@@ -200,6 +235,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
     {
         RiskKinds.Slot => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL",
         RiskKinds.Bloat => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} wasted",
+        RiskKinds.Replication => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL behind",
         _ => $"{Count(risk.Used)} of {Count(risk.Limit)}",
     };
 
@@ -213,6 +249,8 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
         : value.ToString("N0", CultureInfo.InvariantCulture);
 
     private sealed record SequenceRow(string Name, string Type, long MinValue, long MaxValue, long Increment, long? LastValue, bool Readable);
+
+    private sealed record ReplicaRow(string Name, double LagBytes, double LagSeconds, bool HasSlot, bool Paused);
 
     private sealed record SlotRow(string Name, string Type, bool Active, string WalStatus, double RetainedBytes, double KeepSizeMegabytes);
 }
@@ -241,6 +279,14 @@ public sealed class RiskThresholdOptions
     /// <summary>The WAL a slot may hold when the server sets no max_slot_wal_keep_size: about what a disk sized for the database can spare.</summary>
     public double SlotWalLimitMegabytes { get; set; } = 10_240;
 
+    /// <summary>A standby's unreplayed WAL against <c>wal_keep_size</c> (no slot), or against <see cref="ReplicationLagMegabytes"/>.</summary>
+    public double ReplicationWarning { get; set; } = 0.5;
+
+    public double ReplicationCritical { get; set; } = 0.8;
+
+    /// <summary>The replay lag a standby with a slot (or whose primary keeps no WAL for it) may reach: 1 GiB is minutes behind for most.</summary>
+    public double ReplicationLagMegabytes { get; set; } = 1_024;
+
     /// <summary>
     /// A relation's estimated bloat against its size: at 40 % a scan reads two pages for every three its rows need; at
     /// 70 %, three for one. Freshly vacuumed tables keep some free space (and the estimate's error is about 10 %).
@@ -262,6 +308,7 @@ public sealed class RiskThresholdOptions
         RiskKinds.Connections => (ConnectionsWarning, ConnectionsCritical),
         RiskKinds.Slot => (SlotWarning, SlotCritical),
         RiskKinds.Bloat => (BloatWarning, BloatCritical),
+        RiskKinds.Replication => (ReplicationWarning, ReplicationCritical),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of maintenance risk"),
     };
 
