@@ -10,7 +10,8 @@ using Portal.Features.Jobs;
 var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
 // `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs); `./portal bench lighthouse`:
 // only the pages under Lighthouse (about 5 minutes); `./portal bench lab`: only the lab-checks job against Chromium's
-// own load of the same pages (about 2 minutes).
+// own load of the same pages (about 2 minutes); `./portal bench activity`: the query benchmarks, then the activity sampler
+// and the plan-history job on 200 sessions (about a minute).
 var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
@@ -41,6 +42,12 @@ if (only == "lighthouse")
     await LighthouseBenchmarks.RunAsync(app.Services);
     return;
 }
+if (only == "activity")
+{
+    await QueryBenchmarks.RunAsync(app.Services, 10); // the statements whose plans the plan-history job follows
+    await ActivityPlanBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
+    return;
+}
 if (only == "lab")
 {
     await LabBenchmarks.RunAsync(app.Services);
@@ -61,6 +68,7 @@ foreach (var benchmark in benchmarks)
 
 await CacheBenchmarks.RunAsync(app.Services, iterations);
 await QueryBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
+await ActivityPlanBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);

@@ -43,6 +43,13 @@ public sealed class ActivityHistoryTests : PortalOnFreshDatabase
         await blocked;
 
         Assert.Equal((1, 1), (first.LockWaits, second.LockWaits));
+        await using (var stored = new NpgsqlConnection(Database.ConnectionString))
+        {
+            // Two samples of one wait are one episode; idle sessions (the portal's pool) count by database, whatever they last ran.
+            Assert.Equal((1L, 2), await stored.QuerySingleAsync<(long, int)>("SELECT count(*), max(samples) FROM query_lock_waits"));
+            Assert.True(await stored.ExecuteScalarAsync<long>("SELECT count(*) FROM query_activity WHERE state = 'idle'") > 0);
+            Assert.Equal(0, await stored.ExecuteScalarAsync<long>("SELECT count(*) FROM query_activity WHERE state = 'idle' AND query_id <> 0"));
+        }
         var end = DateTimeOffset.UtcNow.AddMinutes(1);
         var wait = Assert.Single(await history.LockWaitsAsync(QueryOptions.PortalTarget, start, end));
         Assert.Equal((waiterPid, holderPid, "Lock: transactionid", "idle in transaction", 2), (wait.BlockedPid, wait.BlockingPid, wait.WaitEvent, wait.BlockingState, wait.Samples));
@@ -61,10 +68,11 @@ public sealed class ActivityHistoryTests : PortalOnFreshDatabase
 
         // Folded into hourly rows once past the raw retention, the same session time remains.
         await using var portal = new NpgsqlConnection(Database.ConnectionString);
-        await portal.ExecuteAsync("UPDATE query_activity SET at = at - interval '10 days'; UPDATE query_lock_waits SET at = at - interval '10 days'");
+        await portal.ExecuteAsync("UPDATE query_activity SET at = at - interval '10 days'; UPDATE query_lock_waits SET first_seen = first_seen - interval '10 days', last_seen = last_seen - interval '10 days'");
         var (folded, _) = await history.ApplyRetentionAsync();
         Assert.True(folded > 0);
         Assert.Equal(0, await portal.ExecuteScalarAsync<long>("SELECT count(*) FROM query_activity"));
+        Assert.Equal(0, await portal.ExecuteScalarAsync<long>("SELECT count(*) FROM query_lock_waits"));
         Assert.Equal(20, await portal.ExecuteScalarAsync<double>(
             "SELECT sum(session_seconds) FROM query_activity_hourly WHERE wait_event = 'transactionid' AND query_id = @id", new { id = wait.BlockedQueryId }));
     }

@@ -25,6 +25,7 @@ public sealed class BloatTests(BloatTests.Fixture fixture) : IClassFixture<Bloat
         protected override void Configure(Dictionary<string, string?> settings)
         {
             settings["Queries:Risks:BloatMinimumMegabytes"] = "1";
+            settings["Queries:Risks:VacuumMinimumDeadRows"] = "1000";
             settings["Queries:Targets:monitored:ConnectionString"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
             {
                 Username = MonitorRole, Password = MonitorPassword,
@@ -138,6 +139,31 @@ public sealed class BloatTests(BloatTests.Fixture fixture) : IClassFixture<Bloat
         var finding = Assert.Single(report.Findings, finding => finding.Title == $"Bloat: table shop.orders (estimate) on {QueryOptions.PortalTarget} (critical)");
         Assert.Contains("MiB wasted). rewrite it: pg_repack -t shop.orders", finding.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(report.Findings, finding => finding.Title.Contains("shop.tidy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DeadRowsAwaitingVacuum_JudgedByTheirShare_WithWhenVacuumLastCameBy()
+    {
+        await using (var owner = new NpgsqlConnection(fixture.Database.ConnectionString))
+        {
+            await owner.ExecuteAsync("""
+                CREATE TABLE shop.churn (id integer PRIMARY KEY) WITH (autovacuum_enabled = false);
+                INSERT INTO shop.churn SELECT generate_series(1, 20000);
+                """);
+            await owner.ExecuteAsync("DELETE FROM shop.churn");
+        }
+        // The statistics reach pg_stat_user_tables within a second of the commit.
+        MaintenanceRisk? churn = null;
+        await Eventually.HoldsAsync(async () => (churn = (await Risks.ReadAsync(QueryOptions.PortalTarget)).Risks
+            .SingleOrDefault(risk => risk.Kind == RiskKinds.Vacuum && risk.Subject == "table shop.churn")) is not null, TimeSpan.FromSeconds(10), "the dead rows counted");
+
+        await using var stats = new NpgsqlConnection(fixture.Database.ConnectionString);
+        // The server's own counts (its live count lags deletes it has not flushed): every row deleted, half or more of all dead.
+        var (dead, rows) = await stats.QuerySingleAsync<(double, double)>("SELECT n_dead_tup, n_live_tup + n_dead_tup FROM pg_stat_user_tables WHERE relname = 'churn'");
+        Assert.Equal(20_000, dead);
+        Assert.Equal((dead, rows, RiskStatuses.Critical), (churn!.Used, churn.Limit, churn.Status));
+        Assert.Equal($"20,000 of {rows.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} rows dead", MaintenanceRisks.Describe(churn));
+        Assert.StartsWith("VACUUM (VERBOSE, ANALYZE) shop.churn; last vacuumed never, analysed never.", churn.Advice, StringComparison.Ordinal);
     }
 
     private static string Mib(double bytes) => (bytes / (1 << 20)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);

@@ -16,7 +16,10 @@ public sealed class RiskThresholdOptionsTests
         Assert.Equal((0.75, 0.9), options.Thresholds(RiskKinds.Sequence));
         Assert.Equal((0.8, 0.95), options.Thresholds(RiskKinds.Connections));
         Assert.Equal((0.4, 0.7), options.Thresholds(RiskKinds.Bloat));
-        Assert.Throws<ArgumentOutOfRangeException>(() => options.Thresholds("vacuum"));
+        Assert.Equal((0.2, 0.5), options.Thresholds(RiskKinds.Vacuum));
+        Assert.Equal((0.5, 0.8), options.Thresholds(RiskKinds.Replication));
+        Assert.Equal((0.5, 0.8), options.Thresholds(RiskKinds.Slot));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Thresholds("disk"));
     }
 
     [Theory]

@@ -42,7 +42,7 @@ public sealed class ActivityHistory(QueryTargets targets, NpgsqlDataSource porta
     private sealed record ActivityRow(string Database, string State, string WaitEventType, string WaitEvent, long QueryId, int Sessions);
 
     private sealed record LockRow(
-        string Database, int BlockedPid, int BlockingPid, long BlockedQueryId, long BlockingQueryId, string WaitEventType, string WaitEvent, double WaitingMs,
+        string Database, int BlockedPid, int BlockingPid, DateTime BlockedSince, long BlockedQueryId, long BlockingQueryId, string WaitEventType, string WaitEvent, double WaitingMs,
         string BlockedQuery, string BlockingQuery, string BlockingState);
 
     /// <summary>
@@ -53,43 +53,66 @@ public sealed class ActivityHistory(QueryTargets targets, NpgsqlDataSource porta
     {
         var at = time.GetUtcNow();
         await using var source = await targets.OpenAsync(target, cancellationToken);
+        // An idle session's query_id is the last statement it ran: idle sessions count by database alone (a pool of 150
+        // keeps one row a sample, not one per statement they last ran).
         var activity = (await source.QueryAsync<ActivityRow>(new CommandDefinition("""
             SELECT coalesce(datname, '') AS "Database", coalesce(state, 'unknown') AS "State", coalesce(wait_event_type, '') AS "WaitEventType",
-                   coalesce(wait_event, '') AS "WaitEvent", coalesce(query_id, 0) AS "QueryId", count(*)::int AS "Sessions"
+                   coalesce(wait_event, '') AS "WaitEvent", CASE WHEN state = 'idle' THEN 0 ELSE coalesce(query_id, 0) END AS "QueryId", count(*)::int AS "Sessions"
             FROM pg_stat_activity
             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
             GROUP BY 1, 2, 3, 4, 5
             """, cancellationToken: cancellationToken))).AsList();
-        // Each blocked session and each session it waits for: how long its statement has run, both statements.
+        // Each session waiting for a lock and each session it waits for: since when, both statements.
         var locks = (await source.QueryAsync<LockRow>(new CommandDefinition("""
-            SELECT coalesce(a.datname, '') AS "Database", a.pid AS "BlockedPid", b.pid AS "BlockingPid", coalesce(a.query_id, 0) AS "BlockedQueryId",
-                   coalesce(b.query_id, 0) AS "BlockingQueryId", coalesce(a.wait_event_type, '') AS "WaitEventType", coalesce(a.wait_event, '') AS "WaitEvent",
-                   coalesce(extract(epoch FROM now() - a.query_start) * 1000, 0)::float8 AS "WaitingMs",
+            SELECT coalesce(a.datname, '') AS "Database", a.pid AS "BlockedPid", b.pid AS "BlockingPid", coalesce(a.query_start, now()) AS "BlockedSince",
+                   coalesce(a.query_id, 0) AS "BlockedQueryId", coalesce(b.query_id, 0) AS "BlockingQueryId", a.wait_event_type AS "WaitEventType",
+                   coalesce(a.wait_event, '') AS "WaitEvent", coalesce(extract(epoch FROM now() - a.query_start) * 1000, 0)::float8 AS "WaitingMs",
                    left(coalesce(a.query, ''), 2000) AS "BlockedQuery", left(coalesce(b.query, ''), 2000) AS "BlockingQuery", coalesce(b.state, 'unknown') AS "BlockingState"
             FROM pg_stat_activity a
             CROSS JOIN LATERAL unnest(pg_blocking_pids(a.pid)) AS blocker(pid)
             JOIN pg_stat_activity b ON b.pid = blocker.pid
-            WHERE a.backend_type = 'client backend'
+            WHERE a.backend_type = 'client backend' AND a.wait_event_type = 'Lock'
             """, cancellationToken: cancellationToken))).AsList();
 
+        // One statement per table (arrays unnested by the server), not one per row.
         var seconds = interval.TotalSeconds;
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO query_activity (target, at, database, state, wait_event_type, wait_event, query_id, session_seconds)
-            VALUES (@target, @at, @Database, @State, @WaitEventType, @WaitEvent, @QueryId, @Sessions * @seconds)
-            """, activity.Select(row => new { target, at, row.Database, row.State, row.WaitEventType, row.WaitEvent, row.QueryId, row.Sessions, seconds }),
-            transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO query_lock_waits (target, at, database, blocked_pid, blocking_pid, blocked_query_id, blocking_query_id, wait_event_type, wait_event,
-                                          waiting_ms, blocked_query, blocking_query, blocking_state)
-            VALUES (@target, @at, @Database, @BlockedPid, @BlockingPid, @BlockedQueryId, @BlockingQueryId, @WaitEventType, @WaitEvent,
-                    @WaitingMs, @BlockedQuery, @BlockingQuery, @BlockingState)
-            """, locks.Select(row => new
+            SELECT @target, @at, row.* FROM unnest(@databases, @states, @waitEventTypes, @waitEvents, @queryIds, @sessionSeconds) AS row
+            """, new
         {
-            target, at, row.Database, row.BlockedPid, row.BlockingPid, row.BlockedQueryId, row.BlockingQueryId, row.WaitEventType, row.WaitEvent,
-            row.WaitingMs, row.BlockedQuery, row.BlockingQuery, row.BlockingState,
-        }), transaction, cancellationToken: cancellationToken));
+            target, at,
+            databases = activity.Select(row => row.Database).ToArray(), states = activity.Select(row => row.State).ToArray(),
+            waitEventTypes = activity.Select(row => row.WaitEventType).ToArray(), waitEvents = activity.Select(row => row.WaitEvent).ToArray(),
+            queryIds = activity.Select(row => row.QueryId).ToArray(), sessionSeconds = activity.Select(row => row.Sessions * seconds).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
+        // A wait seen before (same blocked session, blocker and statement start) is the same episode: seen once more.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO query_lock_waits AS episode (target, database, blocked_pid, blocking_pid, blocked_since, blocked_query_id, blocking_query_id,
+                                                     wait_event_type, wait_event, waiting_ms, blocked_query, blocking_query, blocking_state,
+                                                     first_seen, last_seen, samples)
+            SELECT @target, row.database, row.blocked_pid, row.blocking_pid, row.blocked_since, row.blocked_query_id, row.blocking_query_id,
+                   row.wait_event_type, row.wait_event, row.waiting_ms, row.blocked_query, row.blocking_query, row.blocking_state, @at, @at, 1
+            FROM unnest(@databases, @blockedPids, @blockingPids, @blockedSince, @blockedQueryIds, @blockingQueryIds, @waitEventTypes, @waitEvents,
+                        @waitingMs, @blockedQueries, @blockingQueries, @blockingStates)
+                 AS row (database, blocked_pid, blocking_pid, blocked_since, blocked_query_id, blocking_query_id, wait_event_type, wait_event,
+                         waiting_ms, blocked_query, blocking_query, blocking_state)
+            ON CONFLICT (target, blocked_pid, blocking_pid, blocked_since) DO UPDATE SET
+                last_seen = excluded.last_seen, samples = episode.samples + 1, waiting_ms = greatest(episode.waiting_ms, excluded.waiting_ms),
+                blocking_query_id = excluded.blocking_query_id, blocking_query = excluded.blocking_query, blocking_state = excluded.blocking_state,
+                wait_event_type = excluded.wait_event_type, wait_event = excluded.wait_event
+            """, new
+        {
+            target, at,
+            databases = locks.Select(row => row.Database).ToArray(), blockedPids = locks.Select(row => row.BlockedPid).ToArray(),
+            blockingPids = locks.Select(row => row.BlockingPid).ToArray(), blockedSince = locks.Select(row => row.BlockedSince).ToArray(),
+            blockedQueryIds = locks.Select(row => row.BlockedQueryId).ToArray(), blockingQueryIds = locks.Select(row => row.BlockingQueryId).ToArray(),
+            waitEventTypes = locks.Select(row => row.WaitEventType).ToArray(), waitEvents = locks.Select(row => row.WaitEvent).ToArray(),
+            waitingMs = locks.Select(row => row.WaitingMs).ToArray(), blockedQueries = locks.Select(row => row.BlockedQuery).ToArray(),
+            blockingQueries = locks.Select(row => row.BlockingQuery).ToArray(), blockingStates = locks.Select(row => row.BlockingState).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return (activity.Sum(row => row.Sessions), locks.Count);
     }
@@ -153,18 +176,18 @@ public sealed class ActivityHistory(QueryTargets targets, NpgsqlDataSource porta
     }
 
     /// <summary>
-    /// The lock waits sampled in the window, one per blocked session, blocker and blocked statement (consecutive samples
-    /// of the same wait are one wait), the longest first. Kept as long as the raw samples.
+    /// The lock waits seen in the window, one per blocked session, blocker and blocked statement (each stored as an
+    /// episode: the samples of one wait are one row), the longest first. Kept as long as the raw samples.
     /// </summary>
     public async Task<IReadOnlyList<LockWait>> LockWaitsAsync(string target, DateTimeOffset from, DateTimeOffset to, int limit = 50, CancellationToken cancellationToken = default)
     {
         const string sql = """
             SELECT database AS "Database", blocked_pid AS "BlockedPid", blocking_pid AS "BlockingPid", blocked_query_id AS "BlockedQueryId",
                    max(blocking_query_id) AS "BlockingQueryId", max(wait_event_type || ': ' || wait_event) AS "WaitEvent", max(blocked_query) AS "BlockedQuery",
-                   (array_agg(blocking_query ORDER BY at DESC))[1] AS "BlockingQuery", (array_agg(blocking_state ORDER BY at DESC))[1] AS "BlockingState",
-                   min(at) AS "FirstSeen", max(at) AS "LastSeen", max(waiting_ms) AS "LongestWaitMs", count(*)::int AS "Samples"
+                   (array_agg(blocking_query ORDER BY last_seen DESC))[1] AS "BlockingQuery", (array_agg(blocking_state ORDER BY last_seen DESC))[1] AS "BlockingState",
+                   min(first_seen) AS "FirstSeen", max(last_seen) AS "LastSeen", max(waiting_ms) AS "LongestWaitMs", sum(samples)::int AS "Samples"
             FROM query_lock_waits
-            WHERE target = @target AND at >= @from AND at < @to
+            WHERE target = @target AND last_seen >= @from AND first_seen < @to
             GROUP BY database, blocked_pid, blocking_pid, blocked_query_id
             ORDER BY max(waiting_ms) DESC
             LIMIT @limit
@@ -191,7 +214,7 @@ public sealed class ActivityHistory(QueryTargets targets, NpgsqlDataSource porta
             DO UPDATE SET session_seconds = query_activity_hourly.session_seconds + excluded.session_seconds
             """, new { hour }, transaction, cancellationToken: cancellationToken, commandTimeout: 600));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM query_activity WHERE at < @hour", new { hour }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM query_lock_waits WHERE at < @hour", new { hour }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM query_lock_waits WHERE last_seen < @hour", new { hour }, transaction, cancellationToken: cancellationToken));
         var expired = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM query_activity_hourly WHERE hour < @before",
             new { before = time.GetUtcNow() - TimeSpan.FromDays(settings.ActivityHourlyDays) }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

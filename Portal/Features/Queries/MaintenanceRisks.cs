@@ -39,7 +39,13 @@ public static class RiskKinds
     /// </summary>
     public const string Replication = "replication";
 
-    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot, Replication, Bloat];
+    /// <summary>
+    /// A table's dead rows against all its rows: autovacuum should come by at 20 % (its default scale factor); far past
+    /// it, autovacuum is falling behind (or something holds back what it may remove) and the table bloats.
+    /// </summary>
+    public const string Vacuum = "vacuum";
+
+    public static readonly IReadOnlyList<string> All = [Xid, Multixact, Sequence, Connections, Slot, Replication, Vacuum, Bloat];
 }
 
 public static class RiskStatuses
@@ -192,6 +198,21 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
                 + (replica.HasSlot ? "" : "; without a slot it loses its stream past wal_keep_size")));
         }
 
+        // This database's tables with the most dead rows, with when (auto)vacuum and (auto)analyze last came by.
+        foreach (var table in await connection.QueryAsync<UpkeepRow>(new CommandDefinition("""
+            SELECT format('%I.%I', schemaname, relname) AS "Name", n_dead_tup::float8 AS "DeadRows", (n_live_tup + n_dead_tup)::float8 AS "Rows",
+                   greatest(last_vacuum, last_autovacuum) AS "LastVacuum", greatest(last_analyze, last_autoanalyze) AS "LastAnalyze"
+            FROM pg_stat_user_tables
+            WHERE n_dead_tup >= @minimum
+            ORDER BY n_dead_tup DESC
+            LIMIT 20
+            """, new { minimum = options.Value.Risks.VacuumMinimumDeadRows }, transaction, cancellationToken: cancellationToken)))
+        {
+            risks.Add(Risk(RiskKinds.Vacuum, $"table {table.Name}", table.DeadRows, table.Rows,
+                $"VACUUM (VERBOSE, ANALYZE) {table.Name}; last vacuumed {When(table.LastVacuum)}, analysed {When(table.LastAnalyze)}. If autovacuum keeps " +
+                "falling behind: a lower autovacuum_vacuum_scale_factor for the table, more autovacuum_max_workers, or the long transaction holding back what it may remove"));
+        }
+
         var bloated = await bloat.ReadAsync(target, connection, transaction, options.Value.Risks, cancellationToken);
         foreach (var relation in bloated.Relations)
         {
@@ -227,6 +248,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
         RiskKinds.Slot => "Replication slot retaining WAL",
         RiskKinds.Bloat => "Bloat",
         RiskKinds.Replication => "Replication lag",
+        RiskKinds.Vacuum => "Dead rows awaiting vacuum",
         _ => "Connections",
     };
 
@@ -236,6 +258,7 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
         RiskKinds.Slot => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL",
         RiskKinds.Bloat => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} wasted",
         RiskKinds.Replication => $"{Bytes(risk.Used)} of {Bytes(risk.Limit)} of WAL behind",
+        RiskKinds.Vacuum => $"{Count(risk.Used)} of {Count(risk.Limit)} rows dead",
         _ => $"{Count(risk.Used)} of {Count(risk.Limit)}",
     };
 
@@ -249,6 +272,10 @@ public sealed class MaintenanceRisks(QueryTargets targets, BloatReader bloat, IO
         : value.ToString("N0", CultureInfo.InvariantCulture);
 
     private sealed record SequenceRow(string Name, string Type, long MinValue, long MaxValue, long Increment, long? LastValue, bool Readable);
+
+    private static string When(DateTime? at) => at is { } value ? value.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "never";
+
+    private sealed record UpkeepRow(string Name, double DeadRows, double Rows, DateTime? LastVacuum, DateTime? LastAnalyze);
 
     private sealed record ReplicaRow(string Name, double LagBytes, double LagSeconds, bool HasSlot, bool Paused);
 
@@ -278,6 +305,14 @@ public sealed class RiskThresholdOptions
 
     /// <summary>The WAL a slot may hold when the server sets no max_slot_wal_keep_size: about what a disk sized for the database can spare.</summary>
     public double SlotWalLimitMegabytes { get; set; } = 10_240;
+
+    /// <summary>Dead rows against a table's rows: at autovacuum's default trigger (20 %) a warning; at half, autovacuum is far behind.</summary>
+    public double VacuumWarning { get; set; } = 0.2;
+
+    public double VacuumCritical { get; set; } = 0.5;
+
+    /// <summary>Tables with fewer dead rows than this are not judged: a small table's dead rows cost nothing.</summary>
+    public long VacuumMinimumDeadRows { get; set; } = 10_000;
 
     /// <summary>A standby's unreplayed WAL against <c>wal_keep_size</c> (no slot), or against <see cref="ReplicationLagMegabytes"/>.</summary>
     public double ReplicationWarning { get; set; } = 0.5;
@@ -309,6 +344,7 @@ public sealed class RiskThresholdOptions
         RiskKinds.Slot => (SlotWarning, SlotCritical),
         RiskKinds.Bloat => (BloatWarning, BloatCritical),
         RiskKinds.Replication => (ReplicationWarning, ReplicationCritical),
+        RiskKinds.Vacuum => (VacuumWarning, VacuumCritical),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of maintenance risk"),
     };
 

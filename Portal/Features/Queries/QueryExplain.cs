@@ -142,11 +142,13 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: transaction, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition("SET LOCAL plan_cache_mode = force_generic_plan", transaction: transaction, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition($"PREPARE portal_plan AS {query}", transaction: transaction, cancellationToken: cancellationToken));
-            var types = await connection.QuerySingleAsync<string[]>(new CommandDefinition(
-                "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'portal_plan'", transaction: transaction, cancellationToken: cancellationToken));
+            // One round trip (a batch) to prepare it read-only and generic, and read the types its parameters were given.
+            var types = await connection.QuerySingleAsync<string[]>(new CommandDefinition($"""
+                SET TRANSACTION READ ONLY;
+                SET LOCAL plan_cache_mode = force_generic_plan;
+                PREPARE portal_plan AS {query};
+                SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'portal_plan'
+                """, transaction: transaction, cancellationToken: cancellationToken));
             var arguments = types.Length == 0 ? "" : $"({string.Join(", ", types.Select(type => $"NULL::{type}"))})";
             return (await connection.QuerySingleAsync<string>(new CommandDefinition($"EXPLAIN (FORMAT JSON) EXECUTE portal_plan{arguments}",
                 transaction: transaction, cancellationToken: cancellationToken)), null);
