@@ -121,9 +121,9 @@ public sealed class AlertRulesTests
         Assert.All(errors, error => Assert.False(error.Blocking));
         Assert.Equal(
         [
-            "alerts.yaml:4:40: warning: route 1: no Slack destination 'payments-oncall' is configured (set Slack:Destinations:payments-oncall:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
-            "alerts.yaml:5:52: warning: route 2: no Slack destination 'pager' is configured (set Slack:Destinations:pager:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
-            "alerts.yaml:6:39: warning: route 3: no Slack destination 'web' is configured (set Slack:Destinations:web:WebhookUrl, or its Channel and a bot token); its notifications will be kept as dead",
+            "alerts.yaml:4:40: warning: route 1: no destination 'payments-oncall' is configured (set Notifications:Destinations:payments-oncall:Kind and what that kind needs, or Slack:Destinations:payments-oncall:WebhookUrl); its notifications will be kept as dead",
+            "alerts.yaml:5:52: warning: route 2: no destination 'pager' is configured (set Notifications:Destinations:pager:Kind and what that kind needs, or Slack:Destinations:pager:WebhookUrl); its notifications will be kept as dead",
+            "alerts.yaml:6:39: warning: route 3: no destination 'web' is configured (set Notifications:Destinations:web:Kind and what that kind needs, or Slack:Destinations:web:WebhookUrl); its notifications will be kept as dead",
         ], errors.Select(error => error.ToString()));
     }
 

@@ -9,7 +9,8 @@ namespace Portal.Features.Alerts;
 /// as they are, marked no data, and raises its own "no data" alert after <see cref="NoDataFor"/>.
 /// </summary>
 public sealed class AlertEvaluation(
-    AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, SilenceStore silences, IOptions<NotificationOptions> notifications, TimeProvider time,
+    AlertRulesSource source, AlertEvaluator evaluator, AlertStore store, SilenceStore silences, IOptions<NotificationOptions> notifications,
+    NotificationDestinations destinations, TimeProvider time,
     ILogger<AlertEvaluation> logger)
 {
     public static readonly TimeSpan NoDataFor = TimeSpan.FromMinutes(5);
@@ -128,7 +129,9 @@ public sealed class AlertEvaluation(
             }
             var current = next ?? before!;
             var about = kind == NotificationKinds.Resolved ? before!.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList() : alerts;
-            var (title, payload) = SlackMessage.Build(kind, current, about, options.PortalUrl);
+            // In the destination's own format (an unknown destination's notification is kept, dead, in Slack's).
+            var channel = destinations.Find(current.Destination)?.Kind ?? DestinationKinds.Slack;
+            var (title, payload) = ChannelMessages.Build(channel, current.Destination, kind, current, about, key, current.FirstSeenAt, options.PortalUrl, now);
             var fingerprints = kind == NotificationKinds.Resolved ? before!.Notified : about.Select(alert => alert.Fingerprint).ToList();
             queued.Add(new NewNotification(key, current.Destination, kind, title, payload, fingerprints, current.FirstSeenAt, now));
         }

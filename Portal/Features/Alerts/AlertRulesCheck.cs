@@ -4,10 +4,10 @@ namespace Portal.Features.Alerts;
 
 /// <summary>
 /// <c>alerts.yaml</c> checked as <c>./portal slas check</c> checks the SLA catalogue: the rules as the running portal
-/// reads them (against the SLA catalogue in force and the Slack destinations configured), the query targets and Web
+/// reads them (against the SLA catalogue in force and the destinations configured), the query targets and Web
 /// Vitals apps they name, and their PromQL parsed by Prometheus.
 /// </summary>
-public sealed class AlertRulesCheck(SlaCatalogueCheck check, SlaCatalogueSource catalogue, SlackDestinations destinations)
+public sealed class AlertRulesCheck(SlaCatalogueCheck check, SlaCatalogueSource catalogue, NotificationDestinations destinations)
 {
     public async Task<(AlertRuleSet? Rules, IReadOnlyList<SlaError> Errors, IReadOnlyList<string> NotChecked)> ReadAsync(string path, string yaml, CancellationToken cancellationToken = default)
     {

@@ -115,7 +115,7 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
         }
         foreach (var name in names.Where(name => destinations is not null && !destinations.Contains(Text(name)!)))
         {
-            Add(new SlaError(At(name.Start), $"{what}: {SlackDestinations.NotConfigured(Text(name)!)}; its notifications will be kept as dead", Blocking: false));
+            Add(new SlaError(At(name.Start), $"{what}: {NotificationDestinations.Unknown(Text(name)!)}; its notifications will be kept as dead", Blocking: false));
         }
         return names.Select(name => Text(name)!).Distinct().ToList();
     }

@@ -15,7 +15,7 @@ public sealed class AlertOptions
 /// The alert rules in force. Every evaluation and page view asks; the file is read again when it or the SLA catalogue
 /// changed since the last read. An invalid edit leaves the last valid rules in force and its errors in <see cref="Errors"/>.
 /// </summary>
-public sealed class AlertRulesSource(IOptions<AlertOptions> options, IHostEnvironment environment, SlaCatalogueSource catalogue, SlackDestinations destinations, ILogger<AlertRulesSource> logger)
+public sealed class AlertRulesSource(IOptions<AlertOptions> options, IHostEnvironment environment, SlaCatalogueSource catalogue, NotificationDestinations destinations, ILogger<AlertRulesSource> logger)
 {
     private readonly Lock reading = new();
     private (DateTime Written, long Length, DateTimeOffset? Catalogue) readStamp;

@@ -169,9 +169,10 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Queues a test message for a destination (sent by the sender like any notification).</summary>
-    public async Task<long> QueueTestAsync(string destination, string requestedBy, string? portalUrl, CancellationToken cancellationToken = default)
+    public async Task<long> QueueTestAsync(Destination to, string requestedBy, string? portalUrl, CancellationToken cancellationToken = default)
     {
-        var (title, payload) = SlackMessage.Test(requestedBy, portalUrl);
+        var destination = to.Name;
+        var (title, payload) = ChannelMessages.Test(to.Kind, destination, requestedBy, portalUrl, DateTimeOffset.UtcNow);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts) VALUES (@key, @destination, 'test', @title, @payload, 0) RETURNING id

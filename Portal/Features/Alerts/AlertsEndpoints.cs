@@ -61,15 +61,15 @@ public static class AlertsEndpoints
             await store.NotificationAsync(id, cancellationToken) is { } notification
                 ? Results.Ok(new { notification = Response(notification), payload = System.Text.Json.JsonDocument.Parse(notification.Payload).RootElement })
                 : ApiProblems.NotFound("Unknown notification", $"no notification {id}"));
-        api.MapGet("/alerts/destinations", (SlackDestinations destinations) => Results.Ok(destinations.All()));
+        api.MapGet("/alerts/destinations", (NotificationDestinations destinations) => Results.Ok(destinations.All()));
         api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
         var admin = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
-        admin.MapPost("/alerts/test", async (string? destination, HttpContext context, NotificationActions actions, SlackDestinations destinations, CancellationToken cancellationToken) =>
+        admin.MapPost("/alerts/test", async (string? destination, HttpContext context, NotificationActions actions, NotificationDestinations destinations, CancellationToken cancellationToken) =>
         {
             destination ??= SlackDestinations.Default;
             return await actions.SendTestAsync(context.User, destination, cancellationToken) is { } id
                 ? Results.Accepted($"/api/v1/alerts/notifications/{id}", new { notification = id, destination })
-                : ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown destination", $"{SlackDestinations.NotConfigured(destination)}; configured: {string.Join(", ", destinations.All().Select(known => known.Name).DefaultIfEmpty("none"))}");
+                : ApiProblems.Problem(StatusCodes.Status400BadRequest, "Unknown destination", $"{destinations.NotConfigured(destination)}; configured: {string.Join(", ", destinations.All().Select(known => known.Name).DefaultIfEmpty("none"))}");
         });
         admin.MapPost("/alerts/notifications/{id:long}/retry", async (long id, HttpContext context, NotificationActions actions, AlertStore store, CancellationToken cancellationToken) =>
             await actions.RetryAsync(context.User, id, cancellationToken)

@@ -18,7 +18,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     public required NotificationActions Actions { get; init; }
 
     [Inject]
-    public required SlackDestinations Destinations { get; init; }
+    public required NotificationDestinations Destinations { get; init; }
 
     [Inject]
     public required IDialogService Dialogs { get; init; }
@@ -40,7 +40,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private DateTimeOffset? lastEvaluation;
     private string? filter;
     private readonly TableSort<RuleRow> ruleSort = new(("name", row => row.Name), ("severity", row => row.Severity), ("source", row => row.Source));
-    private IReadOnlyList<SlackDestination> destinations = [];
+    private IReadOnlyList<Destination> destinations = [];
     private (long Id, string Destination)? testQueued;
     private LiveFollow<AlertsSnapshot>? live;
     private bool isAdmin;
@@ -176,7 +176,7 @@ public sealed record RuleRow(string Name, string Severity, string Source, string
 /// <summary>What the Alerts page shows, read at once for every viewer.</summary>
 public sealed record AlertsSnapshot(
     IReadOnlyList<AlertRule> Rules, IReadOnlyList<AlertInstance> Instances, IReadOnlyList<AlertNotification> Sent,
-    IReadOnlyList<SlackDestination> Destinations, IReadOnlyList<Silence> Silences)
+    IReadOnlyList<Destination> Destinations, IReadOnlyList<Silence> Silences)
 {
     public static async Task<AlertsSnapshot> ReadAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -185,7 +185,7 @@ public sealed record AlertsSnapshot(
             services.GetRequiredService<AlertRulesSource>().Rules(),
             await store.AllAsync(cancellationToken),
             await store.NotificationsAsync(new NotificationFilter(Limit: 10), cancellationToken),
-            services.GetRequiredService<SlackDestinations>().All(),
+            services.GetRequiredService<NotificationDestinations>().All(),
             await services.GetRequiredService<SilenceStore>().ListAsync(cancellationToken: cancellationToken));
     }
 }

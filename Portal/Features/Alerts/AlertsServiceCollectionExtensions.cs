@@ -10,6 +10,7 @@ public static class AlertsServiceCollectionExtensions
             .PostConfigure(notifications => notifications.PortalUrl ??= configuration["PortalUrl"]);
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
         services.AddSingleton<SlackDestinations>();
+        services.AddSingleton<NotificationDestinations>();
         services.AddSingleton<AlertRulesSource>();
         services.AddSingleton<AlertRulesCheck>();
         services.AddSingleton<AlertEvaluator>();

@@ -9,18 +9,18 @@ namespace Portal.Features.Alerts;
 /// What an admin does to notifications, from the pages or the API, audited: "Send test message" to a destination
 /// (queued in the outbox and sent by the worker like any notification), and a dead notification sent back to the outbox.
 /// </summary>
-public sealed class NotificationActions(AlertStore store, SlackDestinations destinations, AuditLog audit, IOptions<NotificationOptions> options)
+public sealed class NotificationActions(AlertStore store, NotificationDestinations destinations, AuditLog audit, IOptions<NotificationOptions> options)
 {
     /// <returns>The queued notification's id, or null when no such destination is configured.</returns>
     public async Task<long?> SendTestAsync(ClaimsPrincipal actor, string destination, CancellationToken cancellationToken = default)
     {
         PortalRoles.Demand(actor, PortalRoles.Admin, "send a test alert");
-        if (!destinations.Exists(destination))
+        if (destinations.Find(destination) is not { } known)
         {
             return null;
         }
         var who = AuditLog.ActorOf(actor);
-        var id = await store.QueueTestAsync(destination, who, options.Value.PortalUrl, cancellationToken);
+        var id = await store.QueueTestAsync(known, who, options.Value.PortalUrl, cancellationToken);
         await audit.RecordAsync(who, "alerts.test", destination, null, new { notification = id }, cancellationToken);
         return id;
     }

@@ -14,6 +14,12 @@ public sealed partial class NotificationDetailPage : ComponentBase
     [Inject]
     public required NotificationActions Actions { get; init; }
 
+    [Inject]
+    public required NotificationDestinations Destinations { get; init; }
+
+    /// <summary>The kind of the notification's destination (Slack's format when it is no longer configured, as it was queued).</summary>
+    private string Channel => Destinations.Find(notification!.Destination)?.Kind ?? DestinationKinds.Slack;
+
     [CascadingParameter]
     public required Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> Authentication { get; set; }
 

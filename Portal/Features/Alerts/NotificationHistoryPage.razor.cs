@@ -11,7 +11,7 @@ public sealed partial class NotificationHistoryPage : ComponentBase, IDisposable
     private static readonly (string Key, string Name)[] Spans = [("24h", "last 24 hours"), ("7d", "last 7 days"), ("30d", "last 30 days"), ("all", "any time")];
 
     [Inject]
-    public required SlackDestinations Destinations { get; init; }
+    public required NotificationDestinations Destinations { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }

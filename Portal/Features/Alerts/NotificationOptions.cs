@@ -25,6 +25,12 @@ public sealed class NotificationOptions
     /// <summary>The portal's address, for the links in messages (the top-level <c>PortalUrl</c> unless set).</summary>
     public string? PortalUrl { get; set; }
 
+    /// <summary>
+    /// Destinations beside Slack's, by name (<c>Notifications:Destinations:oncall:Kind=pagerduty</c>, its
+    /// <c>RoutingKey</c> a secret like every key, token and address here: never shown, never logged).
+    /// </summary>
+    public Dictionary<string, DestinationOptions> Destinations { get; set; } = new(StringComparer.Ordinal);
+
     public TimeSpan GroupWait => TimeSpan.FromSeconds(GroupWaitSeconds);
     public TimeSpan GroupInterval => TimeSpan.FromSeconds(GroupIntervalSeconds);
     public TimeSpan RepeatInterval => TimeSpan.FromSeconds(RepeatIntervalSeconds);

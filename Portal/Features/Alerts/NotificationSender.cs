@@ -5,7 +5,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Options;
+using MailKit.Net.Smtp;
+using MimeKit;
 using Npgsql;
+using Portal.Features.Reports;
 
 namespace Portal.Features.Alerts;
 
@@ -17,7 +20,8 @@ namespace Portal.Features.Alerts;
 /// Through a bot token, every later notification of an episode is posted in the thread of its first message.
 /// </summary>
 public sealed class NotificationSender(
-    NpgsqlDataSource dataSource, IHttpClientFactory httpClients, SlackDestinations destinations, IOptions<NotificationOptions> options, ILogger<NotificationSender> logger)
+    NpgsqlDataSource dataSource, IHttpClientFactory httpClients, SlackDestinations slack, NotificationDestinations destinations, ReportMailer mailer,
+    IOptions<NotificationOptions> options, ILogger<NotificationSender> logger)
     : BackgroundService
 {
     public const string HttpClientName = "slack";
@@ -88,11 +92,129 @@ public sealed class NotificationSender(
 
     private async Task<Outcome> DeliverAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AlertNotification notification, CancellationToken cancellationToken)
     {
-        if (destinations.Find(notification.Destination) is not { } endpoint)
-        {
-            return new Outcome(false, null, SlackDestinations.NotConfigured(notification.Destination));
-        }
         var backOff = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, notification.Attempts), LongestBackOff.TotalSeconds));
+        if (destinations.Find(notification.Destination) is not { } destination)
+        {
+            return new Outcome(false, null, destinations.NotConfigured(notification.Destination));
+        }
+        if (destination.Kind == DestinationKinds.Slack)
+        {
+            return await SlackAsync(connection, transaction, notification, slack.Find(notification.Destination)!, backOff, cancellationToken);
+        }
+        var settings = destinations.Settings(notification.Destination)!;
+        return destination.Kind == DestinationKinds.Email
+            ? await EmailAsync(notification, settings, backOff, cancellationToken)
+            : await HttpAsync(destination.Kind, notification, settings, backOff, cancellationToken);
+    }
+
+    private static readonly Dictionary<string, string> ChannelNames = new(StringComparer.Ordinal)
+    {
+        [DestinationKinds.PagerDuty] = "PagerDuty", [DestinationKinds.Opsgenie] = "Opsgenie", [DestinationKinds.Teams] = "Teams", [DestinationKinds.Webhook] = "The webhook",
+    };
+
+    /// <summary>
+    /// PagerDuty, Opsgenie, Teams and webhooks: the stored message, with the destination's key or address added now (never
+    /// stored, never in an error). Any 2xx is delivered; 429, 408 and 5xx are retried (Retry-After honoured); any other
+    /// answer is a refusal that sending again would not change.
+    /// </summary>
+    private async Task<Outcome> HttpAsync(string channel, AlertNotification notification, DestinationOptions settings, TimeSpan backOff, CancellationToken cancellationToken)
+    {
+        var name = ChannelNames[channel];
+        using var request = new HttpRequestMessage(HttpMethod.Post, (Uri?)null);
+        var payload = notification.Payload;
+        switch (channel)
+        {
+            case DestinationKinds.PagerDuty:
+                var pagerDuty = JsonNode.Parse(payload)!.AsObject();
+                pagerDuty["routing_key"] = settings.RoutingKey;
+                payload = pagerDuty.ToJsonString();
+                request.RequestUri = NotificationDestinations.Absolute(settings.Url) ?? new Uri(NotificationDestinations.PagerDutyEventsUrl);
+                break;
+            case DestinationKinds.Opsgenie:
+                var opsgenie = JsonNode.Parse(payload)!.AsObject();
+                var api = NotificationDestinations.Absolute(settings.Url) ?? new Uri(NotificationDestinations.OpsgenieApiUrl);
+                var alias = opsgenie["alias"]!.GetValue<string>();
+                request.RequestUri = opsgenie["action"]!.GetValue<string>() == "close"
+                    ? new Uri(api, $"v2/alerts/{Uri.EscapeDataString(alias)}/close?identifierType=alias")
+                    : new Uri(api, "v2/alerts");
+                request.Headers.Authorization = new AuthenticationHeaderValue("GenieKey", settings.ApiKey);
+                payload = opsgenie["body"]!.ToJsonString();
+                break;
+            default:
+                request.RequestUri = NotificationDestinations.Absolute(settings.Url);
+                if (settings.BearerToken is { Length: > 0 } bearer)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+                }
+                break;
+        }
+        request.Content = new StringContent(payload, Encoding.UTF8, "application/json");
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return new Outcome(true, null, null);
+            }
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var error = $"{name} answered {(int)response.StatusCode} {body[..Math.Min(body.Length, 200)]}".Trim();
+            return response.StatusCode switch
+            {
+                HttpStatusCode.TooManyRequests => new Outcome(false, response.Headers.RetryAfter?.Delta ?? backOff, error),
+                >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout => new Outcome(false, backOff, error),
+                _ => new Outcome(false, null, error),
+            };
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new Outcome(false, backOff, $"{name} unreachable: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>
+    /// E-mail through the report's SMTP settings, text and HTML. A server that refuses the message or its recipients
+    /// (5xx) is a refusal; one that is away or busy (4xx, no connection) is retried.
+    /// </summary>
+    private async Task<Outcome> EmailAsync(AlertNotification notification, DestinationOptions settings, TimeSpan backOff, CancellationToken cancellationToken)
+    {
+        if (!mailer.Configured)
+        {
+            return new Outcome(false, null, "no SMTP server is configured for e-mail destinations (set Smtp:Host)");
+        }
+        var stored = JsonNode.Parse(notification.Payload)!;
+        var message = new MimeMessage { Subject = stored["subject"]!.GetValue<string>() };
+        message.From.Add(mailer.From);
+        try
+        {
+            message.To.AddRange(InternetAddressList.Parse(settings.To ?? ""));
+        }
+        catch (ParseException)
+        {
+            return new Outcome(false, null, "the destination's To is not a list of e-mail addresses");
+        }
+        message.Body = new BodyBuilder { TextBody = stored["text"]!.GetValue<string>(), HtmlBody = stored["html"]!.GetValue<string>() }.ToMessageBody();
+        try
+        {
+            await mailer.SendAsync(message, cancellationToken);
+            return new Outcome(true, null, null);
+        }
+        catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500)
+        {
+            return new Outcome(false, null, $"The SMTP server refused it: {(int)ex.StatusCode} {ex.Message}");
+        }
+        catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return new Outcome(false, backOff, $"The SMTP server could not take it: {ex.GetType().Name}: {ex.Message}");
+        }
+        catch (MailKit.Security.AuthenticationException)
+        {
+            return new Outcome(false, null, "The SMTP server refused the portal's credentials");
+        }
+    }
+
+    private async Task<Outcome> SlackAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, AlertNotification notification, SlackDestinations.Endpoint endpoint, TimeSpan backOff, CancellationToken cancellationToken)
+    {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);

@@ -27,9 +27,7 @@ public static class SlackMessage
 
     public static (string Title, string Payload) Build(string kind, AlertGroup group, IReadOnlyList<AlertInstance> alerts, string? portalUrl)
     {
-        var title = Cut(kind == NotificationKinds.Resolved
-            ? $"[RESOLVED] {group.RuleName} — {Service(group)}"
-            : $"[FIRING:{alerts.Count}] {group.RuleName} — {Service(group)}", TitleLimit);
+        var title = MessageText.Cut(MessageText.Title(kind, group, alerts.Count), TitleLimit);
         var severity = alerts.Select(alert => alert.Severity).FirstOrDefault() ?? AlertSeverities.Warning;
         var colour = kind == NotificationKinds.Resolved ? "#2EB67D" : severity is AlertSeverities.Critical or AlertSeverities.Page ? "#E01E5A" : "#ECB22E";
         var blocks = new JsonArray
@@ -120,40 +118,10 @@ public static class SlackMessage
         }
     }
 
-    private static string Service(AlertGroup group) => group.Service.Length > 0 ? group.Service : "(no service)";
-
     private static JsonObject Markdown(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
 
-    /// <summary><paramref name="raw"/> escaped for Slack in at most <paramref name="limit"/> characters (<see cref="Shorten"/>).</summary>
-    private static string Fit(string raw, int limit, out bool cut) => Shorten(raw, limit, Escape, out cut);
-
-    /// <summary>Plain text (escaped later) in at most <paramref name="limit"/> characters.</summary>
-    private static string Cut(string text, int limit) => Shorten(text, limit, piece => piece, out _);
-
-    /// <summary>
-    /// <paramref name="raw"/> as <paramref name="encode"/> writes it, whole when that fits in <paramref name="limit"/>
-    /// characters, else cut between two characters (never inside an escape or a surrogate pair) and ended with an ellipsis.
-    /// </summary>
-    private static string Shorten(string raw, int limit, Func<string, string> encode, out bool cut)
-    {
-        var whole = encode(raw);
-        cut = whole.Length > limit;
-        if (!cut)
-        {
-            return whole;
-        }
-        var shortened = new StringBuilder(limit);
-        foreach (var rune in raw.EnumerateRunes())
-        {
-            var piece = encode(rune.ToString());
-            if (shortened.Length + piece.Length + 1 > limit)
-            {
-                break;
-            }
-            shortened.Append(piece);
-        }
-        return shortened.Append('…').ToString();
-    }
+    /// <summary><paramref name="raw"/> escaped for Slack in at most <paramref name="limit"/> characters (<see cref="MessageText.Shorten"/>).</summary>
+    private static string Fit(string raw, int limit, out bool cut) => MessageText.Shorten(raw, limit, Escape, out cut);
 
     // Slack's three control characters in text.
     private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
