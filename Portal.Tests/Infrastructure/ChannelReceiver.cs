@@ -38,10 +38,14 @@ public sealed class ChannelReceiver : IAsyncDisposable
             accepted: body => Results.Json(new { status = "success", message = "Event processed", dedup_key = body.GetProperty("dedup_key").GetString() }, statusCode: 202),
             refused: problems => Results.Json(new { status = "invalid event", message = "Event object is invalid", errors = problems }, statusCode: 400)));
         app.MapPost("/opsgenie/v2/alerts", (HttpRequest request) => Handle(request, "opsgenie", OpsgenieCreateProblems, OpsgenieAccepted, OpsgenieRefused));
-        app.MapPost("/opsgenie/v2/alerts/{alias}/close", (HttpRequest request, string alias) => Handle(request, "opsgenie",
-            (body, auth, _) => [.. OpsgenieAuth(auth), .. request.Query["identifierType"] == "alias" ? Array.Empty<string>() : ["identifierType must be alias"],
-                .. alias.Length is 0 or > 512 ? ["alias must be 1 to 512 characters"] : Array.Empty<string>(), .. Longer(body, "note", 25_000), .. Longer(body, "source", 100)],
-            OpsgenieAccepted, OpsgenieRefused));
+        foreach (var action in new[] { "close", "acknowledge" })
+        {
+            app.MapPost($"/opsgenie/v2/alerts/{{alias}}/{action}", (HttpRequest request, string alias) => Handle(request, "opsgenie",
+                (body, auth, _) => [.. OpsgenieAuth(auth), .. request.Query["identifierType"] == "alias" ? Array.Empty<string>() : ["identifierType must be alias"],
+                    .. alias.Length is 0 or > 512 ? ["alias must be 1 to 512 characters"] : Array.Empty<string>(), .. Longer(body, "note", 25_000), .. Longer(body, "source", 100),
+                    .. Longer(body, "user", 100)],
+                OpsgenieAccepted, OpsgenieRefused));
+        }
         app.MapPost("/teams/workflow", (HttpRequest request) => Handle(request, "teams", TeamsProblems,
             accepted: _ => Results.StatusCode(202),
             refused: problems => problems.Any(problem => problem.StartsWith("message size", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -157,6 +158,59 @@ public sealed class DestinationsTests : ClockAlertsTest
         Assert.Equal(3, failed.Count(notification => notification.Status == "pending"));
         Assert.All(failed, notification => Assert.DoesNotContain(ChannelReceiver.PagerDutyKey, notification.LastError!, StringComparison.Ordinal));
         Assert.All(failed, notification => Assert.DoesNotContain(channels.Url, notification.LastError!, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Acknowledged_StopsTheRepeatsEverywhere_TellsPagerDutyAndOpsgenie_AndTheResolutionStillGoes()
+    {
+        await EvaluateAtAsync(T0);
+        await EvaluateAtAsync(T0.AddMinutes(1));
+        await SendAllDueAsync();
+        var fingerprint = (await OutboxAsync())[0].Fingerprints.Single();
+        using var viewer = await ClientAsync(PortalRoles.Viewer);
+        using var developer = await ClientAsync(PortalRoles.Developer);
+
+        using (var refused = await viewer.PostAsJsonAsync(new Uri($"/api/v1/alerts/{fingerprint}/acknowledge", UriKind.Relative), new { note = "mine" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        using (var tooLong = await developer.PostAsJsonAsync(new Uri($"/api/v1/alerts/{fingerprint}/acknowledge", UriKind.Relative), new { note = new string('n', 1001) }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+            Assert.Contains("note: at most 1000 characters", await tooLong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var unknown = await developer.PostAsync(new Uri("/api/v1/alerts/no-such-alert/acknowledge", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+        using (var acknowledged = await developer.PostAsJsonAsync(new Uri($"/api/v1/alerts/{fingerprint}/acknowledge", UriKind.Relative), new { note = "replica catching up" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+            using var answer = JsonDocument.Parse(await acknowledged.Content.ReadAsStringAsync());
+            Assert.Equal(6, answer.RootElement.GetProperty("groups").GetArrayLength()); // every destination's group
+        }
+        await SendAllDueAsync();
+        var pagerAcknowledge = channels.Of("pagerduty")[^1];
+        Assert.Equal(("acknowledge", channels.Of("pagerduty")[0].Body.GetProperty("dedup_key").GetString()),
+            (pagerAcknowledge.Body.GetProperty("event_action").GetString(), pagerAcknowledge.Body.GetProperty("dedup_key").GetString()));
+        var genieAcknowledge = channels.Of("opsgenie")[^1];
+        Assert.Equal($"/opsgenie/v2/alerts/{channels.Of("opsgenie")[0].Body.GetProperty("alias").GetString()}/acknowledge", genieAcknowledge.Path);
+        Assert.Equal("replica catching up", genieAcknowledge.Body.GetProperty("note").GetString());
+        Assert.All(channels.Requests, request => Assert.Empty(request.Problems));
+
+        // Past the repeat interval: no repeat anywhere. Then the resolution, everywhere.
+        var before = (await OutboxAsync()).Count;
+        await EvaluateAtAsync(T0.AddMinutes(11));
+        Assert.Equal(before, (await OutboxAsync()).Count);
+        await EvaluateAtAsync(ClearsAt);
+        await SendAllDueAsync();
+        var resolved = (await OutboxAsync()).Where(notification => notification.Kind == NotificationKinds.Resolved).ToList();
+        Assert.Equal(6, resolved.Count);
+        Assert.All(await OutboxAsync(), notification => Assert.Equal("sent", notification.Status));
+
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_log WHERE action = 'alerts.acknowledge' AND subject = @fingerprint AND after::text LIKE '%replica catching up%'", new { fingerprint }));
     }
 
     [Fact]

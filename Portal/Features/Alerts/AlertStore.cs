@@ -52,10 +52,54 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<StoredGroup>(new CommandDefinition("""
             SELECT group_key AS "GroupKey", destination AS "Destination", rule_name AS "RuleName", service AS "Service", notified AS "Notified",
-                   first_seen_at AS "FirstSeenAt", last_notified_at AS "LastNotifiedAt"
+                   first_seen_at AS "FirstSeenAt", last_notified_at AS "LastNotifiedAt", acknowledged_at AS "AcknowledgedAt", acknowledged_by AS "AcknowledgedBy",
+                   acknowledged_note AS "AcknowledgedNote"
             FROM alert_groups
             """, cancellationToken: cancellationToken));
-        return rows.ToDictionary(row => row.GroupKey, row => new AlertGroup(row.GroupKey, row.Destination, row.RuleName, row.Service, row.Notified, row.FirstSeenAt, row.LastNotifiedAt));
+        return rows.ToDictionary(row => row.GroupKey, row => new AlertGroup(row.GroupKey, row.Destination, row.RuleName, row.Service, row.Notified, row.FirstSeenAt, row.LastNotifiedAt,
+            row.AcknowledgedAt is { } at ? new Acknowledgement(at, row.AcknowledgedBy ?? "", row.AcknowledgedNote) : null));
+    }
+
+    /// <summary>The groups whose last notification told of the alert, with their acknowledgement.</summary>
+    public async Task<IReadOnlyList<AlertGroup>> GroupsOfAsync(string fingerprint, CancellationToken cancellationToken = default) =>
+        (await GroupsAsync(cancellationToken)).Values.Where(group => group.Notified.Contains(fingerprint)).OrderBy(group => group.Destination, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Acknowledges every group whose last notification told of the alert, and queues the acknowledgement for those of
+    /// their destinations that track it (<paramref name="told"/> builds it; null for a destination that does not), in one
+    /// transaction; the groups acknowledged.
+    /// </summary>
+    public async Task<IReadOnlyList<AlertGroup>> AcknowledgeAsync(string fingerprint, Acknowledgement acknowledgement,
+        Func<AlertGroup, (string Title, string Payload)?> told, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<StoredGroup>(new CommandDefinition("""
+            UPDATE alert_groups SET acknowledged_at = @At, acknowledged_by = @By, acknowledged_note = @Note
+            WHERE @fingerprint = ANY(notified)
+            RETURNING group_key AS "GroupKey", destination AS "Destination", rule_name AS "RuleName", service AS "Service", notified AS "Notified",
+                      first_seen_at AS "FirstSeenAt", last_notified_at AS "LastNotifiedAt", acknowledged_at AS "AcknowledgedAt", acknowledged_by AS "AcknowledgedBy",
+                      acknowledged_note AS "AcknowledgedNote"
+            """, new { fingerprint, acknowledgement.At, acknowledgement.By, acknowledgement.Note }, transaction, cancellationToken: cancellationToken))).ToList();
+        var groups = rows.Select(row => new AlertGroup(row.GroupKey, row.Destination, row.RuleName, row.Service, row.Notified, row.FirstSeenAt, row.LastNotifiedAt, acknowledgement))
+            .ToList();
+        foreach (var group in groups)
+        {
+            if (told(group) is not { } message)
+            {
+                continue;
+            }
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO alert_notifications (group_key, destination, kind, title, payload, alerts, fingerprints, episode, created_at, next_attempt_at)
+                VALUES (@GroupKey, @Destination, 'acknowledged', @Title, @Payload, @Alerts, @Fingerprints, @FirstSeenAt, @At, @At)
+                """, new
+            {
+                group.GroupKey, group.Destination, message.Title, Payload = new JsonbParameter(message.Payload), Alerts = group.Notified.Count,
+                Fingerprints = group.Notified.ToArray(), group.FirstSeenAt, acknowledgement.At,
+            }, transaction, cancellationToken: cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return groups;
     }
 
     /// <summary>Notifications, newest first, as the filter narrows them.</summary>
@@ -148,7 +192,11 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO alert_groups (group_key, destination, rule_name, service, notified, first_seen_at, last_notified_at)
                 VALUES (@GroupKey, @Destination, @RuleName, @Service, @Notified, @FirstSeenAt, @LastNotifiedAt)
-                ON CONFLICT (group_key) DO UPDATE SET notified = excluded.notified, last_notified_at = excluded.last_notified_at
+                ON CONFLICT (group_key) DO UPDATE SET notified = excluded.notified, last_notified_at = excluded.last_notified_at,
+                    -- A change in the alerts clears the acknowledgement; one given since this evaluation read the group stays.
+                    acknowledged_at = CASE WHEN alert_groups.notified = excluded.notified THEN alert_groups.acknowledged_at END,
+                    acknowledged_by = CASE WHEN alert_groups.notified = excluded.notified THEN alert_groups.acknowledged_by END,
+                    acknowledged_note = CASE WHEN alert_groups.notified = excluded.notified THEN alert_groups.acknowledged_note END
                 """, new { group.GroupKey, group.Destination, group.RuleName, group.Service, Notified = group.Notified.ToArray(), group.FirstSeenAt, group.LastNotifiedAt },
                 transaction, cancellationToken: cancellationToken));
         }
@@ -204,6 +252,9 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         public string[] Notified { get; init; } = [];
         public DateTimeOffset FirstSeenAt { get; init; }
         public DateTimeOffset? LastNotifiedAt { get; init; }
+        public DateTimeOffset? AcknowledgedAt { get; init; }
+        public string? AcknowledgedBy { get; init; }
+        public string? AcknowledgedNote { get; init; }
     }
 
     private sealed class StoredInstance

@@ -22,8 +22,40 @@ public static class AlertsEndpoints
     /// <param name="DurationMinutes">Instead of <paramref name="EndsAt"/>: how long from the start.</param>
     public sealed record SilenceRequest(Dictionary<string, string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? DurationMinutes, string? Comment);
 
+    public sealed record AcknowledgeRequest(string? Note);
+
     public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder endpoints)
     {
+        // Developers and admins acknowledge (whoever is on call); the body is optional: { "note": "…" }.
+        endpoints.MapPost("/api/v1/alerts/{fingerprint}/acknowledge", async (string fingerprint, HttpContext context, AlertStore store, NotificationActions actions,
+            CancellationToken cancellationToken) =>
+        {
+            AcknowledgeRequest? body = null;
+            if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+            {
+                try
+                {
+                    body = await context.Request.ReadFromJsonAsync<AcknowledgeRequest>(cancellationToken);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid acknowledgement", "the body is a JSON object: { \"note\": \"…\" } (optional)");
+                }
+            }
+            if (body?.Note is { Length: > NotificationActions.NoteLimit })
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid acknowledgement", $"note: at most {NotificationActions.NoteLimit} characters");
+            }
+            if (await store.InstanceAsync(fingerprint, cancellationToken) is null)
+            {
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "Unknown alert", $"no alert has the fingerprint {fingerprint}");
+            }
+            var groups = await actions.AcknowledgeAsync(context.User, fingerprint, body?.Note, cancellationToken);
+            return groups.Count == 0
+                ? ApiProblems.Problem(StatusCodes.Status409Conflict, "Nothing to acknowledge", "no notification has told of this alert yet (it is pending, silenced, or its group is still waiting)")
+                : Results.Ok(new { fingerprint, groups = groups.Select(group => new { group = group.GroupKey, group.Destination, acknowledged = group.Acknowledged }) });
+        }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
+
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
         api.MapGet("/alerts", async (string? state, AlertStore store, CancellationToken cancellationToken) =>
         {

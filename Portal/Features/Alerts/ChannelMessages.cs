@@ -43,6 +43,30 @@ public static class ChannelMessages
         _ => SlackMessage.Build(kind, group, alerts, portalUrl),
     };
 
+    /// <summary>
+    /// A group's acknowledgement as a destination that tracks it takes it — PagerDuty's <c>acknowledge</c> and Opsgenie's
+    /// acknowledge, under the episode's key — or null for a destination that does not (its repeats simply stop).
+    /// </summary>
+    public static (string Title, string Payload)? Acknowledgement(string channel, AlertGroup group, Acknowledgement acknowledgement)
+    {
+        var key = MessageText.EpisodeKey(group.GroupKey, group.FirstSeenAt);
+        var title = MessageText.Cut($"[ACKNOWLEDGED] {group.RuleName} — {MessageText.Service(group)} by {acknowledgement.By}", SlackMessage.TitleLimit);
+        return channel switch
+        {
+            DestinationKinds.PagerDuty => (title, new JsonObject { ["event_action"] = "acknowledge", ["dedup_key"] = key }.ToJsonString()),
+            DestinationKinds.Opsgenie => (title, new JsonObject
+            {
+                ["action"] = "acknowledge", ["alias"] = key,
+                ["body"] = new JsonObject
+                {
+                    ["source"] = "Portal", ["user"] = MessageText.Cut(acknowledgement.By, 100),
+                    ["note"] = MessageText.Cut(acknowledgement.Note ?? $"Acknowledged in the portal by {acknowledgement.By}", 25_000),
+                },
+            }.ToJsonString()),
+            _ => null,
+        };
+    }
+
     /// <summary>The "send test message" of a destination of <paramref name="channel"/>: proof that it receives the portal's messages.</summary>
     public static (string Title, string Payload) Test(string channel, string destination, string requestedBy, string? portalUrl, DateTimeOffset now)
     {

@@ -9,8 +9,31 @@ namespace Portal.Features.Alerts;
 /// What an admin does to notifications, from the pages or the API, audited: "Send test message" to a destination
 /// (queued in the outbox and sent by the worker like any notification), and a dead notification sent back to the outbox.
 /// </summary>
-public sealed class NotificationActions(AlertStore store, NotificationDestinations destinations, AuditLog audit, IOptions<NotificationOptions> options)
+public sealed class NotificationActions(AlertStore store, NotificationDestinations destinations, AuditLog audit, IOptions<NotificationOptions> options, TimeProvider time)
 {
+    /// <summary>A note at most this long.</summary>
+    public const int NoteLimit = 1000;
+
+    /// <summary>
+    /// Someone is on the alert: every group that told of it sends no repeats until its alerts change or resolve, and the
+    /// destinations that track acknowledgement (PagerDuty, Opsgenie) are told. Audited with the note.
+    /// </summary>
+    /// <returns>The groups acknowledged; none when no notification has told of the alert yet.</returns>
+    public async Task<IReadOnlyList<AlertGroup>> AcknowledgeAsync(ClaimsPrincipal actor, string fingerprint, string? note, CancellationToken cancellationToken = default)
+    {
+        PortalRoles.Demand(actor, PortalRoles.Developer, "acknowledge an alert");
+        var who = AuditLog.ActorOf(actor);
+        var acknowledgement = new Acknowledgement(time.GetUtcNow(), who, string.IsNullOrWhiteSpace(note) ? null : note.Trim());
+        var groups = await store.AcknowledgeAsync(fingerprint, acknowledgement,
+            group => ChannelMessages.Acknowledgement(destinations.Find(group.Destination)?.Kind ?? DestinationKinds.Slack, group, acknowledgement), cancellationToken);
+        if (groups.Count > 0)
+        {
+            await audit.RecordAsync(who, "alerts.acknowledge", fingerprint, null,
+                new { note = acknowledgement.Note, groups = groups.Select(group => group.GroupKey).ToList() }, cancellationToken);
+        }
+        return groups;
+    }
+
     /// <returns>The queued notification's id, or null when no such destination is configured.</returns>
     public async Task<long?> SendTestAsync(ClaimsPrincipal actor, string destination, CancellationToken cancellationToken = default)
     {

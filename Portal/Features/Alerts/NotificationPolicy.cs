@@ -1,9 +1,16 @@
 using Portal.Components;
 namespace Portal.Features.Alerts;
 
-/// <summary>A notification group: one rule's firing alerts for one service and destination, and what was last sent about them.</summary>
+/// <summary>
+/// A notification group: one rule's firing alerts for one service and destination, what was last sent about them, and
+/// who acknowledged them (null: nobody, or the alerts changed since).
+/// </summary>
 public sealed record AlertGroup(
-    string GroupKey, string Destination, string RuleName, string Service, IReadOnlyList<string> Notified, DateTimeOffset FirstSeenAt, DateTimeOffset? LastNotifiedAt);
+    string GroupKey, string Destination, string RuleName, string Service, IReadOnlyList<string> Notified, DateTimeOffset FirstSeenAt, DateTimeOffset? LastNotifiedAt,
+    Acknowledgement? Acknowledged = null);
+
+/// <summary>Someone is on it: who, when, and what they said.</summary>
+public sealed record Acknowledgement(DateTimeOffset At, string By, string? Note);
 
 public static class NotificationKinds
 {
@@ -11,12 +18,16 @@ public static class NotificationKinds
     public const string Repeat = "repeat";
     public const string Resolved = "resolved";
     public const string Test = "test";
+
+    /// <summary>Told to the destinations that track acknowledgement themselves (PagerDuty, Opsgenie).</summary>
+    public const string Acknowledged = "acknowledged";
 }
 
 /// <summary>
 /// Alertmanager's grouping, pure: a new group waits <c>group_wait</c> for its alerts to gather, then is notified; a
 /// change in its firing alerts is told at most every <c>group_interval</c>; an unchanged group is told again every
 /// <c>repeat_interval</c>; when nothing fires any more, one resolved notification (if it was ever notified) ends it.
+/// An acknowledged group sends no repeats; a change in its alerts is told (and clears the acknowledgement).
 /// </summary>
 public static class NotificationPolicy
 {
@@ -42,10 +53,15 @@ public static class NotificationPolicy
         {
             return now - last >= options.GroupInterval ? (Notified(group, current, now), NotificationKinds.Firing) : (group, null);
         }
+        if (group.Acknowledged is not null)
+        {
+            return (group, null);
+        }
         return now - last >= options.RepeatInterval ? (Notified(group, current, now), NotificationKinds.Repeat) : (group, null);
     }
 
-    private static AlertGroup Notified(AlertGroup group, IReadOnlyList<string> firing, DateTimeOffset now) => group with { Notified = firing, LastNotifiedAt = now };
+    private static AlertGroup Notified(AlertGroup group, IReadOnlyList<string> firing, DateTimeOffset now) =>
+        group with { Notified = firing, LastNotifiedAt = now, Acknowledged = firing.SequenceEqual(group.Notified) ? group.Acknowledged : null };
 }
 
 /// <summary>A notification to write to the outbox: of a group's episode (its first-seen instant), about some alerts (their fingerprints).</summary>

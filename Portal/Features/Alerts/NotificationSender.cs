@@ -134,8 +134,9 @@ public sealed class NotificationSender(
                 var opsgenie = JsonNode.Parse(payload)!.AsObject();
                 var api = NotificationDestinations.Absolute(settings.Url) ?? new Uri(NotificationDestinations.OpsgenieApiUrl);
                 var alias = opsgenie["alias"]!.GetValue<string>();
-                request.RequestUri = opsgenie["action"]!.GetValue<string>() == "close"
-                    ? new Uri(api, $"v2/alerts/{Uri.EscapeDataString(alias)}/close?identifierType=alias")
+                // Create, or act on the alert its alias names (close, acknowledge).
+                request.RequestUri = opsgenie["action"]!.GetValue<string>() is "close" or "acknowledge"
+                    ? new Uri(api, $"v2/alerts/{Uri.EscapeDataString(alias)}/{opsgenie["action"]!.GetValue<string>()}?identifierType=alias")
                     : new Uri(api, "v2/alerts");
                 request.Headers.Authorization = new AuthenticationHeaderValue("GenieKey", settings.ApiKey);
                 payload = opsgenie["body"]!.ToJsonString();
