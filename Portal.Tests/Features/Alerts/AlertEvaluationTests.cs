@@ -85,4 +85,33 @@ public sealed class AlertEvaluationTests : PortalOnFreshDatabase
         Assert.Equal(AlertStates.Inactive, burns["ErrorBudgetBurnFast/page/portal-page-latency/6h/30m"].State);
         Assert.Equal((AlertStates.Firing, 1.5), (burns["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].State, Math.Round(burns["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].Value!.Value, 9)));
     }
+
+    [Fact]
+    public async Task BurnRate_LowTraffic_OneBadEventInThreeNeverPages_EnoughEventsDo()
+    {
+        var now = Now;
+        var store = App.Services.GetRequiredService<SliSampleStore>();
+        // portal-error-rate (99.5 %): 1 bad request of 3 in the last hour burns 66.7× — over 14.4×, but 3 events are below the
+        // guard of 1 / (14.4 × 0.005) = 13.9, rounded up: 14.
+        await store.WriteAsync("portal-error-rate", now.AddHours(-1), now, [new SliSample(now.AddMinutes(-2), 2, 3)]);
+        // portal-page-latency (99 %): 20 bad of 100 in the last 5 minutes burns 20× over 1 h and 5 m, with 100 events ≥ the guard of 7.
+        await store.WriteAsync("portal-page-latency", now.AddHours(-1), now, [new SliSample(now.AddMinutes(-2), 80, 100)]);
+
+        await Evaluation.RunAsync(NoJobProgress.Instance, CancellationToken.None, now);
+
+        var rules = App.Services.GetRequiredService<AlertRulesSource>().Rules().Where(rule => rule.Source == AlertSources.BurnRate).ToDictionary(rule => rule.Key);
+        Assert.Equal(14, rules["ErrorBudgetBurnFast/page/portal-error-rate/1h/5m"].MinEvents);
+        Assert.Equal(7, rules["ErrorBudgetBurnFast/page/portal-page-latency/1h/5m"].MinEvents);
+        Assert.Equal(AlertRuleSet.DefaultMinEvents(1, 0.01), rules["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].MinEvents);
+        Assert.Equal(100, AlertRuleSet.DefaultMinEvents(1, 0.01)); // one bad of 100 burns exactly 1×: not above it
+        Assert.Equal(70, AlertRuleSet.DefaultMinEvents(14.4, 0.001));
+        var burns = (await Store.AllAsync()).Where(instance => instance.Source == AlertSources.BurnRate && !instance.RuleKey.EndsWith("/no-data", StringComparison.Ordinal))
+            .ToDictionary(instance => instance.RuleKey);
+        Assert.False(burns.TryGetValue("ErrorBudgetBurnFast/page/portal-error-rate/1h/5m", out var quiet) && quiet.State != AlertStates.Inactive,
+            "one bad request in three does not page");
+        Assert.Equal((AlertStates.Firing, 20d), (burns["ErrorBudgetBurnFast/page/portal-page-latency/1h/5m"].State,
+            Math.Round(burns["ErrorBudgetBurnFast/page/portal-page-latency/1h/5m"].Value!.Value, 9)));
+        // The ticket's guard is 100 events over 3 days: these 100 are enough, and 20 % bad burns 20× over 3 d and 6 h.
+        Assert.Equal(AlertStates.Firing, burns["ErrorBudgetBurnSlow/ticket/portal-page-latency/3d/6h"].State);
+    }
 }

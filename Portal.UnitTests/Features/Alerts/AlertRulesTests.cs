@@ -64,11 +64,26 @@ public sealed class AlertRulesTests
         { Rule("source: cache\n    below: 60%"), "name: Slow", "rule 'Slow': a cache rule names one `redis` or one `category`" },
         { Rule("source: promql\n    query: up\n    above: 1\n    for: 3y"), "3y", "rule 'Slow': for must be a duration" },
         { "burn_rate:\n  - { severity: page, factor: 14.4, long: 5m, short: 1h }\n", "1h", "burn_rate: the short window must be shorter than the long one" },
+        { "burn_rate:\n  - { severity: page, factor: 14.4, long: 1h, short: 5m, min_events: -3 }\n", "-3", "burn_rate: min_events is a whole number of events, 0 or more (0: no low-traffic guard), not '-3'" },
         { "notifications:\n  routes:\n    - { match: {}, to: slack }\n", "{ match", "route 1: `match` names at least one label" },
         { "notifications:\n  routes:\n    - { match: { team: a }, to: [] }\n", "[]", "route 1: destinations are a name or a list of names" },
         { "notifications:\n  routes:\n    - { match: { team: a }, to: slack, continue: maybe }\n", "maybe", "route 1: `continue` is true or false" },
         { Rule("source: job") + "  - name: Slow\n    severity: warning\n    source: job\n", "name: Slow\n    severity: warning\n    source: job\n", "rule 'Slow': a second warning rule of this name (the first at line 2)" },
     };
+
+    [Fact]
+    public void BurnRate_MinEvents_ReadAsGiven_ZeroTurnsTheGuardOff_UnsetLeavesTheDefault()
+    {
+        var (rules, errors) = new AlertRulesReader("alerts.yaml").Read("""
+            burn_rate:
+              - { severity: page, factor: 14.4, long: 1h, short: 5m, min_events: 0 }
+              - { severity: ticket, factor: 1, long: 3d, short: 6h, min_events: 500 }
+              - { severity: page, factor: 6, long: 6h, short: 30m }
+            rules: []
+            """);
+        Assert.Empty(errors);
+        Assert.Equal([0L, 500L, null], rules!.BurnRates.Select(window => window.MinEvents));
+    }
 
     [Theory]
     [MemberData(nameof(Errors))]

@@ -111,8 +111,13 @@ public sealed class AlertEvaluator(
         {
             return null;
         }
-        double? Burn(TimeSpan window) => SliFigures.Compliance(read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList()) is { } compliance
-            ? (1 - compliance) / budget : null;
+        List<SliSample> In(TimeSpan window) => read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList();
+        // The low-traffic guard: too few events in the long window are no evidence either way (no value: no alert).
+        if (In(rule.LongWindow.Value).Sum(sample => sample.Total) < rule.MinEvents)
+        {
+            return null;
+        }
+        double? Burn(TimeSpan window) => SliFigures.Compliance(In(window)) is { } compliance ? (1 - compliance) / budget : null;
         return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
     }
 

@@ -97,6 +97,12 @@ public sealed record AlertRule
     public TimeSpan? LongWindow { get; init; }
     public TimeSpan? ShortWindow { get; init; }
 
+    /// <summary>
+    /// A burn-rate rule's low-traffic guard: the events its long window must hold before it may fire (a quiet night's one
+    /// error in three requests is no evidence of a burning budget). See <see cref="AlertRuleSet.DefaultMinEvents"/>.
+    /// </summary>
+    public long MinEvents { get; init; }
+
     public SourceLocation? Location { get; init; }
 
     public bool Breaches(double value) => Below ? value < Threshold : value > Threshold;
@@ -111,8 +117,11 @@ public sealed record AlertRule
     private readonly string? key;
 }
 
-/// <summary>One multiwindow burn-rate condition: the budget burning faster than <paramref name="Factor"/>× over both windows.</summary>
-public sealed record BurnRateWindow(string Severity, double Factor, TimeSpan LongSpan, TimeSpan ShortSpan);
+/// <summary>
+/// One multiwindow burn-rate condition: the budget burning faster than <paramref name="Factor"/>× over both windows,
+/// with at least <paramref name="MinEvents"/> events in the long one (null: <see cref="AlertRuleSet.DefaultMinEvents"/>).
+/// </summary>
+public sealed record BurnRateWindow(string Severity, double Factor, TimeSpan LongSpan, TimeSpan ShortSpan, long? MinEvents = null);
 
 /// <summary>
 /// A notification route: alerts whose labels (with <c>alertname</c> and <c>severity</c>) equal every matcher go to its
@@ -152,6 +161,16 @@ public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, I
         new(AlertSeverities.Ticket, 1, TimeSpan.FromDays(3), TimeSpan.FromHours(6)),
     ];
 
+    /// <summary>
+    /// The low-traffic guard when a window does not set one: the fewest events in which a single bad event does not by
+    /// itself cross the factor — with N events one bad one burns (1/N) ÷ budget, and a rule fires above its factor, so N
+    /// must reach 1 ÷ (factor × budget) (rounded to a millionth first: 1 − 0.99 is not 0.01 in floating point). A 99.9 %
+    /// objective's fast page (14.4×) needs 70 events in its hour; a 99.5 % one, 14; a 99 % ticket (1×), 100. Past it, a
+    /// rule still needs more than one bad event to fire: the guard only rules out the single-event page.
+    /// </summary>
+    public static long DefaultMinEvents(double factor, double budget) =>
+        factor <= 0 || budget <= 0 ? 0 : (long)Math.Ceiling(Math.Round(1 / (factor * budget), 6));
+
     /// <summary>The burn-rate rules guarding each objective of the catalogue, one per window.</summary>
     public IReadOnlyList<AlertRule> Generated(SlaCatalogue? catalogue) => catalogue is null ? [] : catalogue.Objectives
         .SelectMany(objective => BurnRates.Select(window => new AlertRule
@@ -163,6 +182,7 @@ public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, I
             Objective = objective.Id,
             LongWindow = window.LongSpan,
             ShortWindow = window.ShortSpan,
+            MinEvents = window.MinEvents ?? DefaultMinEvents(window.Factor, 1 - objective.Sli.Objective),
             Labels = new Dictionary<string, string>
             {
                 ["objective"] = objective.Id, ["service"] = objective.Service, ["team"] = objective.Team, ["window"] = $"{Compact(window.LongSpan)}/{Compact(window.ShortSpan)}",

@@ -131,7 +131,7 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
         var windows = new List<BurnRateWindow>();
         if (node is not YamlSequenceNode list)
         {
-            Error(node, "`burn_rate` is a list of { severity, factor, long, short }");
+            Error(node, "`burn_rate` is a list of { severity, factor, long, short, min_events }");
             return windows;
         }
         foreach (var item in list.Children)
@@ -146,6 +146,18 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
             var factor = Number(map, "factor", what, 0, 1_000);
             var longWindow = Duration(map, "long", what, required: true, maxMs: Week);
             var shortWindow = Duration(map, "short", what, required: true, maxMs: Week);
+            long? minEvents = null;
+            if (Child(map, "min_events") is { } eventsNode)
+            {
+                if (long.TryParse(Text(eventsNode), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var events))
+                {
+                    minEvents = events;
+                }
+                else
+                {
+                    Error(eventsNode, $"{what}: min_events is a whole number of events, 0 or more (0: no low-traffic guard), not '{Text(eventsNode)}'");
+                }
+            }
             if (factor is null)
             {
                 Error(map, $"{what}: `factor` is missing (a burn rate like 14.4)");
@@ -156,7 +168,7 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
                 {
                     Error(Child(map, "short")!, $"{what}: the short window must be shorter than the long one");
                 }
-                windows.Add(new BurnRateWindow(severity, factor.Value, TimeSpan.FromMilliseconds(longMs), TimeSpan.FromMilliseconds(shortMs)));
+                windows.Add(new BurnRateWindow(severity, factor.Value, TimeSpan.FromMilliseconds(longMs), TimeSpan.FromMilliseconds(shortMs), minEvents));
             }
         }
         return windows;
