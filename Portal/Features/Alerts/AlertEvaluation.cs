@@ -84,7 +84,9 @@ public sealed class AlertEvaluation(
     {
         var options = notifications.Value;
         var known = await store.GroupsAsync(cancellationToken);
-        var active = (await silences.ListAsync(TimeSpan.Zero, cancellationToken)).Where(silence => silence.ActiveAt(now)).ToList();
+        // A recurring silence is in force only within its time intervals.
+        var active = (await silences.ListAsync(TimeSpan.Zero, cancellationToken))
+            .Where(silence => silence.ActiveAt(now) && (silence.TimeIntervals.Count == 0 || ruleSet.InAny(silence.TimeIntervals, now))).ToList();
         var allFiring = final.Values.Where(instance => instance.State == AlertStates.Firing).ToList();
         bool Muted(AlertInstance instance) => Muting.IsSilenced(instance, active, now) || Muting.IsInhibited(instance, allFiring);
         var routed = allFiring
@@ -94,6 +96,10 @@ public sealed class AlertEvaluation(
         var firing = routed.Where(each => !Muted(each.Instance)).GroupBy(each => each.Key)
             .ToDictionary(group => group.Key, group => (group.First().Destination, Alerts: group.Select(each => each.Instance).OrderBy(instance => instance.ActiveSince).ToList()));
         var mutedGroups = routed.Where(each => Muted(each.Instance)).Select(each => each.Key).ToHashSet();
+        // A route's mute time (or time outside its active times) holds what its groups would be told: the policy runs,
+        // the group keeps what it was last told, and the first evaluation after the mute tells what is still due — the
+        // held firing at once if the alerts still fire (alertmanager#3367), the repeat or the resolution.
+        var heldByTime = firing.Where(pair => pair.Value.Alerts.All(instance => ruleSet.MutedByTime(instance, pair.Value.Destination, now))).Select(pair => pair.Key).ToHashSet();
         var (groups, ended, queued) = (new List<AlertGroup>(), new List<string>(), new List<NewNotification>());
         foreach (var key in firing.Keys.Union(known.Keys))
         {
@@ -107,6 +113,11 @@ public sealed class AlertEvaluation(
                     continue;
                 }
                 var told = before.Notified.Select(final.GetValueOrDefault).OfType<AlertInstance>().ToList();
+                // A resolution in a mute time waits for its end.
+                if (told.Count > 0 && told.Any(instance => ruleSet.MutedByTime(instance, before.Destination, now)))
+                {
+                    continue;
+                }
                 if (told.Count > 0 && told.All(instance => Muting.IsSilenced(instance, active, now)))
                 {
                     ended.Add(key);
@@ -115,6 +126,15 @@ public sealed class AlertEvaluation(
             }
             var (destination, alerts) = firing.TryGetValue(key, out var group) ? group : (before!.Destination, []);
             var (next, kind) = NotificationPolicy.Decide(before, key, destination, alerts, now, options);
+            if (kind is not null && heldByTime.Contains(key))
+            {
+                // Held: a new group is kept as never told (its group wait counted from its start), an old one as it was.
+                if (before is null)
+                {
+                    groups.Add(next! with { Notified = [], LastNotifiedAt = null, Acknowledged = null });
+                }
+                continue;
+            }
             if (next is null)
             {
                 ended.Add(key);

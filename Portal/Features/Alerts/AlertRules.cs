@@ -127,7 +127,14 @@ public sealed record BurnRateWindow(string Severity, double Factor, TimeSpan Lon
 /// A notification route: alerts whose labels (with <c>alertname</c> and <c>severity</c>) equal every matcher go to its
 /// destinations; the first route that matches takes the alert unless it says <c>continue</c>.
 /// </summary>
-public sealed record NotificationRoute(IReadOnlyDictionary<string, string> Match, IReadOnlyList<string> To, bool Continue, SourceLocation? Location = null);
+public sealed record NotificationRoute(IReadOnlyDictionary<string, string> Match, IReadOnlyList<string> To, bool Continue, SourceLocation? Location = null)
+{
+    /// <summary>Named time intervals during which the route sends nothing (Alertmanager's <c>mute_time_intervals</c>).</summary>
+    public IReadOnlyList<string> MuteTimeIntervals { get; init; } = [];
+
+    /// <summary>Named time intervals outside of which the route sends nothing (<c>active_time_intervals</c>); none: always active.</summary>
+    public IReadOnlyList<string> ActiveTimeIntervals { get; init; } = [];
+}
 
 /// <summary>The rules in force: the file's threshold rules and the burn-rate rules generated for every SLA objective; and where their notifications go.</summary>
 public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, IReadOnlyList<BurnRateWindow> BurnRates, DateTimeOffset LoadedAt)
@@ -136,6 +143,29 @@ public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, I
 
     /// <summary>Where an alert no route takes goes.</summary>
     public IReadOnlyList<string> DefaultDestinations { get; init; } = [SlackDestinations.Default];
+
+    /// <summary>The named time intervals of <c>time_intervals</c>.</summary>
+    public IReadOnlyDictionary<string, TimeInterval> TimeIntervals { get; init; } = new Dictionary<string, TimeInterval>();
+
+    /// <summary>The mute and active intervals of what no route takes (<c>notifications</c>' own).</summary>
+    public NotificationRoute DefaultRoute { get; init; } = new(new Dictionary<string, string>(), [], false);
+
+    /// <summary>Whether any of the named intervals holds at <paramref name="instant"/> (an unknown name never does).</summary>
+    public bool InAny(IEnumerable<string> intervals, DateTimeOffset instant) =>
+        intervals.Any(name => TimeIntervals.TryGetValue(name, out var interval) && interval.Contains(instant));
+
+    /// <summary>
+    /// Whether the alert's notifications to <paramref name="destination"/> are muted by time at <paramref name="instant"/>:
+    /// the route that sends them there (the first that does, in the routes' order; what no route takes, the default)
+    /// is in one of its mute intervals, or has active intervals and is in none.
+    /// </summary>
+    public bool MutedByTime(AlertInstance alert, string destination, DateTimeOffset instant)
+    {
+        var labels = Silence.LabelsOf(alert);
+        var route = Routes.Where(route => route.Match.All(matcher => labels.TryGetValue(matcher.Key, out var value) && value == matcher.Value))
+            .TakeUntilStop().FirstOrDefault(route => route.To.Contains(destination)) ?? DefaultRoute;
+        return InAny(route.MuteTimeIntervals, instant) || (route.ActiveTimeIntervals.Count > 0 && !InAny(route.ActiveTimeIntervals, instant));
+    }
 
     /// <summary>The destinations of one alert, in the routes' order.</summary>
     public IReadOnlyList<string> DestinationsOf(AlertInstance alert)
@@ -196,4 +226,20 @@ public sealed record AlertRuleSet(string File, IReadOnlyList<AlertRule> Rules, I
 
     public static string Compact(TimeSpan span) =>
         span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? $"{span.TotalDays:0}d" : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? $"{span.TotalHours:0}h" : $"{span.TotalMinutes:0}m";
+}
+
+internal static class RouteWalk
+{
+    /// <summary>The matching routes an alert goes through: up to and with the first that does not <c>continue</c>.</summary>
+    public static IEnumerable<NotificationRoute> TakeUntilStop(this IEnumerable<NotificationRoute> matching)
+    {
+        foreach (var route in matching)
+        {
+            yield return route;
+            if (!route.Continue)
+            {
+                yield break;
+            }
+        }
+    }
 }

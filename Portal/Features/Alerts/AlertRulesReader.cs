@@ -46,20 +46,157 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
                 Error(other, "`rules` is a list of rules");
                 break;
         }
-        var (routes, defaults) = Child(root, "notifications") is { } notifications ? ReadNotifications(notifications) : ([], [SlackDestinations.Default]);
-        return (BlockingErrors > 0 ? null : new AlertRuleSet(File, rules, burnRates, DateTimeOffset.UtcNow) { Routes = routes, DefaultDestinations = defaults }, Errors);
+        timeIntervals = Child(root, "time_intervals") is { } intervalsNode ? ReadTimeIntervals(intervalsNode) : [];
+        var (routes, defaults, defaultRoute) = Child(root, "notifications") is { } notifications
+            ? ReadNotifications(notifications)
+            : ([], [SlackDestinations.Default], new NotificationRoute(new Dictionary<string, string>(), [], false));
+        return (BlockingErrors > 0 ? null : new AlertRuleSet(File, rules, burnRates, DateTimeOffset.UtcNow)
+        {
+            Routes = routes, DefaultDestinations = defaults, DefaultRoute = defaultRoute, TimeIntervals = timeIntervals,
+        }, Errors);
+    }
+
+    private Dictionary<string, TimeInterval> timeIntervals = [];
+
+    // time_intervals: [ { name, time_intervals: [ { times: [{ start_time, end_time }], weekdays, days_of_month, months, years, location } ] } ]
+    private Dictionary<string, TimeInterval> ReadTimeIntervals(YamlNode node)
+    {
+        var intervals = new Dictionary<string, TimeInterval>(StringComparer.Ordinal);
+        if (node is not YamlSequenceNode list)
+        {
+            Error(node, "`time_intervals` is a list of { name, time_intervals }");
+            return intervals;
+        }
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode map || RequiredText(map, "name", "time interval") is not { } name)
+            {
+                if (item is not YamlMappingNode)
+                {
+                    Error(item, "a time interval is a mapping { name, time_intervals }");
+                }
+                continue;
+            }
+            var what = $"time interval '{name}'";
+            if (intervals.ContainsKey(name))
+            {
+                Error(map, $"{what}: a second interval of this name");
+            }
+            var ranges = new List<TimeRangeSpec>();
+            if (Child(map, "time_intervals") is not YamlSequenceNode specs)
+            {
+                Error(map, $"{what}: `time_intervals` is a list of {{ times, weekdays, days_of_month, months, years, location }}");
+                continue;
+            }
+            foreach (var spec in specs.Children)
+            {
+                if (spec is YamlMappingNode range && ReadRange(range, what) is { } read)
+                {
+                    ranges.Add(read);
+                }
+                else if (spec is not YamlMappingNode)
+                {
+                    Error(spec, $"{what}: each range is a mapping {{ times, weekdays, days_of_month, months, years, location }}");
+                }
+            }
+            intervals[name] = new TimeInterval(name, ranges);
+        }
+        return intervals;
+    }
+
+    private TimeRangeSpec? ReadRange(YamlMappingNode map, string what)
+    {
+        var before = BlockingErrors;
+        var location = TimeZoneInfo.Utc;
+        if (Text(Child(map, "location")) is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out location!))
+        {
+            Error(Child(map, "location")!, $"{what}: unknown location '{zone}' (an IANA time zone such as Europe/Paris)");
+            location = TimeZoneInfo.Utc;
+        }
+        var times = new List<(int, int)>();
+        if (Child(map, "times") is { } timesNode)
+        {
+            foreach (var time in timesNode is YamlSequenceNode timeList ? timeList.Children : [timesNode])
+            {
+                if (time is YamlMappingNode pair && Minutes(Text(Child(pair, "start_time"))) is { } start && Minutes(Text(Child(pair, "end_time"))) is { } end && start < end)
+                {
+                    times.Add((start, end));
+                }
+                else
+                {
+                    Error(time, $"{what}: times are {{ start_time: 'HH:MM', end_time: 'HH:MM' }}, the start before the end (24:00 ends the day)");
+                }
+            }
+        }
+        var weekdays = Ranges(map, "weekdays", what, text => TimeRangeSpec.WeekdayNames.TryGetValue(text, out var day) ? (int)day : null, "weekday names such as monday or monday:friday")
+            .Select(range => ((DayOfWeek)range.Start, (DayOfWeek)range.End)).ToList();
+        var days = Ranges(map, "days_of_month", what, text => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day) && day is >= -31 and <= 31 and not 0 ? day : null,
+            "days 1 to 31, or -1 (the last) to -31, single or as ranges such as 1:7");
+        var months = Ranges(map, "months", what, text => TimeRangeSpec.MonthNames.TryGetValue(text, out var month) ? month
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 12 ? number : null, "month names or 1 to 12, single or as ranges");
+        var years = Ranges(map, "years", what, text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 1970 and <= 9999 ? year : null,
+            "years such as 2026 or 2026:2027");
+        return BlockingErrors > before ? null : new TimeRangeSpec(times, weekdays, days, months, years, location);
+    }
+
+    private static int? Minutes(string? text) =>
+        text is { Length: 5 } && text[2] == ':' && int.TryParse(text[..2], NumberStyles.None, CultureInfo.InvariantCulture, out var hours)
+        && int.TryParse(text[3..], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) && minutes < 60 && (hours < 24 || (hours == 24 && minutes == 0))
+            ? hours * 60 + minutes : null;
+
+    // "monday", "monday:friday", "1:7", "-1": single values and inclusive ranges.
+    private List<(int Start, int End)> Ranges(YamlMappingNode map, string name, string what, Func<string, int?> parse, string expected)
+    {
+        var ranges = new List<(int, int)>();
+        if (Child(map, name) is not { } node)
+        {
+            return ranges;
+        }
+        foreach (var item in node is YamlSequenceNode list ? list.Children : [node])
+        {
+            var text = Text(item)?.ToLowerInvariant() ?? "";
+            var parts = text.Split(':');
+            if (parts.Length is 1 or 2 && parse(parts[0]) is { } start && parse(parts[^1]) is { } end && (name == "weekdays" || start <= end || (start > 0 && end < 0)))
+            {
+                ranges.Add((start, end));
+            }
+            else
+            {
+                Error(item, $"{what}: {name} are {expected}, not '{Text(item)}'");
+            }
+        }
+        return ranges;
+    }
+
+    // A route's (or the default's) mute_time_intervals and active_time_intervals: names of time_intervals.
+    private List<string> IntervalNames(YamlMappingNode map, string name, string what)
+    {
+        if (Child(map, name) is not { } node)
+        {
+            return [];
+        }
+        var names = (node is YamlSequenceNode list ? list.Children : [node]).Select(item => (Node: item, Name: Text(item))).ToList();
+        foreach (var (item, interval) in names.Where(pair => pair.Name is null || !timeIntervals.ContainsKey(pair.Name)))
+        {
+            Error(item, $"{what}: {name} names '{interval}', which `time_intervals` does not define");
+        }
+        return names.Select(pair => pair.Name).OfType<string>().ToList();
     }
 
     // notifications: { default: slack, routes: [ { match: { severity: critical }, to: [payments], continue: true } ] }
-    private (List<NotificationRoute> Routes, IReadOnlyList<string> Defaults) ReadNotifications(YamlNode node)
+    private (List<NotificationRoute> Routes, IReadOnlyList<string> Defaults, NotificationRoute DefaultRoute) ReadNotifications(YamlNode node)
     {
         var routes = new List<NotificationRoute>();
         if (node is not YamlMappingNode map)
         {
             Error(node, "`notifications` is a mapping with `default` and `routes`");
-            return (routes, [SlackDestinations.Default]);
+            return (routes, [SlackDestinations.Default], new NotificationRoute(new Dictionary<string, string>(), [], false));
         }
         var defaults = Child(map, "default") is { } defaultNode ? Destinations(defaultNode, "notifications: default") : [SlackDestinations.Default];
+        var defaultRoute = new NotificationRoute(new Dictionary<string, string>(), defaults, false)
+        {
+            MuteTimeIntervals = IntervalNames(map, "mute_time_intervals", "notifications"), ActiveTimeIntervals = IntervalNames(map, "active_time_intervals", "notifications"),
+        };
         switch (Child(map, "routes"))
         {
             case null:
@@ -89,14 +226,17 @@ public sealed partial class AlertRulesReader(string file, SlaCatalogue? catalogu
                         "true" => true,
                         _ => Invalid(Child(route, "continue")!, $"{what}: `continue` is true or false"),
                     };
-                    routes.Add(new NotificationRoute(match, to ?? [], continues, At(route.Start)));
+                    routes.Add(new NotificationRoute(match, to ?? [], continues, At(route.Start))
+                    {
+                        MuteTimeIntervals = IntervalNames(route, "mute_time_intervals", what), ActiveTimeIntervals = IntervalNames(route, "active_time_intervals", what),
+                    });
                 }
                 break;
             case var other:
                 Error(other, "`routes` is a list of { match, to, continue }");
                 break;
         }
-        return (routes, defaults);
+        return (routes, defaults, defaultRoute);
     }
 
     // A destination name or a list of them; one that is not configured is a warning (its notifications would be dead).

@@ -20,7 +20,9 @@ public static class AlertsEndpoints
         DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<string> Fingerprints, string? SlackTs);
 
     /// <param name="DurationMinutes">Instead of <paramref name="EndsAt"/>: how long from the start.</param>
-    public sealed record SilenceRequest(Dictionary<string, string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? DurationMinutes, string? Comment);
+    /// <param name="TimeIntervals">A recurring silence: in force only within these named time intervals of alerts.yaml.</param>
+    public sealed record SilenceRequest(Dictionary<string, string>? Matchers, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? DurationMinutes, string? Comment,
+        List<string>? TimeIntervals = null);
 
     public sealed record AcknowledgeRequest(string? Note);
 
@@ -110,12 +112,13 @@ public static class AlertsEndpoints
                     ? ApiProblems.Problem(StatusCodes.Status409Conflict, "Not dead", $"notification {id} is {notification.Status}: only a dead one is retried")
                     : ApiProblems.NotFound("Unknown notification", $"no notification {id}"));
         // The body is read here, not bound: a bound JSON body makes routing answer 415 before authorization answers 403.
-        admin.MapPost("/silences", async (HttpContext context, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken) =>
+        admin.MapPost("/silences", async (HttpContext context, SilenceStore silences, AlertRulesSource rules, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (!context.Request.HasJsonContentType())
             {
                 return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Content-Type: application/json");
             }
+            _ = rules.Rules(); // alerts.yaml read again if it changed: the time intervals a recurring silence may name
             SilenceRequest? body;
             try
             {
@@ -136,14 +139,17 @@ public static class AlertsEndpoints
                 { Comment: null } or { Comment.Length: 0 } => "comment: say why (it is shown with the silence)",
                 _ when endsAt is null => "endsAt (an instant) or durationMinutes is required",
                 _ when endsAt <= startsAt || endsAt <= now => "endsAt must be after startsAt and in the future",
-                _ when endsAt - startsAt > TimeSpan.FromDays(30) => "a silence lasts at most 30 days",
+                { TimeIntervals: { Count: > 0 } } when body.TimeIntervals.FirstOrDefault(name => rules.Current?.TimeIntervals.ContainsKey(name) != true) is { } unknown =>
+                    $"timeIntervals: '{unknown}' is not one of alerts.yaml's time_intervals ({string.Join(", ", (rules.Current?.TimeIntervals.Keys ?? []).Order(StringComparer.Ordinal).DefaultIfEmpty("none defined"))})",
+                _ when endsAt - startsAt > TimeSpan.FromDays(body.TimeIntervals is { Count: > 0 } ? 366 : 30) =>
+                    "a silence lasts at most 30 days (a recurring one, with timeIntervals, a year)",
                 _ => null,
             };
             if (problem is not null)
             {
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid silence", problem);
             }
-            var silence = await silences.CreateAsync(context.User, body!.Matchers!, startsAt, endsAt!.Value, body.Comment!.Trim(), cancellationToken);
+            var silence = await silences.CreateAsync(context.User, body!.Matchers!, startsAt, endsAt!.Value, body.Comment!.Trim(), body.TimeIntervals, cancellationToken);
             return Results.Created($"/api/v1/silences/{silence.Id}", silence);
         });
         return endpoints;

@@ -10,6 +10,9 @@ namespace Portal.Features.Alerts;
 /// <summary>A silence: alerts whose labels (with <c>alertname</c> and <c>severity</c>) match all its matchers are not notified while it lasts.</summary>
 public sealed record Silence(long Id, IReadOnlyDictionary<string, string> Matchers, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string CreatedBy, string Comment, DateTimeOffset CreatedAt)
 {
+    /// <summary>A recurring silence: in force only within these named time intervals of <c>alerts.yaml</c> (none: all the time).</summary>
+    public IReadOnlyList<string> TimeIntervals { get; init; } = [];
+
     public bool ActiveAt(DateTimeOffset now) => StartsAt <= now && now < EndsAt;
 
     public bool Matches(AlertInstance alert) => Matchers.All(matcher => LabelsOf(alert).TryGetValue(matcher.Key, out var value) && value == matcher.Value);
@@ -39,24 +42,28 @@ public sealed class SilenceStore(NpgsqlDataSource dataSource, AuditLog audit)
     public async Task<IReadOnlyList<Silence>> ListAsync(TimeSpan? keepEndedFor = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, string Matchers, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string CreatedBy, string Comment, DateTimeOffset CreatedAt)>(
+        var rows = await connection.QueryAsync<(long Id, string Matchers, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string CreatedBy, string Comment, DateTimeOffset CreatedAt, string[] TimeIntervals)>(
             new CommandDefinition("""
-                SELECT id, matchers::text, starts_at, ends_at, created_by, comment, created_at FROM alert_silences
+                SELECT id, matchers::text, starts_at, ends_at, created_by, comment, created_at, time_intervals FROM alert_silences
                 WHERE ends_at > now() - @keep ORDER BY created_at DESC
                 """, new { keep = keepEndedFor ?? TimeSpan.FromDays(30) }, cancellationToken: cancellationToken));
-        return rows.Select(row => new Silence(row.Id, JsonSerializer.Deserialize<Dictionary<string, string>>(row.Matchers)!, row.StartsAt, row.EndsAt, row.CreatedBy, row.Comment, row.CreatedAt)).ToList();
+        return rows.Select(row => new Silence(row.Id, JsonSerializer.Deserialize<Dictionary<string, string>>(row.Matchers)!, row.StartsAt, row.EndsAt, row.CreatedBy, row.Comment, row.CreatedAt)
+        {
+            TimeIntervals = row.TimeIntervals,
+        }).ToList();
     }
 
     public async Task<Silence> CreateAsync(ClaimsPrincipal actor, IReadOnlyDictionary<string, string> matchers, DateTimeOffset startsAt, DateTimeOffset endsAt, string comment,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<string>? timeIntervals = null, CancellationToken cancellationToken = default)
     {
         PortalRoles.Demand(actor, PortalRoles.Admin, "create a silence");
         var createdBy = AuditLog.ActorOf(actor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO alert_silences (matchers, starts_at, ends_at, created_by, comment) VALUES (@matchers::jsonb, @startsAt, @endsAt, @createdBy, @comment) RETURNING id
-            """, new { matchers = JsonSerializer.Serialize(matchers), startsAt, endsAt, createdBy, comment }, cancellationToken: cancellationToken));
-        await audit.RecordAsync(createdBy, "silence.create", $"silence {id}", null, new { matchers, startsAt, endsAt, comment }, cancellationToken);
-        return new Silence(id, matchers, startsAt, endsAt, createdBy, comment, DateTimeOffset.UtcNow);
+            INSERT INTO alert_silences (matchers, starts_at, ends_at, created_by, comment, time_intervals)
+            VALUES (@matchers::jsonb, @startsAt, @endsAt, @createdBy, @comment, @intervals) RETURNING id
+            """, new { matchers = JsonSerializer.Serialize(matchers), startsAt, endsAt, createdBy, comment, intervals = (timeIntervals ?? []).ToArray() }, cancellationToken: cancellationToken));
+        await audit.RecordAsync(createdBy, "silence.create", $"silence {id}", null, new { matchers, startsAt, endsAt, comment, timeIntervals }, cancellationToken);
+        return new Silence(id, matchers, startsAt, endsAt, createdBy, comment, DateTimeOffset.UtcNow) { TimeIntervals = timeIntervals ?? [] };
     }
 }
