@@ -9,13 +9,13 @@ if (args is ["slas", "check", var file] && string.IsNullOrEmpty(builder.Configur
     return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(null, file, Console.Out);
 }
 builder.AddPortal();
-if (args is ["slas", "check", ..] or ["token", ..])
+if (args is ["slas", "check", ..] or ["token", ..] or ["alerts", "backtest", ..])
 {
     // Commands say what they did, not how the portal starts (the token printed migration logs).
     // A rule of the console provider's own, so it outranks appsettings.json's Default: Information.
     builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
 }
-if (args is ["token", ..] or ["slas", "check", ..])
+if (args is ["token", ..] or ["slas", "check", ..] or ["alerts", "backtest", ..])
 {
     // Standard output carries only the token or the check's findings, for scripts: every log line goes to standard error.
     builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -26,6 +26,11 @@ if (args is ["slas", "check", var catalogue])
 {
     // Read-only: the portal's configuration (targets, Prometheus) and its database (apps), nothing started or migrated.
     return await Portal.Features.Scorecards.SlaCheckCommand.RunAsync(app.Services, catalogue, Console.Out);
+}
+if (args is ["alerts", "backtest", var rulesFile, .. var backtestArgs])
+{
+    // Read-only: the portal's stored data and its Prometheus, nothing started or migrated.
+    return await Portal.Features.Alerts.AlertBacktestCommand.RunAsync(app.Services, rulesFile, backtestArgs, Console.Out);
 }
 if (!await app.Services.TryMigrateDatabaseAsync(app.Lifetime.ApplicationStopping))
 {

@@ -11,7 +11,7 @@ var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
 // `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs); `./portal bench lighthouse`:
 // only the pages under Lighthouse (about 5 minutes); `./portal bench lab`: only the lab-checks job against Chromium's
 // own load of the same pages (about 2 minutes); `./portal bench activity`: the query benchmarks, then the activity sampler
-// and the plan-history job on 200 sessions (about a minute).
+// and the plan-history job on 200 sessions (about a minute); `./portal bench backtest`: 100 burn-rate rules tried on 30 days.
 var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
@@ -48,6 +48,11 @@ if (only == "activity")
     await ActivityPlanBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
     return;
 }
+if (only == "backtest")
+{
+    await BacktestBenchmarks.RunAsync(app.Services);
+    return;
+}
 if (only == "lab")
 {
     await LabBenchmarks.RunAsync(app.Services);
@@ -70,6 +75,7 @@ await CacheBenchmarks.RunAsync(app.Services, iterations);
 await QueryBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ActivityPlanBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
+await BacktestBenchmarks.RunAsync(app.Services);
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);

@@ -105,7 +105,7 @@ public static class ScorecardBenchmarks
     }
 
     // 30 days of samples per objective in one statement; latency samples carry 12 buckets, vitals ones 4 percentiles.
-    private static async Task<long> BackfillAsync(NpgsqlDataSource portal)
+    internal static async Task<long> BackfillAsync(NpgsqlDataSource portal)
     {
         await using var connection = await portal.OpenConnectionAsync();
         await connection.ExecuteAsync("TRUNCATE sli_samples, sli_daily, sli_evaluations");

@@ -85,6 +85,10 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Api("/api/v1/alerts/{fingerprint}", PortalRoles.Viewer, "/api/v1/alerts/0000000000000000", 404),
         Api("/api/v1/alerts/notifications/{id:long}", PortalRoles.Viewer, "/api/v1/alerts/notifications/999999", 404),
         Api("/api/v1/alerts/destinations", PortalRoles.Viewer),
+        Api("/api/v1/alerts/rules", PortalRoles.Viewer),
+        ApiPost("/api/v1/alerts/{fingerprint}/acknowledge", PortalRoles.Developer, "/api/v1/alerts/0000000000000000/acknowledge", 404),
+        Api("/api/v1/alerts/backtest", PortalRoles.Developer, "/api/v1/alerts/backtest?rule=nowhere", 404),
+        ApiPost("/api/v1/alerts/backtest", PortalRoles.Developer, "/api/v1/alerts/backtest", 400), // an empty file is no rules file
         ApiPost("/api/v1/alerts/notifications/{id:long}/retry", PortalRoles.Admin, "/api/v1/alerts/notifications/999999/retry", 404),
         Api("/api/v1/scorecards.csv", PortalRoles.Viewer),
         Api("/api/v1/reports", PortalRoles.Viewer),

@@ -48,19 +48,7 @@ public sealed class AlertEvaluation(
                 Step(noDataRule, noData, 1, now, instances, transitions, note: ex.Message);
                 continue;
             }
-            var observed = new HashSet<string>();
-            foreach (var observation in observations)
-            {
-                var fingerprint = AlertInstance.FingerprintOf(rule, observation.Labels);
-                observed.Add(fingerprint);
-                var current = known.FirstOrDefault(instance => instance.Fingerprint == fingerprint) ?? NewInstance(rule, observation.Labels);
-                Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions,
-                    breachesWithoutValue: observation.Value is null);
-            }
-            foreach (var gone in known.Where(instance => !observed.Contains(instance.Fingerprint) && (instance.State != AlertStates.Inactive || instance.NoData)))
-            {
-                Step(rule, gone, null, now, instances, transitions);
-            }
+            StepRule(rule, known, observations, now, instances, transitions);
             if (noData.State != AlertStates.Inactive)
             {
                 Step(noDataRule, noData, null, now, instances, transitions);
@@ -156,6 +144,28 @@ public sealed class AlertEvaluation(
             queued.Add(new NewNotification(key, current.Destination, kind, title, payload, fingerprints, current.FirstSeenAt, now));
         }
         return (groups, ended, queued);
+    }
+
+    /// <summary>
+    /// One rule's step on its observations: each label set observed steps its instance (a new one for a new label set),
+    /// each instance not observed steps without a value. The evaluation and the backtest both step this way.
+    /// </summary>
+    public static void StepRule(AlertRule rule, IReadOnlyList<AlertInstance> known, IReadOnlyList<AlertObservation> observations, DateTimeOffset now,
+        List<AlertInstance> instances, List<AlertTransition> transitions)
+    {
+        var observed = new HashSet<string>();
+        foreach (var observation in observations)
+        {
+            var fingerprint = AlertInstance.FingerprintOf(rule, observation.Labels);
+            observed.Add(fingerprint);
+            var current = known.FirstOrDefault(instance => instance.Fingerprint == fingerprint) ?? NewInstance(rule, observation.Labels);
+            Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions,
+                breachesWithoutValue: observation.Value is null);
+        }
+        foreach (var gone in known.Where(instance => !observed.Contains(instance.Fingerprint) && (instance.State != AlertStates.Inactive || instance.NoData)))
+        {
+            Step(rule, gone, null, now, instances, transitions);
+        }
     }
 
     private static void Step(

@@ -111,14 +111,25 @@ public sealed class AlertEvaluator(
         {
             return null;
         }
-        List<SliSample> In(TimeSpan window) => read.Where(sample => !sample.Daily && sample.At > now - window && sample.At <= now).ToList();
+        return BurnRate(rule, budget, read, now);
+    }
+
+    /// <summary>
+    /// A burn-rate rule's value at <paramref name="now"/> from the objective's 5-minute samples (those of the long window
+    /// at least): the smaller of the budget's burn over the long and the short window, or null below the rule's
+    /// low-traffic guard or without events. The alert evaluation and the backtest both ask this.
+    /// </summary>
+    public static double? BurnRate(AlertRule rule, double budget, IEnumerable<SliSample> read, DateTimeOffset now)
+    {
+        var inLong = read.Where(sample => !sample.Daily && sample.At > now - rule.LongWindow!.Value && sample.At <= now).ToList();
         // The low-traffic guard: too few events in the long window are no evidence either way (no value: no alert).
-        if (In(rule.LongWindow.Value).Sum(sample => sample.Total) < rule.MinEvents)
+        if (inLong.Sum(sample => sample.Total) < rule.MinEvents)
         {
             return null;
         }
-        double? Burn(TimeSpan window) => SliFigures.Compliance(In(window)) is { } compliance ? (1 - compliance) / budget : null;
-        return Burn(rule.LongWindow.Value) is { } longBurn && Burn(rule.ShortWindow!.Value) is { } shortBurn ? Math.Min(longBurn, shortBurn) : null;
+        double? Burn(IReadOnlyCollection<SliSample> window) => SliFigures.Compliance(window) is { } compliance ? (1 - compliance) / budget : null;
+        return Burn(inLong) is { } longBurn && Burn(inLong.Where(sample => sample.At > now - rule.ShortWindow!.Value).ToList()) is { } shortBurn
+            ? Math.Min(longBurn, shortBurn) : null;
     }
 
     // Absence is not health: an objective whose Prometheus series are gone has no burn rate and no value to compare,

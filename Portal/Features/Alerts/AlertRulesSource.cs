@@ -9,6 +9,13 @@ public sealed class AlertOptions
 
     /// <summary>The alert rules, relative to the content root or absolute.</summary>
     public string RulesFile { get; set; } = "alerts.yaml";
+
+    /// <summary>Where a backtest counts pages at night: from <see cref="NightStartHour"/> to <see cref="NightEndHour"/> in this time zone (IANA).</summary>
+    public string NightTimeZone { get; set; } = "UTC";
+
+    public int NightStartHour { get; set; } = 22;
+
+    public int NightEndHour { get; set; } = 7;
 }
 
 /// <summary>

@@ -59,6 +59,12 @@ public static class AlertsEndpoints
         }).RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
 
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Viewer));
+        // The rules in force with their keys (what the backtest takes) and conditions as the Alerts page shows them.
+        api.MapGet("/alerts/rules", (AlertRulesSource rules) => Results.Ok(rules.Rules().Select(rule => new
+        {
+            key = rule.Key, name = rule.Name, severity = rule.Severity, source = rule.Source, condition = AlertsPage.Condition(rule), objective = rule.Objective,
+            minEvents = rule.Source == AlertSources.BurnRate ? rule.MinEvents : (long?)null, labels = rule.Labels,
+        })));
         api.MapGet("/alerts", async (string? state, AlertStore store, CancellationToken cancellationToken) =>
         {
             if (state is not (null or "active" or "all"))
@@ -97,6 +103,37 @@ public static class AlertsEndpoints
                 : ApiProblems.NotFound("Unknown notification", $"no notification {id}"));
         api.MapGet("/alerts/destinations", (NotificationDestinations destinations) => Results.Ok(destinations.All()));
         api.MapGet("/silences", async (SilenceStore silences, CancellationToken cancellationToken) => Results.Ok(await silences.ListAsync(cancellationToken: cancellationToken)));
+        // Developers try rules on the past: one in force by its key, or every rule of a posted alerts.yaml before it is merged.
+        var developer = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Developer));
+        developer.MapGet("/alerts/backtest", async (string? rule, int? days, AlertRulesSource rules, AlertBacktest backtest, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            if (AlertBacktest.DaysProblem(days ?? 7) is { } problem)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid query parameter", problem);
+            }
+            if (rules.Rules().FirstOrDefault(known => known.Key == rule) is not { } found)
+            {
+                return ApiProblems.NotFound("Unknown rule", $"no rule in force has the key '{rule}' (GET /api/v1/alerts/rules lists them; a burn-rate rule's is like ErrorBudgetBurnFast/page/<objective>/1h/5m)");
+            }
+            var now = time.GetUtcNow();
+            return Results.Ok(await backtest.RunAsync(found, rules.Current!, now.AddDays(-(days ?? 7)), now, cancellationToken));
+        });
+        developer.MapPost("/alerts/backtest", async (HttpContext context, int? days, AlertBacktest backtest, CancellationToken cancellationToken) =>
+        {
+            if (AlertBacktest.DaysProblem(days ?? 7) is { } problem)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid query parameter", problem);
+            }
+            if (context.Request.ContentLength is > 1_048_576)
+            {
+                return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Too large", "an alerts.yaml of at most 1 MB");
+            }
+            using var reader = new StreamReader(context.Request.Body);
+            var (results, errors) = await backtest.RunFileAsync("alerts.yaml (posted)", await reader.ReadToEndAsync(cancellationToken), days ?? 7, cancellationToken);
+            return results is null
+                ? ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid rules", string.Join("; ", errors.Select(error => error.ToString())))
+                : Results.Ok(new { results, warnings = errors.Select(error => error.ToString()) });
+        });
         var admin = endpoints.MapGroup("/api/v1").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         admin.MapPost("/alerts/test", async (string? destination, HttpContext context, NotificationActions actions, NotificationDestinations destinations, CancellationToken cancellationToken) =>
         {

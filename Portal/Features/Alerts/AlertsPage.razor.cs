@@ -24,6 +24,12 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     public required IDialogService Dialogs { get; init; }
 
     [Inject]
+    public required AlertBacktest Backtest { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [Inject]
     public required LiveFeeds Feeds { get; init; }
 
     [Inject]
@@ -44,12 +50,34 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private (long Id, string Destination)? testQueued;
     private LiveFollow<AlertsSnapshot>? live;
     private bool isAdmin;
+    private bool canBacktest;
+    private readonly Dictionary<string, string> backtests = [];
+
+    /// <summary>The rule tried on the last 7 days, in a line beside it.</summary>
+    private async Task BacktestAsync(AlertRule rule)
+    {
+        backtests[rule.Key] = "trying it on the last 7 days…";
+        StateHasChanged();
+        var now = Time.GetUtcNow();
+        try
+        {
+            var result = await Backtest.RunAsync(rule, Rules.Current!, now.AddDays(-7), now);
+            backtests[rule.Key] = result.NotPossible is { } why ? $"cannot be tried: {why}"
+                : $"last 7 days: fired {result.Intervals.Count} time{(result.Intervals.Count == 1 ? "" : "s")}, {result.NotificationCount} notification{(result.NotificationCount == 1 ? "" : "s")}" +
+                  (result.PagesAtNight > 0 ? $", {result.PagesAtNight} at night" : "");
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or HttpRequestException or InvalidOperationException)
+        {
+            backtests[rule.Key] = $"could not be tried: {ex.Message}";
+        }
+    }
 
     // One read per interval for every viewer of the page (LiveFeeds), shown as it changes.
     protected override async Task OnInitializedAsync()
     {
         // Once, not an AuthorizeView per row; the actions check the role again.
         isAdmin = (await Authentication).User.IsInRole(Auth.PortalRoles.Admin);
+        canBacktest = (await Authentication).User.IsInRole(Auth.PortalRoles.Developer);
         live = Feeds.Follow<AlertsSnapshot>(Viewer, () => InvokeAsync(() =>
         {
             Show();
@@ -119,7 +147,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
     private bool Matches(RuleRow row) => string.IsNullOrWhiteSpace(filter)
         || row.Rules.Any(rule => $"{rule.Name} {rule.Severity} {rule.Source} {rule.Objective} {string.Join(' ', rule.Labels.Values)}".Contains(filter, StringComparison.OrdinalIgnoreCase));
 
-    private static string Condition(AlertRule rule) => rule.Source == AlertSources.BurnRate
+    internal static string Condition(AlertRule rule) => rule.Source == AlertSources.BurnRate
         ? $"burning > {Number(rule.Threshold)}× over {AlertRuleSet.Compact(rule.LongWindow!.Value)} and {AlertRuleSet.Compact(rule.ShortWindow!.Value)}" +
           (rule.MinEvents > 0 ? $", with at least {rule.MinEvents:N0} events in {AlertRuleSet.Compact(rule.LongWindow!.Value)}" : "")
         : $"{What(rule)} {(rule.Below ? "<" : ">")} {Number(rule.Threshold)}{(rule.For > TimeSpan.Zero ? $" for {AlertRuleSet.Compact(rule.For)}" : "")}";

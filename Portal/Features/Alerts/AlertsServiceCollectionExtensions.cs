@@ -11,6 +11,7 @@ public static class AlertsServiceCollectionExtensions
         services.AddOptions<SlackOptions>().Bind(configuration.GetSection(SlackOptions.Section));
         services.AddSingleton<SlackDestinations>();
         services.AddSingleton<NotificationDestinations>();
+        services.AddSingleton<AlertBacktest>();
         services.AddSingleton<AlertRulesSource>();
         services.AddSingleton<AlertRulesCheck>();
         services.AddSingleton<AlertEvaluator>();

@@ -113,6 +113,23 @@ public sealed class SliSampleStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// Each objective's 5-minute samples in (from, to], wherever they are still kept (<c>Scorecards:RawRetentionDays</c>),
+    /// rolled up or not, oldest first: what a backtest replays.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<SliSample>>> ReadRawAsync(
+        IReadOnlyCollection<string> objectiveIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoredSample>(new CommandDefinition("""
+            SELECT objective_id AS "ObjectiveId", at AS "At", good AS "Good", total AS "Total", value AS "Value", weight AS "Weight", le AS "Le",
+                   counts AS "Counts", percentiles AS "Percentiles", false AS "Daily"
+            FROM sli_samples WHERE objective_id = ANY(@ids) AND at > @from AND at <= @to ORDER BY at
+            """, new { ids = objectiveIds.ToArray(), from, to }, cancellationToken: cancellationToken));
+        var byObjective = rows.GroupBy(row => row.ObjectiveId).ToDictionary(group => group.Key, group => (IReadOnlyList<SliSample>)group.Select(row => row.ToSample()).ToList());
+        return objectiveIds.ToDictionary(id => id, id => byObjective.GetValueOrDefault(id) ?? []);
+    }
+
+    /// <summary>
     /// Rolls up every whole UTC day before today that has samples and no daily row, and the two days before today
     /// again (a late evaluation may have added to them); then deletes samples older than <paramref name="rawRetention"/>
     /// whose day is rolled up, and daily rows older than <paramref name="dailyRetention"/>. Returns the daily rows written.
