@@ -1,5 +1,4 @@
 using System.Globalization;
-using Portal.Components;
 using Portal.Features.Scorecards;
 
 namespace Portal.Features.Alerts;
@@ -48,8 +47,8 @@ public static class AlertBacktestCommand
                 $"{result.PagesAtNight} pages at night");
             foreach (var interval in result.Intervals.Take(20))
             {
-                var end = interval.End is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "still firing";
-                await output.WriteLineAsync($"    {interval.Start.UtcDateTime:yyyy-MM-dd HH:mm} → {end} UTC  worst {AlertInstance.Format(interval.Worst)}  " +
+                var end = interval.End is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "still firing at the end";
+                await output.WriteLineAsync($"    {interval.Start.UtcDateTime:yyyy-MM-dd HH:mm} → {end}  worst {AlertInstance.Format(interval.Worst)}  " +
                     string.Join(", ", interval.Labels.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}={pair.Value}")));
             }
             if (result.Intervals.Count > 20)
