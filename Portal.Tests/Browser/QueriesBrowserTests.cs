@@ -149,6 +149,7 @@ public sealed class QueriesBrowserTests(Chromium chromium) : PortalOnFreshDataba
         await page.GotoAsync(new Uri(App.BaseAddress, "/queries/activity").ToString());
         await Chromium.WaitForCircuitAsync(page);
         await Expect(page.GetByTestId("connections")).ToContainTextAsync("connections:");
+        await Expect(page.GetByTestId("waits-link").Locator("a")).ToHaveAttributeAsync("href", "/queries/waits?target=portal"); // now, and what came before
         await Chromium.ScreenshotAsync(page, "queries-activity");
 
         await page.GotoAsync(new Uri(App.BaseAddress, "/admin/targets").ToString());

@@ -45,6 +45,9 @@ public static class PortalLinks
 
     public static string IndexHealth(string target) => $"/queries/health?target={Escape(target)}";
 
+    /// <summary>A target's activity history: what its sessions waited on, and the lock waits with their blockers.</summary>
+    public static string Waits(string target) => $"/queries/waits?target={Escape(target)}";
+
     public static string Objective(string id) => $"/scorecards/objectives/{Escape(id)}";
 
     public static string VitalsApp(string app) => $"/vitals?app={Escape(app)}";
