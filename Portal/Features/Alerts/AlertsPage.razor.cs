@@ -149,7 +149,7 @@ public sealed partial class AlertsPage : ComponentBase, IDisposable
 
     internal static string Condition(AlertRule rule) => rule.Source == AlertSources.BurnRate
         ? $"burning > {Number(rule.Threshold)}× over {AlertRuleSet.Compact(rule.LongWindow!.Value)} and {AlertRuleSet.Compact(rule.ShortWindow!.Value)}" +
-          (rule.MinEvents > 0 ? $", with at least {rule.MinEvents:N0} events in {AlertRuleSet.Compact(rule.LongWindow!.Value)}" : "")
+          (rule.MinEvents > 0 ? $", with at least {rule.MinEvents:N0} event{(rule.MinEvents == 1 ? "" : "s")} in {AlertRuleSet.Compact(rule.LongWindow!.Value)}" : "")
         : $"{What(rule)} {(rule.Below ? "<" : ">")} {Number(rule.Threshold)}{(rule.For > TimeSpan.Zero ? $" for {AlertRuleSet.Compact(rule.For)}" : "")}";
 
     internal static string What(AlertRule rule) => rule.Source switch
