@@ -46,6 +46,28 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
     }
 
     [Fact]
+    public async Task Developer_AcknowledgesAFiringAlertOnItsPage_AndTriesItsRuleOnTheLastSevenDays()
+    {
+        // A minute later the group wait is over: the alert has been notified, and can be acknowledged.
+        await App.Services.GetRequiredService<AlertEvaluation>().RunAsync(NoJobProgress.Instance, CancellationToken.None, DateTimeOffset.UtcNow.AddMinutes(1));
+        var fingerprint = (await App.Services.GetRequiredService<AlertStore>().ActiveAsync()).Single(alert => alert.RuleName == "PrometheusScrapesNothing").Fingerprint;
+        var page = await chromium.OpenAsync(App, PortalRoles.Developer, $"/alerts/{fingerprint}");
+
+        await page.GetByTestId("acknowledge").Locator("input").FillAsync("Looking into the scrape configuration");
+        await page.GetByTestId("acknowledge-button").ClickAsync();
+        await Expect(page.GetByTestId("acknowledged")).ToContainTextAsync("Looking into the scrape configuration");
+        await Expect(page.GetByTestId("acknowledged")).ToContainTextAsync("no repeats until its alerts change or resolve");
+        await Chromium.ScreenshotAsync(page, "alert-acknowledged");
+
+        await page.GotoAsync(new Uri(App.BaseAddress, "/alerts").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        var rule = page.Locator("[data-rule='PrometheusScrapesNothing/critical']");
+        await rule.GetByTestId("backtest-button").ClickAsync();
+        // vector(0) has been below 1 at every instant: one interval, still open, told first and then every 4 hours.
+        await Expect(rule.GetByTestId("backtest")).ToContainTextAsync("last 7 days: fired 1 time, ", new() { Timeout = 60_000 });
+    }
+
+    [Fact]
     public async Task RulesTable_FoldsEachObjectivesBurnRateRulesUnderIt_AndFitsThePage()
     {
         var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/alerts");
