@@ -18,13 +18,16 @@ public sealed class VitalsPartitionsTests : PortalOnFreshDatabase
     [Fact]
     public async Task Maintenance_MakesAWeekAhead_MovesStrayRowsIn_DropsPastTheRetention()
     {
-        var today = DateTime.UtcNow.Date;
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
-        // As start-up left it: yesterday to a week ahead.
+        // As start-up left it: yesterday to a week ahead — of the day the portal started, which a test running across
+        // midnight (UTC) must take from the partitions, not from its own clock.
+        var started = await PartitionsAsync(connection);
+        var today = DateTime.ParseExact(started[0]["vitals_events_".Length..], "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture).AddDays(1);
+        Assert.InRange(today, DateTime.UtcNow.Date.AddDays(-1), DateTime.UtcNow.Date);
         Assert.Equal(
             Enumerable.Range(-1, 9).Select(offset => Name(today.AddDays(offset))).Append("vitals_events_default").Order(StringComparer.Ordinal),
-            await PartitionsAsync(connection));
+            started);
 
         // A partition past the 30-day retention, and a day whose partition is missing with a row in the default one.
         var old = today.AddDays(-40);
