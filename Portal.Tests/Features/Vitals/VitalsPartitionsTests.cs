@@ -20,14 +20,15 @@ public sealed class VitalsPartitionsTests : PortalOnFreshDatabase
     {
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
-        // As start-up left it: yesterday to a week ahead — of the day the portal started, which a test running across
-        // midnight (UTC) must take from the partitions, not from its own clock.
+        // As start-up left it: yesterday to a week ahead — of the day the portal started, which a run crossing midnight
+        // (UTC) must take from the partitions, not from its own clock (the last one is a week ahead of it). The database
+        // is cloned from a template migrated earlier: one day before yesterday may come from it.
         var started = await PartitionsAsync(connection);
-        var today = DateTime.ParseExact(started[0]["vitals_events_".Length..], "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture).AddDays(1);
+        var today = DateTime.ParseExact(started[^2]["vitals_events_".Length..], "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture).AddDays(-7);
         Assert.InRange(today, DateTime.UtcNow.Date.AddDays(-1), DateTime.UtcNow.Date);
-        Assert.Equal(
-            Enumerable.Range(-1, 9).Select(offset => Name(today.AddDays(offset))).Append("vitals_events_default").Order(StringComparer.Ordinal),
-            started);
+        var expected = Enumerable.Range(-1, 9).Select(offset => Name(today.AddDays(offset))).Append("vitals_events_default").ToList();
+        Assert.Subset(started.ToHashSet(), expected.ToHashSet());
+        Assert.True(started.Except(expected).All(extra => extra == Name(today.AddDays(-2))), string.Join(", ", started));
 
         // A partition past the 30-day retention, and a day whose partition is missing with a row in the default one.
         var old = today.AddDays(-40);
