@@ -69,7 +69,7 @@ public sealed class AlertBacktest(AlertEvaluator evaluator, SlaCatalogueSource c
                 "a risk rule reads the database's limits as they are now: PostgreSQL keeps no history of them to try the rule on");
         }
         var observe = await ObserverAsync(rule, from, caveats, cancellationToken);
-        var instances = new List<AlertInstance>();
+        var instances = new Dictionary<string, AlertInstance>();
         var intervals = new List<FiringInterval>();
         var open = new Dictionary<string, (FiringInterval Interval, double? Worst)>();
         var groups = new Dictionary<string, AlertGroup>();
@@ -95,8 +95,11 @@ public sealed class AlertBacktest(AlertEvaluator evaluator, SlaCatalogueSource c
                 continue;
             }
             var (next, transitions) = (new List<AlertInstance>(), new List<AlertTransition>());
-            AlertEvaluation.StepRule(rule, instances, observations, now, next, transitions);
-            instances = instances.Where(instance => next.All(stepped => stepped.Fingerprint != instance.Fingerprint)).Concat(next).ToList();
+            AlertEvaluation.StepRule(rule, [.. instances.Values], observations, now, next, transitions);
+            foreach (var stepped in next)
+            {
+                instances[stepped.Fingerprint] = stepped;
+            }
             foreach (var instance in next.Where(instance => instance.State == AlertStates.Firing && open.ContainsKey(instance.Fingerprint)))
             {
                 var (interval, worst) = open[instance.Fingerprint];
@@ -106,7 +109,7 @@ public sealed class AlertBacktest(AlertEvaluator evaluator, SlaCatalogueSource c
             {
                 if (transition.To == AlertStates.Firing)
                 {
-                    var instance = next.Single(each => each.Fingerprint == transition.Fingerprint);
+                    var instance = instances[transition.Fingerprint];
                     open[transition.Fingerprint] = (new FiringInterval(instance.Labels, now, null, null), instance.Value);
                 }
                 else if (transition.From == AlertStates.Firing && open.Remove(transition.Fingerprint, out var closed))
@@ -115,7 +118,7 @@ public sealed class AlertBacktest(AlertEvaluator evaluator, SlaCatalogueSource c
                 }
             }
             // The notifications: the firing alerts by group for each destination, through the policy (and the routes' time intervals).
-            var firing = instances.Where(instance => instance.State == AlertStates.Firing)
+            var firing = instances.Values.Where(instance => instance.State == AlertStates.Firing)
                 .SelectMany(instance => ruleSet.DestinationsOf(instance).Select(destination => (Key: NotificationPolicy.KeyOf(destination, instance), Destination: destination, Instance: instance)))
                 .GroupBy(each => each.Key).ToDictionary(group => group.Key, group => group.ToList());
             foreach (var key in firing.Keys.Union(groups.Keys).ToList())
@@ -123,7 +126,7 @@ public sealed class AlertBacktest(AlertEvaluator evaluator, SlaCatalogueSource c
                 var alerts = firing.GetValueOrDefault(key)?.Select(each => each.Instance).ToList() ?? [];
                 var destination = firing.TryGetValue(key, out var routed) ? routed[0].Destination : groups[key].Destination;
                 var (group, kind) = NotificationPolicy.Decide(groups.GetValueOrDefault(key), key, destination, alerts, now, notifications.Value);
-                if (kind is not null && (alerts.Count > 0 ? alerts : instances).Any(instance => ruleSet.MutedByTime(instance, destination, now)))
+                if (kind is not null && (alerts.Count > 0 ? alerts : [.. instances.Values]).Any(instance => ruleSet.MutedByTime(instance, destination, now)))
                 {
                     continue; // held by a mute time: due again at the next step
                 }

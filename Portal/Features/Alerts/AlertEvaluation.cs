@@ -154,11 +154,17 @@ public sealed class AlertEvaluation(
         List<AlertInstance> instances, List<AlertTransition> transitions)
     {
         var observed = new HashSet<string>();
+        // By fingerprint: a PromQL rule may observe hundreds of series, and the backtest steps it thousands of times.
+        var byFingerprint = new Dictionary<string, AlertInstance>();
+        foreach (var instance in known)
+        {
+            byFingerprint[instance.Fingerprint] = instance;
+        }
         foreach (var observation in observations)
         {
             var fingerprint = AlertInstance.FingerprintOf(rule, observation.Labels);
             observed.Add(fingerprint);
-            var current = known.FirstOrDefault(instance => instance.Fingerprint == fingerprint) ?? NewInstance(rule, observation.Labels);
+            var current = byFingerprint.GetValueOrDefault(fingerprint) ?? NewInstance(rule, observation.Labels);
             Step(rule, current with { Labels = observation.Labels, Annotations = rule.Annotations, Threshold = rule.Threshold }, observation.Value, now, instances, transitions,
                 breachesWithoutValue: observation.Value is null);
         }
