@@ -104,7 +104,8 @@ public sealed class NotificationDestinations(SlackDestinations slack, IOptionsMo
         DestinationKinds.PagerDuty => "PagerDuty: Events API v2",
         DestinationKinds.Opsgenie => "Opsgenie: Alert API",
         DestinationKinds.Teams => "Microsoft Teams: Workflows webhook",
-        DestinationKinds.Email => $"e-mail to {destination.To}",
+        // The addresses are configuration like the rest: counted, not shown.
+        DestinationKinds.Email => $"e-mail to {destination.To!.Split(',', StringSplitOptions.RemoveEmptyEntries).Length} address(es), through the SMTP settings",
         _ => "webhook (Alertmanager's payload, version 4)",
     };
 
