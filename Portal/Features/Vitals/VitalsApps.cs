@@ -24,6 +24,9 @@ public sealed record VitalsApp
     /// <summary>Numeric and hash-like path segments count as one page (<c>:id</c>, <c>:hash</c>).</summary>
     public bool CollapseIds { get; init; } = true;
 
+    /// <summary>Whether the app's soft navigations (a single-page app's route changes) count as page views of their own.</summary>
+    public bool SoftNavigations { get; init; }
+
     /// <summary>
     /// Whether a browser page at <paramref name="origin"/> may send for this app: an allowed origin, or the portal's own
     /// (its pages report themselves). No Origin header is a server-side sender, which CORS cannot restrict anyway.
@@ -44,7 +47,8 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
 
     private const string Columns = """
         id AS "Id", name AS "Name", public_key AS "PublicKey", allowed_origins AS "AllowedOrigins", sample_rate AS "SampleRate",
-        created_at AS "CreatedAt", key_rotated_at AS "KeyRotatedAt", page_groups AS "PageGroups", collapse_ids AS "CollapseIds"
+        created_at AS "CreatedAt", key_rotated_at AS "KeyRotatedAt", page_groups AS "PageGroups", collapse_ids AS "CollapseIds",
+        soft_navigations AS "SoftNavigations"
         """;
 
     public async Task<IReadOnlyList<VitalsApp>> ListAsync(CancellationToken cancellationToken = default)
@@ -135,14 +139,14 @@ public sealed class VitalsApps(NpgsqlDataSource dataSource, AuditLog audit)
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO vitals_apps (id, name, public_key, allowed_origins, sample_rate, page_groups, collapse_ids)
-            VALUES (@Id, @Name, @key, @AllowedOrigins, @SampleRate, @PageGroups, @CollapseIds)
+            INSERT INTO vitals_apps (id, name, public_key, allowed_origins, sample_rate, page_groups, collapse_ids, soft_navigations)
+            VALUES (@Id, @Name, @key, @AllowedOrigins, @SampleRate, @PageGroups, @CollapseIds, @SoftNavigations)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, sample_rate = excluded.sample_rate,
-                page_groups = excluded.page_groups, collapse_ids = excluded.collapse_ids
-            """, new { app.Id, app.Name, key = NewKey(), app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds }, cancellationToken: cancellationToken));
+                page_groups = excluded.page_groups, collapse_ids = excluded.collapse_ids, soft_navigations = excluded.soft_navigations
+            """, new { app.Id, app.Name, key = NewKey(), app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds, app.SoftNavigations }, cancellationToken: cancellationToken));
         await audit.RecordAsync(AuditLog.ActorOf(actor), create ? "vitals.app.create" : "vitals.app.update", app.Id,
-            before is null ? null : new { before.Name, before.AllowedOrigins, before.SampleRate, before.PageGroups, before.CollapseIds },
-            new { app.Name, app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds }, cancellationToken);
+            before is null ? null : new { before.Name, before.AllowedOrigins, before.SampleRate, before.PageGroups, before.CollapseIds, before.SoftNavigations },
+            new { app.Name, app.AllowedOrigins, app.SampleRate, app.PageGroups, app.CollapseIds, app.SoftNavigations }, cancellationToken);
         await ReloadAsync(cancellationToken);
         return null;
     }

@@ -16,7 +16,8 @@ public static class VitalsEndpoints
     /// <param name="AllowedOrigins">The pages' origins allowed to send (scheme, host and port; <c>*</c> for any).</param>
     /// <param name="SampleRate">The share of page views sent, above 0 and at most 1 (default 1).</param>
     /// <param name="PageGroups">Page grouping rules (<c>/issues/* => /issues/:id</c>), in order; <c>collapseIds</c> (default true) groups numeric and hash segments.</param>
-    public sealed record AppRequest(string? Id, string? Name, string[]? AllowedOrigins, double? SampleRate, string[]? PageGroups, bool? CollapseIds);
+    /// <param name="SoftNavigations">Whether a single-page app's route changes count as page views of their own (default false).</param>
+    public sealed record AppRequest(string? Id, string? Name, string[]? AllowedOrigins, double? SampleRate, string[]? PageGroups, bool? CollapseIds, bool? SoftNavigations);
 
     public static IEndpointRouteBuilder MapVitalsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -36,7 +37,7 @@ public static class VitalsEndpoints
             var app = new VitalsApp
             {
                 Id = body.Id, Name = body.Name ?? body.Id, AllowedOrigins = body.AllowedOrigins ?? [], SampleRate = body.SampleRate ?? 1,
-                PageGroups = body.PageGroups ?? [], CollapseIds = body.CollapseIds ?? true,
+                PageGroups = body.PageGroups ?? [], CollapseIds = body.CollapseIds ?? true, SoftNavigations = body.SoftNavigations ?? false,
             };
             if (await apps.FindAsync(app.Id, cancellationToken) is not null)
             {

@@ -14,6 +14,9 @@ public sealed record VitalsMetric(string Name, double Good, double Poor, double 
 
     public static VitalsMetric? Find(string? name) => All.FirstOrDefault(metric => metric.Name == name);
 
+    /// <summary>INP and CLS are reported as they change (and may be sent again); the others once per page view.</summary>
+    public bool Repeats => Name is "INP" or "CLS";
+
     public string RatingOf(double value) => value <= Good ? VitalsRating.Good : value <= Poor ? VitalsRating.NeedsImprovement : VitalsRating.Poor;
 
     public string Format(double value) => Portal.Components.Figures.Format(value, Unit);

@@ -67,7 +67,7 @@ public sealed partial class VitalsPage : RangedPage, IAsyncDisposable
     }
 
     private string Snippet =>
-        $"""<script type="module" src="{Navigation.BaseUri}vitals.js" data-portal-key="{app!.PublicKey}" data-sample-rate="{app.SampleRate.ToString(CultureInfo.InvariantCulture)}" data-release="YOUR_RELEASE"></script>""";
+        $"""<script type="module" src="{Navigation.BaseUri}vitals.js" data-portal-key="{app!.PublicKey}" data-sample-rate="{app.SampleRate.ToString(CultureInfo.InvariantCulture)}" data-release="YOUR_RELEASE"{(app.SoftNavigations ? " data-soft-navigations" : "")}></script>""";
 
     /// <summary>Rows of the pages table before "show more": a page is a few components' worth of cells per row.</summary>
     private const int PageRows = 50;

@@ -18,6 +18,7 @@ public sealed partial class VitalsPageDetail : RangedPage
     public string? Metric { get; set; }
 
     private PageDetail? detail;
+    private PageDiagnostics? diagnostics;
 
     private VitalsMetric Definition => VitalsMetric.Find(Metric) ?? VitalsMetric.All[0];
 
@@ -34,6 +35,7 @@ public sealed partial class VitalsPageDetail : RangedPage
     {
         Metric = Definition.Name;
         detail = await Store.PageDetailAsync(AppId ?? VitalsApps.PortalApp, Path ?? "/", Definition.Name, Window.From, Window.To);
+        diagnostics = await Store.DiagnosticsAsync(AppId ?? VitalsApps.PortalApp, Path ?? "/", Window.From, Window.To);
     }
 
     protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?> { ["app"] = AppId, ["path"] = Path, ["metric"] = Metric };

@@ -13,8 +13,8 @@ public static class VitalsPayload
     public const int MaxPageLength = 512;
     private static readonly string[] Devices = ["mobile", "tablet", "desktop"];
 
-    // Attribution is shown to people (CSS selectors): stored as written, "main > img", not "main \u003E img".
-    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>web-vitals' navigation type of a soft navigation's metrics (<c>reportSoftNavs</c>).</summary>
+    public const string SoftNavigation = "soft-navigation";
 
     public sealed record Parsed(string? Key, IReadOnlyList<JsonElement> Events);
 
@@ -79,15 +79,31 @@ public static class VitalsPayload
             {
                 return (null, $"{prefix}device: “{device}”; one of {string.Join(", ", Devices)}");
             }
-            var attribution = item.TryGetProperty("attribution", out var attributionElement) && attributionElement.ValueKind is JsonValueKind.Object or JsonValueKind.String
-                ? JsonSerializer.Serialize(attributionElement.ValueKind == JsonValueKind.String ? new { target = attributionElement.GetString() } : (object)attributionElement, Readable)
-                : null;
-            if (attribution?.Length > 2_048)
+            string? attribution = null;
+            if (item.TryGetProperty("attribution", out var attributionElement) && attributionElement.ValueKind != JsonValueKind.Null)
             {
-                return (null, $"{prefix}attribution: {attribution.Length} characters; at most 2048");
+                (attribution, var attributionError) = VitalsAttribution.Read(metric.Name, attributionElement, $"{prefix}attribution");
+                if (attributionError is not null)
+                {
+                    return (null, attributionError);
+                }
             }
-            events.Add(new VitalsEvent(app.Id, receivedAt, metric.Name, value, delta, metric.RatingOf(value), id, Short(item, "navigationType", 32),
-                PageGroups.PageOf(app, StripQuery(page)), device, Short(item, "connection", 16), Short(item, "release", 64), attribution));
+            var navigationType = Short(item, "navigationType", 32);
+            if (navigationType == SoftNavigation && !app.SoftNavigations)
+            {
+                return (null, $"{prefix}navigationType: soft navigations are off for the app “{app.Id}”; turn them on in its settings (Web Vitals apps) or leave the snippet's data-soft-navigations out");
+            }
+            if (item.TryGetProperty("resent", out var resentElement) && resentElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            {
+                return (null, $"{prefix}resent: true or false is expected");
+            }
+            var resent = resentElement.ValueKind == JsonValueKind.True;
+            if (resent && !metric.Repeats)
+            {
+                return (null, $"{prefix}resent: only INP and CLS instances are sent again as they change");
+            }
+            events.Add(new VitalsEvent(app.Id, receivedAt, metric.Name, value, delta, metric.RatingOf(value), id, navigationType,
+                PageGroups.PageOf(app, StripQuery(page)), device, Short(item, "connection", 16), Short(item, "release", 64), attribution) { Resent = resent });
         }
         return (events, null);
     }

@@ -32,6 +32,9 @@ public sealed record GroupP75
     public double P75 { get; init; }
     public long Count { get; init; }
     public DateTimeOffset? FirstSeen { get; init; }
+
+    /// <summary>The group's share of all the samples (attribution targets: how often it was the one behind the value).</summary>
+    public double? Share { get; init; }
 }
 
 /// <summary>One page and metric over a window, from raw events.</summary>
@@ -284,7 +287,8 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             histogram.AddRange(Enumerable.Range(0, HistogramBars).Select(bar => new HistogramBar(bar * width, (bar + 1) * width, counts.GetValueOrDefault(bar))));
         }
         var targets = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
-            SELECT coalesce(attribution::jsonb ->> 'target', '(unknown)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count"
+            SELECT coalesce(attribution::jsonb ->> 'target', '(unknown)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count",
+                   count(*)::float8 / sum(count(*)) OVER () AS "Share"
             FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY count(*) DESC LIMIT 10
             """, window, cancellationToken: cancellationToken));
         var devices = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
@@ -296,6 +300,62 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY min(received_at) DESC LIMIT 6
             """, window, cancellationToken: cancellationToken));
         return new PageDetail(histogram, targets.AsList(), devices.AsList(), releases.AsList());
+    }
+
+    /// <summary>
+    /// Why a page is slow over a window, from raw events (<see cref="VitalsDiagnosis"/>): LCP and INP at p75 by part,
+    /// the scripts of the long frames behind its interactions, and each Server-Timing metric at p75 beside TTFB.
+    /// </summary>
+    public async Task<PageDiagnostics> DiagnosticsAsync(string app, string page, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        const string scope = "app = @app AND page = @page AND received_at >= @from AND received_at < @to";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var lcp = await BreakdownAsync(connection, "LCP", "coalesce(a ->> 'url', a ->> 'target')", scope, new { app, page, from, to }, cancellationToken);
+        var inp = await BreakdownAsync(connection, "INP",
+            "coalesce(nullif(concat_ws(' · ', a -> 'scripts' -> 0 ->> 'fn', a -> 'scripts' -> 0 ->> 'url'), ''), a ->> 'target')", scope, new { app, page, from, to }, cancellationToken);
+        var scripts = await connection.QueryAsync<ScriptSummary>(new CommandDefinition($"""
+            SELECT s ->> 'url' AS "Url", s ->> 'fn' AS "Function", s ->> 'invoker' AS "Invoker", count(DISTINCT e.event_id) AS "Interactions",
+                   count(DISTINCT e.event_id)::float8 / (SELECT count(*) FROM vitals_events WHERE {scope} AND metric = 'INP') AS "Share",
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY (s ->> 'duration')::float8) AS "MedianMs", sum((s ->> 'duration')::float8) AS "TotalMs"
+            FROM vitals_events e, jsonb_array_elements(e.attribution::jsonb -> 'scripts') s
+            WHERE {scope} AND metric = 'INP' AND attribution IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 4 DESC, 7 DESC LIMIT 10
+            """, new { app, page, from, to }, cancellationToken: cancellationToken));
+        var timings = await connection.QueryAsync<ServerTimingSummary>(new CommandDefinition($"""
+            SELECT t ->> 'name' AS "Name", count(*) AS "Views", percentile_cont(0.75) WITHIN GROUP (ORDER BY coalesce((t ->> 'dur')::float8, 0)) AS "P75",
+                   percentile_cont(0.75) WITHIN GROUP (ORDER BY e.value) AS "TtfbP75", mode() WITHIN GROUP (ORDER BY t ->> 'desc') AS "Description"
+            FROM vitals_events e, jsonb_array_elements(e.attribution::jsonb -> 'serverTiming') t
+            WHERE {scope} AND metric = 'TTFB' AND attribution IS NOT NULL
+            GROUP BY 1 ORDER BY 3 DESC LIMIT 10
+            """, new { app, page, from, to }, cancellationToken: cancellationToken));
+        var (ttfb, ttfbViews) = await connection.QuerySingleAsync<(double?, long)>(new CommandDefinition(
+            $"SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value), count(*) FROM vitals_events WHERE {scope} AND metric = 'TTFB'",
+            new { app, page, from, to }, cancellationToken: cancellationToken));
+        return new PageDiagnostics(lcp, inp, scripts.AsList(), timings.AsList(), ttfb, ttfbViews);
+    }
+
+    // One metric's breakdown (VitalsDiagnosis): the views that carry its parts, their p75, the tenth nearest it (at least
+    // one; ties broken by value, then id) and the mean of each part over those, with what they most often name.
+    private static async Task<Breakdown?> BreakdownAsync(NpgsqlConnection connection, string metric, string behind, string scope, object window, CancellationToken cancellationToken)
+    {
+        var parts = VitalsDiagnosis.PartsOf(metric);
+        // The parts' names are the code's own constants, not input.
+        var means = string.Join(", ", parts.Select(part => $"avg(coalesce((a ->> '{part.Field}')::float8, 0))"));
+        var row = await connection.QuerySingleOrDefaultAsync<(long Views, long Measured, double? P75, long Near, double? NearValue, double[]? Parts, string? Behind)>(new CommandDefinition($"""
+            WITH scoped AS (
+                SELECT value, event_id, attribution::jsonb AS a FROM vitals_events WHERE {scope} AND metric = '{metric}'),
+            measured AS (SELECT * FROM scoped WHERE (a ->> '{parts[0].Field}') IS NOT NULL),
+            p AS (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75, count(*) AS n FROM measured),
+            near AS (
+                SELECT m.* FROM measured m, p ORDER BY abs(m.value - p.p75), m.value, m.event_id
+                LIMIT (SELECT greatest(1, n / 10) FROM p))
+            SELECT (SELECT count(*) FROM scoped), (SELECT n FROM p), (SELECT p75 FROM p), count(*), avg(value),
+                   CASE WHEN count(*) > 0 THEN ARRAY[{means}] END, mode() WITHIN GROUP (ORDER BY {behind})
+            FROM near
+            """, window, cancellationToken: cancellationToken));
+        return row.Measured == 0 || row.P75 is not { } p75 || row.Parts is null
+            ? null
+            : new Breakdown(metric, row.Views, row.Measured, p75, row.Near, row.NearValue ?? 0, parts.Zip(row.Parts, (part, ms) => (part, ms)).ToList(), row.Behind);
     }
 
     private static object Window(string app, DateTimeOffset from, DateTimeOffset to, string? page) => new

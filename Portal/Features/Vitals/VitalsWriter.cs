@@ -9,7 +9,11 @@ namespace Portal.Features.Vitals;
 /// <summary>An accepted event, as stored.</summary>
 public sealed record VitalsEvent(
     string App, DateTimeOffset ReceivedAt, string Metric, double Value, double Delta, string Rating, string EventId, string? NavigationType,
-    string Page, string Device, string? Connection, string? Release, string? Attribution);
+    string Page, string Device, string? Connection, string? Release, string? Attribution)
+{
+    /// <summary>The snippet sent this INP or CLS instance before, with a smaller value: this one replaces that row.</summary>
+    public bool Resent { get; init; }
+}
 
 /// <summary>
 /// Group commit of accepted events: requests hand their events to a bounded queue and wait; one writer COPYs whatever
@@ -100,30 +104,28 @@ public sealed class VitalsWriter : BackgroundService
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
+                var rows = await ReplaceResentAsync(connection, transaction, group, stoppingToken);
                 await using (var writer = await connection.BeginBinaryImportAsync("""
                     COPY vitals_events (app, received_at, metric, value, delta, rating, event_id, navigation_type, page, device, connection, release, attribution)
                     FROM STDIN (FORMAT BINARY)
                     """, stoppingToken))
                 {
-                    foreach (var pending in group)
+                    foreach (var item in rows)
                     {
-                        foreach (var item in pending.Events)
-                        {
-                            await writer.StartRowAsync(stoppingToken);
-                            await writer.WriteAsync(item.App, NpgsqlDbType.Text, stoppingToken);
-                            await writer.WriteAsync(item.ReceivedAt, NpgsqlDbType.TimestampTz, stoppingToken);
-                            await writer.WriteAsync(item.Metric, NpgsqlDbType.Text, stoppingToken);
-                            await writer.WriteAsync(item.Value, NpgsqlDbType.Double, stoppingToken);
-                            await writer.WriteAsync(item.Delta, NpgsqlDbType.Double, stoppingToken);
-                            await writer.WriteAsync(item.Rating, NpgsqlDbType.Text, stoppingToken);
-                            await writer.WriteAsync(item.EventId, NpgsqlDbType.Text, stoppingToken);
-                            await WriteNullableAsync(writer, item.NavigationType, stoppingToken);
-                            await writer.WriteAsync(item.Page, NpgsqlDbType.Text, stoppingToken);
-                            await writer.WriteAsync(item.Device, NpgsqlDbType.Text, stoppingToken);
-                            await WriteNullableAsync(writer, item.Connection, stoppingToken);
-                            await WriteNullableAsync(writer, item.Release, stoppingToken);
-                            await WriteNullableAsync(writer, item.Attribution, stoppingToken);
-                        }
+                        await writer.StartRowAsync(stoppingToken);
+                        await writer.WriteAsync(item.App, NpgsqlDbType.Text, stoppingToken);
+                        await writer.WriteAsync(item.ReceivedAt, NpgsqlDbType.TimestampTz, stoppingToken);
+                        await writer.WriteAsync(item.Metric, NpgsqlDbType.Text, stoppingToken);
+                        await writer.WriteAsync(item.Value, NpgsqlDbType.Double, stoppingToken);
+                        await writer.WriteAsync(item.Delta, NpgsqlDbType.Double, stoppingToken);
+                        await writer.WriteAsync(item.Rating, NpgsqlDbType.Text, stoppingToken);
+                        await writer.WriteAsync(item.EventId, NpgsqlDbType.Text, stoppingToken);
+                        await WriteNullableAsync(writer, item.NavigationType, stoppingToken);
+                        await writer.WriteAsync(item.Page, NpgsqlDbType.Text, stoppingToken);
+                        await writer.WriteAsync(item.Device, NpgsqlDbType.Text, stoppingToken);
+                        await WriteNullableAsync(writer, item.Connection, stoppingToken);
+                        await WriteNullableAsync(writer, item.Release, stoppingToken);
+                        await WriteNullableAsync(writer, item.Attribution, stoppingToken);
                     }
                     await writer.CompleteAsync(stoppingToken);
                 }
@@ -149,6 +151,40 @@ public sealed class VitalsWriter : BackgroundService
         {
             Interlocked.Add(ref queued, -events);
         }
+    }
+
+    /// <summary>
+    /// The rows to write: an INP or CLS instance sent again (<see cref="VitalsEvent.Resent"/>) replaces what was sent
+    /// of it before — earlier rows of the last two days are deleted in the same transaction, and an earlier copy in this
+    /// same group is not written. One page view counts once in the percentiles, with the value it ended with.
+    /// </summary>
+    private static async Task<IEnumerable<VitalsEvent>> ReplaceResentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Pending> group,
+        CancellationToken cancellationToken)
+    {
+        var all = group.SelectMany(pending => pending.Events);
+        var resent = all.Where(item => item.Resent).Select(item => (item.App, item.EventId, item.Metric)).ToHashSet();
+        if (resent.Count == 0)
+        {
+            return all;
+        }
+        await using (var delete = new NpgsqlCommand("""
+            DELETE FROM vitals_events e USING unnest(@apps, @ids, @metrics) AS r(app, event_id, metric)
+            WHERE e.app = r.app AND e.event_id = r.event_id AND e.metric = r.metric AND e.metric IN ('INP', 'CLS') AND e.received_at >= @since
+            """, connection, transaction))
+        {
+            delete.Parameters.AddWithValue("apps", resent.Select(key => key.App).ToArray());
+            delete.Parameters.AddWithValue("ids", resent.Select(key => key.EventId).ToArray());
+            delete.Parameters.AddWithValue("metrics", resent.Select(key => key.Metric).ToArray());
+            delete.Parameters.AddWithValue("since", all.Min(item => item.ReceivedAt).AddDays(-2));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // Within the group the last copy of an instance wins (groups keep the order requests arrived in).
+        var last = new Dictionary<(string, string, string), VitalsEvent>();
+        foreach (var item in all.Where(item => resent.Contains((item.App, item.EventId, item.Metric))))
+        {
+            last[(item.App, item.EventId, item.Metric)] = item;
+        }
+        return all.Where(item => !resent.Contains((item.App, item.EventId, item.Metric)) || ReferenceEquals(last[(item.App, item.EventId, item.Metric)], item));
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
