@@ -310,9 +310,8 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
     {
         const string scope = "app = @app AND page = @page AND received_at >= @from AND received_at < @to";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var lcp = await BreakdownAsync(connection, "LCP", "coalesce(a ->> 'url', a ->> 'target')", scope, new { app, page, from, to }, cancellationToken);
-        var inp = await BreakdownAsync(connection, "INP",
-            "coalesce(nullif(concat_ws(' · ', a -> 'scripts' -> 0 ->> 'fn', a -> 'scripts' -> 0 ->> 'url'), ''), a ->> 'target')", scope, new { app, page, from, to }, cancellationToken);
+        var lcp = await BreakdownAsync(connection, "LCP", Behind("LCP"), scope, new { app, page, from, to }, cancellationToken);
+        var inp = await BreakdownAsync(connection, "INP", Behind("INP"), scope, new { app, page, from, to }, cancellationToken);
         var scripts = await connection.QueryAsync<ScriptSummary>(new CommandDefinition($"""
             SELECT s ->> 'url' AS "Url", s ->> 'fn' AS "Function", s ->> 'invoker' AS "Invoker", count(DISTINCT e.event_id) AS "Interactions",
                    count(DISTINCT e.event_id)::float8 / (SELECT count(*) FROM vitals_events WHERE {scope} AND metric = 'INP') AS "Share",
@@ -333,6 +332,18 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             new { app, page, from, to }, cancellationToken: cancellationToken));
         return new PageDiagnostics(lcp, inp, scripts.AsList(), timings.AsList(), ttfb, ttfbViews);
     }
+
+    /// <summary>One page's LCP or INP at p75 by part over a window (<see cref="VitalsDiagnosis"/>); null without parts.</summary>
+    public async Task<Breakdown?> BreakdownAsync(string app, string page, string metric, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await BreakdownAsync(connection, metric, Behind(metric), "app = @app AND page = @page AND received_at >= @from AND received_at < @to", new { app, page, from, to }, cancellationToken);
+    }
+
+    // What the views near the p75 most often name: the LCP resource (else element), the INP's longest script (else target).
+    private static string Behind(string metric) => metric == "LCP"
+        ? "coalesce(a ->> 'url', a ->> 'target')"
+        : "coalesce(nullif(concat_ws(' · ', a -> 'scripts' -> 0 ->> 'fn', a -> 'scripts' -> 0 ->> 'url'), ''), a ->> 'target')";
 
     // One metric's breakdown (VitalsDiagnosis): the views that carry its parts, their p75, the tenth nearest it (at least
     // one; ties broken by value, then id) and the mean of each part over those, with what they most often name.

@@ -37,9 +37,15 @@ internal sealed class WebVitalsSection(VitalsStore vitals, VitalsApps vitalsApps
             {
                 // Time users waited beyond "good": what reaching the threshold at p75 would give back, roughly, per view.
                 var impact = (page.P75 - metric.Good) * page.Count;
-                draft.Opportunities.Add(new Opportunity("frontend", $"{page.Metric} p75 of {page.Page} ({page.App}) is {metric.Format(page.P75)}, over {metric.Format(metric.Good)}",
+                // LCP and INP name their dominant part and what is behind it ("LCP of /checkout: 62 % is resource load duration of /hero.jpg").
+                var breakdown = VitalsDiagnosis.PartsOf(page.Metric).Count > 0
+                    ? await vitals.BreakdownAsync(page.App, page.Page, page.Metric, period.Start, period.End, cancellationToken) : null;
+                var why = breakdown is null ? null : VitalsDiagnosis.Sentence(page.Page, breakdown);
+                draft.Opportunities.Add(new Opportunity("frontend",
+                    $"{page.Metric} p75 of {page.Page} ({page.App}) is {metric.Format(page.P75)}, over {metric.Format(metric.Good)}" + (why is null ? "" : $" — {why}"),
                     impact, $"{Durations.Milliseconds(impact)} of waiting beyond “good” over {page.Count:N0} page views",
-                    PortalLinks.VitalsPage(page.App, page.Page, page.Metric), NextStep(page.Metric)));
+                    PortalLinks.VitalsPage(page.App, page.Page, page.Metric),
+                    breakdown is not null && VitalsDiagnosis.Advice(breakdown) is { } advice ? char.ToUpperInvariant(advice[0]) + advice[1..] + "." : NextStep(page.Metric)));
             }
             if (before.TryGetValue((page.App, page.Page, page.Metric), out var earlier) && page.Count >= 20 && earlier.Count >= 20)
             {

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Portal.Features.Vitals;
+
+namespace Portal.UnitTests.Features.Vitals;
+
+/// <summary>The attribution an event may carry, per metric: documented fields kept and checked, the rest dropped.</summary>
+public sealed class VitalsAttributionTests
+{
+    private static (JsonObject? Stored, string? Error) Read(string metric, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var (stored, error) = VitalsAttribution.Read(metric, document.RootElement, "events[0].attribution");
+        return (stored is null ? null : JsonNode.Parse(stored)!.AsObject(), error);
+    }
+
+    [Fact]
+    public void Lcp_KeepsItsSubpartsAndElement_AndDropsWhatIsNotDocumented()
+    {
+        var (stored, error) = Read("LCP", """
+            {"target": "main > img.hero", "url": "/img/hero.jpg", "timeToFirstByte": 612.4, "resourceLoadDelay": 40, "resourceLoadDuration": 1310.25,
+             "elementRenderDelay": 12.0004, "lcpEntry": {"huge": "object"}, "inputDelay": 5}
+            """);
+
+        Assert.Null(error);
+        Assert.Equal(["target", "url", "timeToFirstByte", "resourceLoadDelay", "resourceLoadDuration", "elementRenderDelay"], stored!.Select(field => field.Key));
+        Assert.Equal("main > img.hero", (string?)stored!["target"]);
+        Assert.Equal(1310.25, (double)stored!["resourceLoadDuration"]!);
+        Assert.Equal(12.0, (double)stored["elementRenderDelay"]!); // three decimals: the API's microseconds are noise here
+    }
+
+    [Fact]
+    public void Inp_KeepsPhasesAndLongFrameScripts()
+    {
+        var (stored, error) = Read("INP", """
+            {"target": "#buy", "type": "pointer", "loadState": "complete", "inputDelay": 2.1, "processingDuration": 301.5, "presentationDelay": 14.4,
+             "scripts": [{"url": "https://shop.test/app.js", "fn": "slowHandler", "invoker": "BUTTON#buy.onclick", "invokerType": "event-listener", "duration": 300.2,
+                          "subpart": "processing-duration", "sourceCharPosition": 17}]}
+            """);
+
+        Assert.Null(error);
+        var script = stored!["scripts"]!.AsArray().Single()!.AsObject();
+        Assert.Equal(["url", "fn", "invoker", "invokerType", "duration", "subpart"], script.Select(field => field.Key));
+        Assert.Equal(301.5, (double)stored["processingDuration"]!);
+    }
+
+    [Fact]
+    public void Ttfb_KeepsServerTiming()
+    {
+        var (stored, error) = Read("TTFB", """{"waitingDuration": 1, "requestDuration": 130, "serverTiming": [{"name": "db", "dur": 123, "desc": "queryid=42"}, {"name": "cache"}]}""");
+
+        Assert.Null(error);
+        Assert.Equal("""[{"name":"db","dur":123,"desc":"queryid=42"},{"name":"cache"}]""", stored!["serverTiming"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void LongStrings_AreCutToTheirBound_EmptyListsAndNoFields_StoreNothing()
+    {
+        var (stored, _) = Read("CLS", $$"""{"target": "{{new string('a', 1000)}}"}""");
+        Assert.Equal(256, ((string?)stored!["target"])!.Length);
+
+        Assert.Equal((null, null), Read("INP", """{"scripts": [], "unknown": 1}"""));
+        Assert.Equal("x", (string?)Read("LCP", "\"x\"").Stored!["target"]); // the first snippets sent the target alone
+    }
+
+    [Theory]
+    [InlineData("LCP", """{"resourceLoadDuration": -1}""", "events[0].attribution.resourceLoadDuration: -1 is out of range (0 to 120000 ms)")]
+    [InlineData("LCP", """{"resourceLoadDuration": "1200"}""", "events[0].attribution.resourceLoadDuration: \"1200\" is out of range (0 to 120000 ms)")]
+    [InlineData("INP", """{"inputDelay": 1e9}""", "events[0].attribution.inputDelay: 1e9 is out of range (0 to 120000 ms)")]
+    [InlineData("INP", """{"target": 12}""", "events[0].attribution.target: a string is expected")]
+    [InlineData("INP", """{"scripts": {"fn": "x"}}""", "events[0].attribution.scripts: an array is expected")]
+    [InlineData("INP", """{"scripts": [1]}""", "events[0].attribution.scripts[0]: an object is expected")]
+    [InlineData("INP", """{"scripts": [{"duration": -3}]}""", "events[0].attribution.scripts[0].duration: -3 is out of range (0 to 120000 ms)")]
+    [InlineData("INP", """{"scripts": [{},{},{},{},{},{}]}""", "events[0].attribution.scripts: 6 entries; at most 5")]
+    [InlineData("TTFB", """{"serverTiming": [{"dur": 5}]}""", "events[0].attribution.serverTiming: every entry needs its name")]
+    [InlineData("TTFB", """{"serverTiming": [{"name": "db", "dur": 120001}]}""", "events[0].attribution.serverTiming[0].dur: 120001 is out of range (0 to 120000 ms)")]
+    [InlineData("CLS", "[1]", "events[0].attribution: an object is expected")]
+    public void BadFields_AreNamed(string metric, string json, string expected) => Assert.Equal((null, expected), Read(metric, json));
+}
