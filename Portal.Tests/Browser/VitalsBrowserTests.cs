@@ -12,9 +12,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Tests.Browser;
 
 /// <summary>A shop's page on another origin carries the snippet; a real Chromium measures it and sends to the portal.</summary>
-// Alone: a browser starved of CPU by other tests gets web-vitals' final INP or CLS report after the snippet's flush on
-// hiding, and the ingestion stores that later value beside the first (one page view counted twice; see #30's note).
-[Collection(Serial.Name)]
+// Side by side with other classes: a browser starved of CPU may get web-vitals' final INP or CLS report after the
+// snippet's flush on hiding; the snippet sends it marked `resent` and the portal keeps it in place of the first.
 public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private string key = "";
@@ -83,7 +82,8 @@ public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         var rows = (await connection.QueryAsync<(string Metric, double Value, string Page, string Release, string? Attribution)>(
             "SELECT metric, value, page, release, attribution FROM vitals_events WHERE app = 'shop'")).ToList();
         Assert.All(rows, row => Assert.Equal(("/products/:id", "2.0.1"), (row.Page, row.Release)));
-        // One event per metric instance: web-vitals may report one again once the page is hidden, with the value sent.
+        // One event per metric instance: web-vitals may report one again once the page is hidden (same value: not sent;
+        // a later value: sent as `resent`, replacing the first).
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM (SELECT event_id FROM vitals_events WHERE app = 'shop' GROUP BY event_id HAVING count(*) > 1) twice"));
         Assert.True(rows.Single(row => row.Metric == "INP").Value >= 150, "the click handler ran 150 ms");

@@ -38,7 +38,9 @@ public sealed record ServerTimingSummary
 {
     public string Name { get; init; } = "";
     public long Views { get; init; }
-    public double P75 { get; init; }
+
+    /// <summary>Null for an entry that never carries a duration (a flag such as <c>cache;desc=hit</c>).</summary>
+    public double? P75 { get; init; }
     public double TtfbP75 { get; init; }
     public string? Description { get; init; }
 }

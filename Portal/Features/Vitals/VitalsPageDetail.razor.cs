@@ -23,12 +23,13 @@ public sealed partial class VitalsPageDetail : RangedPage
     private VitalsMetric Definition => VitalsMetric.Find(Metric) ?? VitalsMetric.All[0];
 
 
-    private string TargetsTitle => Definition.Name switch
+    // FCP and TTFB name no element.
+    private string? TargetsTitle => Definition.Name switch
     {
         "LCP" => "Most frequent LCP elements",
         "INP" => "Most frequent slow interactions' targets",
         "CLS" => "Most frequent largest shift targets",
-        _ => "Attribution",
+        _ => null,
     };
 
     protected override async Task OnParametersSetAsync()

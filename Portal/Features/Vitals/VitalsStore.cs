@@ -321,11 +321,11 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             GROUP BY 1, 2, 3 ORDER BY 4 DESC, 7 DESC LIMIT 10
             """, new { app, page, from, to }, cancellationToken: cancellationToken));
         var timings = await connection.QueryAsync<ServerTimingSummary>(new CommandDefinition($"""
-            SELECT t ->> 'name' AS "Name", count(*) AS "Views", percentile_cont(0.75) WITHIN GROUP (ORDER BY coalesce((t ->> 'dur')::float8, 0)) AS "P75",
+            SELECT t ->> 'name' AS "Name", count(*) AS "Views", percentile_cont(0.75) WITHIN GROUP (ORDER BY (t ->> 'dur')::float8) AS "P75",
                    percentile_cont(0.75) WITHIN GROUP (ORDER BY e.value) AS "TtfbP75", mode() WITHIN GROUP (ORDER BY t ->> 'desc') AS "Description"
             FROM vitals_events e, jsonb_array_elements(e.attribution::jsonb -> 'serverTiming') t
             WHERE {scope} AND metric = 'TTFB' AND attribution IS NOT NULL
-            GROUP BY 1 ORDER BY 3 DESC LIMIT 10
+            GROUP BY 1 ORDER BY 3 DESC NULLS LAST LIMIT 10
             """, new { app, page, from, to }, cancellationToken: cancellationToken));
         var (ttfb, ttfbViews) = await connection.QuerySingleAsync<(double?, long)>(new CommandDefinition(
             $"SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value), count(*) FROM vitals_events WHERE {scope} AND metric = 'TTFB'",
