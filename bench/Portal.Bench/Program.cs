@@ -11,7 +11,8 @@ var iterations = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 200;
 // `./portal bench live`: only the live pages' viewers (about 10 minutes of Chromium tabs); `./portal bench lighthouse`:
 // only the pages under Lighthouse (about 5 minutes); `./portal bench lab`: only the lab-checks job against Chromium's
 // own load of the same pages (about 2 minutes); `./portal bench activity`: the query benchmarks, then the activity sampler
-// and the plan-history job on 200 sessions (about a minute); `./portal bench backtest`: 100 burn-rate rules tried on 30 days.
+// and the plan-history job on 200 sessions (about a minute); `./portal bench backtest`: 100 burn-rate rules tried on 30 days;
+// `./portal bench vitals`: ingestion of the enriched Web Vitals events against today's, and the page detail (about 2 minutes).
 var only = args.FirstOrDefault(arg => !int.TryParse(arg, out _));
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
@@ -53,6 +54,11 @@ if (only == "backtest")
     await BacktestBenchmarks.RunAsync(app.Services);
     return;
 }
+if (only == "vitals")
+{
+    await VitalsBenchmarks.RunEnrichedAsync(seconds: 8);
+    return;
+}
 if (only == "lab")
 {
     await LabBenchmarks.RunAsync(app.Services);
@@ -78,6 +84,7 @@ await ScorecardBenchmarks.RunAsync(app.Services, Math.Min(iterations, 50));
 await BacktestBenchmarks.RunAsync(app.Services);
 await ReportBenchmarks.RunAsync(app.Services, Math.Min(iterations, 10));
 await VitalsBenchmarks.RunAsync(seconds: 10);
+await VitalsBenchmarks.RunEnrichedAsync(seconds: 5, rounds: 1);
 await ScaleOutBenchmarks.RunAsync(seconds: 10);
 await LiveViewersBenchmarks.RunAsync(window: TimeSpan.FromSeconds(60));
 await LighthouseBenchmarks.RunAsync(app.Services);

@@ -68,20 +68,104 @@ public static class VitalsBenchmarks
         return app;
     }
 
+    /// <summary>
+    /// <c>./portal bench vitals</c>: ingestion of the events the snippet sends since #30 (LCP subparts, INP phases and
+    /// three long-frame scripts, Server-Timing, INP and CLS re-sent) against the events it sent before (the target
+    /// alone), rounds interleaved in one run; and the page detail with its diagnostics against the page as it was.
+    /// </summary>
+    public static async Task RunEnrichedAsync(int seconds, int rounds = 3)
+    {
+        await using var app = await StartPortalAsync();
+        var address = app.Urls.Single();
+        var scripts = new[] { ("today's events (target only)", Shape.Plain), ("enriched events", Shape.Enriched), ("enriched, INP and CLS re-sent", Shape.Resent) }
+            .Select(variant => (variant.Item1, Script: WriteScriptAsync(app, variant.Item2).GetAwaiter().GetResult(), Results: new List<WrkResult>())).ToList();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var variant in scripts)
+            {
+                variant.Results.Add(await WrkAsync($"{address}/api/v1/vitals", variant.Script, connections: 32, seconds));
+            }
+        }
+        var baseline = Median(scripts[0].Results.Select(result => result.EventsPerSecond));
+        foreach (var (name, script, results) in scripts)
+        {
+            File.Delete(script);
+            var rate = Median(results.Select(result => result.EventsPerSecond));
+            Console.WriteLine($"{"vitals ingestion: " + name,-52} {rate,10:N0} events/s  p99 {Median(results.Select(result => result.P99Ms)),6:F1} ms  " +
+                $"= {rate / baseline:F2}x today's events  ({results.Sum(result => result.Failures)} non-202; medians of {rounds} rounds of {seconds} s)");
+        }
+        await PageDetailAsync(app);
+        await app.StopAsync();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    // The page detail of a page with 20,000 enriched events in the last hour: as it was (distribution, targets, devices,
+    // releases) against as it is (the same and the diagnostics).
+    private static async Task PageDetailAsync(WebApplication app)
+    {
+        var store = app.Services.GetRequiredService<VitalsStore>();
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, navigation_type, page, device, attribution)
+                SELECT 'portal', now() - random() * interval '50 minutes', m.name, v.value, v.value, 'good', 'v5-detail-' || i, 'navigate', '/bench-detail', 'mobile',
+                       CASE m.name
+                         WHEN 'LCP' THEN jsonb_build_object('target', 'main > img', 'url', '/hero-' || (i % 3) || '.jpg', 'timeToFirstByte', v.value * 0.2,
+                              'resourceLoadDelay', v.value * 0.1, 'resourceLoadDuration', v.value * 0.6, 'elementRenderDelay', v.value * 0.1)::text
+                         WHEN 'INP' THEN jsonb_build_object('target', '#buy-' || (i % 5), 'inputDelay', 2, 'processingDuration', v.value - 10, 'presentationDelay', 8,
+                              'scripts', jsonb_build_array(jsonb_build_object('url', '/app.js', 'fn', 'handler' || (i % 4), 'duration', v.value - 12)))::text
+                         WHEN 'TTFB' THEN jsonb_build_object('requestDuration', v.value, 'serverTiming', jsonb_build_array(jsonb_build_object('name', 'db', 'dur', v.value / 2),
+                              jsonb_build_object('name', 'app', 'dur', v.value / 4)))::text
+                         ELSE '{"target":"main"}' END
+                FROM generate_series(1, 20000) i, LATERAL (SELECT (ARRAY['LCP','INP','CLS','FCP','TTFB'])[1 + i % 5] AS name) m,
+                     LATERAL (SELECT CASE WHEN m.name = 'CLS' THEN random() * 0.3 ELSE 50 + random() * 3000 END AS value) v
+                """);
+        }
+        var (from, to) = (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow);
+        var before = new List<double>();
+        var after = new List<double>();
+        for (var round = 0; round < 15; round++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await store.PageDetailAsync("portal", "/bench-detail", "LCP", from, to);
+            before.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            started = Stopwatch.GetTimestamp();
+            await Task.WhenAll(store.PageDetailAsync("portal", "/bench-detail", "LCP", from, to), store.DiagnosticsAsync("portal", "/bench-detail", from, to));
+            after.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        Console.WriteLine($"{"vitals page detail with its diagnostics (20,000 events)",-52} {Median(after),8:F1} ms  = {Median(after) / Median(before):F2}x the page without them ({Median(before):F1} ms)");
+    }
+
+    private enum Shape { Plain, Enriched, Resent }
+
     /// <summary>wrk's script: the same batch of <see cref="EventsPerBatch"/> events, posted again and again.</summary>
-    public static async Task<string> WriteScriptAsync(WebApplication app)
+    public static Task<string> WriteScriptAsync(WebApplication app) => WriteScriptAsync(app, Shape.Plain);
+
+    private static async Task<string> WriteScriptAsync(WebApplication app, Shape shape)
     {
         var key = (await app.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
         var body = JsonSerializer.Serialize(new
         {
             key,
-            events = Enumerable.Range(0, EventsPerBatch).Select(index => new
+            events = Enumerable.Range(0, EventsPerBatch).Select(index =>
             {
-                name = VitalsMetric.All[index % VitalsMetric.All.Count].Name, value = index % 5 == 2 ? 0.05 : 100.0 + index, id = $"v5-bench-{index}",
-                navigationType = "navigate", page = $"/products/{index % 7}", device = index % 2 == 0 ? "mobile" : "desktop", attribution = new { target = "main > img" },
+                var name = VitalsMetric.All[index % VitalsMetric.All.Count].Name;
+                return new
+                {
+                    name, value = index % 5 == 2 ? 0.05 : 100.0 + index, id = $"v5-bench-{shape}-{index}",
+                    navigationType = "navigate", page = $"/products/{index % 7}", device = index % 2 == 0 ? "mobile" : "desktop",
+                    attribution = shape == Shape.Plain ? (object)new { target = "main > img" } : Enriched(name, 100.0 + index),
+                    resent = shape == Shape.Resent && name is "INP" or "CLS" ? true : (bool?)null,
+                };
             }),
         });
-        var script = Path.Combine(Path.GetTempPath(), $"vitals-{Environment.ProcessId}.lua");
+        var script = Path.Combine(Path.GetTempPath(), $"vitals-{Environment.ProcessId}-{shape}.lua");
         await File.WriteAllTextAsync(script, $$"""
             wrk.method = "POST"
             wrk.body = [[{{body}}]]
@@ -93,6 +177,21 @@ public static class VitalsBenchmarks
             """);
         return script;
     }
+
+    // What the snippet sends per metric since #30, at full size: the documented fields, three scripts, three Server-Timing entries.
+    private static Dictionary<string, object> Enriched(string metric, double value) => metric switch
+    {
+        "LCP" => new Dictionary<string, object> { ["target"] = "main > section.hero > picture > img.hero-image", ["url"] = "https://cdn.shop.example/images/hero-winter-2026.jpg",
+            ["timeToFirstByte"] = value * 0.2, ["resourceLoadDelay"] = value * 0.1, ["resourceLoadDuration"] = value * 0.6, ["elementRenderDelay"] = value * 0.1 },
+        "INP" => new Dictionary<string, object> { ["target"] = "#cart > button.add-to-cart", ["type"] = "pointer", ["loadState"] = "complete", ["inputDelay"] = 3.2,
+            ["processingDuration"] = value - 20, ["presentationDelay"] = 16.8, ["totalScriptDuration"] = value - 25, ["totalStyleAndLayoutDuration"] = 6.1,
+            ["scripts"] = Enumerable.Range(0, 3).Select(script => new { url = $"https://shop.example/assets/chunk-{script}.js", fn = $"handleClick{script}",
+                invoker = "BUTTON.add-to-cart.onclick", invokerType = "event-listener", duration = value / (script + 2) }).ToArray() },
+        "CLS" => new Dictionary<string, object> { ["target"] = "main > div.banner", ["loadState"] = "dom-content-loaded" },
+        "FCP" => new Dictionary<string, object> { ["timeToFirstByte"] = value * 0.4, ["firstByteToFCP"] = value * 0.6, ["loadState"] = "dom-interactive" },
+        _ => new Dictionary<string, object> { ["waitingDuration"] = 1.2, ["cacheDuration"] = 0, ["dnsDuration"] = 3.4, ["connectionDuration"] = 12.5, ["requestDuration"] = value,
+            ["serverTiming"] = new object[] { new { name = "db", dur = value / 2, desc = "queryid=-8812334455 target=main" }, new { name = "app", dur = value / 4 }, new { name = "cache", desc = "miss" } } },
+    };
 
     public sealed record WrkResult(double EventsPerSecond, double P99Ms, double P50Ms, long Failures);
 
