@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -308,66 +309,71 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
     /// </summary>
     public async Task<PageDiagnostics> DiagnosticsAsync(string app, string page, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        const string scope = "app = @app AND page = @page AND received_at >= @from AND received_at < @to";
+        // One statement, one scan of the page's events in the window (as long as the page's other reads together).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var lcp = await BreakdownAsync(connection, "LCP", Behind("LCP"), scope, new { app, page, from, to }, cancellationToken);
-        var inp = await BreakdownAsync(connection, "INP", Behind("INP"), scope, new { app, page, from, to }, cancellationToken);
-        var scripts = await connection.QueryAsync<ScriptSummary>(new CommandDefinition($"""
-            SELECT s ->> 'url' AS "Url", s ->> 'fn' AS "Function", s ->> 'invoker' AS "Invoker", count(DISTINCT e.event_id) AS "Interactions",
-                   count(DISTINCT e.event_id)::float8 / (SELECT count(*) FROM vitals_events WHERE {scope} AND metric = 'INP') AS "Share",
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY (s ->> 'duration')::float8) AS "MedianMs", sum((s ->> 'duration')::float8) AS "TotalMs"
-            FROM vitals_events e, jsonb_array_elements(e.attribution::jsonb -> 'scripts') s
-            WHERE {scope} AND metric = 'INP' AND attribution IS NOT NULL
-            GROUP BY 1, 2, 3 ORDER BY 4 DESC, 7 DESC LIMIT 10
+        var row = await connection.QuerySingleAsync<(string? Lcp, string? Inp, string Scripts, string Timings, double? Ttfb, long TtfbViews)>(new CommandDefinition($"""
+            WITH scoped AS MATERIALIZED (
+                SELECT metric, value, event_id, attribution::jsonb AS a FROM vitals_events
+                WHERE app = @app AND page = @page AND received_at >= @from AND received_at < @to AND metric IN ('LCP', 'INP', 'TTFB')),
+            {BreakdownCtes("LCP")},
+            {BreakdownCtes("INP")}
+            SELECT ({BreakdownSelect("LCP")}), ({BreakdownSelect("INP")}),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT s ->> 'url' AS "Url", s ->> 'fn' AS "Function", s ->> 'invoker' AS "Invoker", count(DISTINCT e.event_id) AS "Interactions",
+                              count(DISTINCT e.event_id)::float8 / (SELECT count(*) FROM scoped WHERE metric = 'INP') AS "Share",
+                              percentile_cont(0.5) WITHIN GROUP (ORDER BY (s ->> 'duration')::float8) AS "MedianMs", sum((s ->> 'duration')::float8) AS "TotalMs"
+                       FROM scoped e, jsonb_array_elements(e.a -> 'scripts') s
+                       WHERE e.metric = 'INP'
+                       GROUP BY 1, 2, 3 ORDER BY 4 DESC, 7 DESC LIMIT 10) x),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT t ->> 'name' AS "Name", count(*) AS "Views", percentile_cont(0.75) WITHIN GROUP (ORDER BY (t ->> 'dur')::float8) AS "P75",
+                              percentile_cont(0.75) WITHIN GROUP (ORDER BY e.value) AS "TtfbP75", mode() WITHIN GROUP (ORDER BY t ->> 'desc') AS "Description"
+                       FROM scoped e, jsonb_array_elements(e.a -> 'serverTiming') t
+                       WHERE e.metric = 'TTFB'
+                       GROUP BY 1 ORDER BY 3 DESC NULLS LAST LIMIT 10) x),
+                   (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value) FROM scoped WHERE metric = 'TTFB'),
+                   (SELECT count(*) FROM scoped WHERE metric = 'TTFB')
             """, new { app, page, from, to }, cancellationToken: cancellationToken));
-        var timings = await connection.QueryAsync<ServerTimingSummary>(new CommandDefinition($"""
-            SELECT t ->> 'name' AS "Name", count(*) AS "Views", percentile_cont(0.75) WITHIN GROUP (ORDER BY (t ->> 'dur')::float8) AS "P75",
-                   percentile_cont(0.75) WITHIN GROUP (ORDER BY e.value) AS "TtfbP75", mode() WITHIN GROUP (ORDER BY t ->> 'desc') AS "Description"
-            FROM vitals_events e, jsonb_array_elements(e.attribution::jsonb -> 'serverTiming') t
-            WHERE {scope} AND metric = 'TTFB' AND attribution IS NOT NULL
-            GROUP BY 1 ORDER BY 3 DESC NULLS LAST LIMIT 10
-            """, new { app, page, from, to }, cancellationToken: cancellationToken));
-        var (ttfb, ttfbViews) = await connection.QuerySingleAsync<(double?, long)>(new CommandDefinition(
-            $"SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value), count(*) FROM vitals_events WHERE {scope} AND metric = 'TTFB'",
-            new { app, page, from, to }, cancellationToken: cancellationToken));
-        return new PageDiagnostics(lcp, inp, scripts.AsList(), timings.AsList(), ttfb, ttfbViews);
+        return new PageDiagnostics(ReadBreakdown("LCP", row.Lcp), ReadBreakdown("INP", row.Inp),
+            JsonSerializer.Deserialize<List<ScriptSummary>>(row.Scripts)!, JsonSerializer.Deserialize<List<ServerTimingSummary>>(row.Timings)!, row.Ttfb, row.TtfbViews);
     }
 
     /// <summary>One page's LCP or INP at p75 by part over a window (<see cref="VitalsDiagnosis"/>); null without parts.</summary>
-    public async Task<Breakdown?> BreakdownAsync(string app, string page, string metric, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await BreakdownAsync(connection, metric, Behind(metric), "app = @app AND page = @page AND received_at >= @from AND received_at < @to", new { app, page, from, to }, cancellationToken);
-    }
+    public async Task<Breakdown?> BreakdownAsync(string app, string page, string metric, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        await DiagnosticsAsync(app, page, from, to, cancellationToken) is var diagnostics && metric == "LCP" ? diagnostics.Lcp : diagnostics.Inp;
+
+    // One metric's breakdown (VitalsDiagnosis): the views that carry its parts, their p75, the tenth nearest it (at least
+    // one; ties broken by value, then id) and the mean of each part over those, with what they most often name. The
+    // metric and its parts' names are the code's own constants, not input.
+    private static string BreakdownCtes(string metric) => $"""
+        measured_{metric} AS (SELECT * FROM scoped WHERE metric = '{metric}' AND (a ->> '{VitalsDiagnosis.PartsOf(metric)[0].Field}') IS NOT NULL),
+        p_{metric} AS (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75, count(*) AS n FROM measured_{metric}),
+        near_{metric} AS (
+            SELECT m.* FROM measured_{metric} m, p_{metric} p ORDER BY abs(m.value - p.p75), m.value, m.event_id
+            LIMIT (SELECT greatest(1, n / 10) FROM p_{metric}))
+        """;
+
+    private static string BreakdownSelect(string metric) => $"""
+        SELECT row_to_json(x) FROM (
+            SELECT (SELECT count(*) FROM scoped WHERE metric = '{metric}') AS "Views", (SELECT n FROM p_{metric}) AS "Measured", (SELECT p75 FROM p_{metric}) AS "P75",
+                   count(*) AS "Near", avg(value) AS "NearValue",
+                   ARRAY[{string.Join(", ", VitalsDiagnosis.PartsOf(metric).Select(part => $"avg(coalesce((a ->> '{part.Field}')::float8, 0))"))}] AS "Parts",
+                   mode() WITHIN GROUP (ORDER BY {Behind(metric)}) AS "Behind"
+            FROM near_{metric}) x
+        """;
 
     // What the views near the p75 most often name: the LCP resource (else element), the INP's longest script (else target).
     private static string Behind(string metric) => metric == "LCP"
         ? "coalesce(a ->> 'url', a ->> 'target')"
         : "coalesce(nullif(concat_ws(' · ', a -> 'scripts' -> 0 ->> 'fn', a -> 'scripts' -> 0 ->> 'url'), ''), a ->> 'target')";
 
-    // One metric's breakdown (VitalsDiagnosis): the views that carry its parts, their p75, the tenth nearest it (at least
-    // one; ties broken by value, then id) and the mean of each part over those, with what they most often name.
-    private static async Task<Breakdown?> BreakdownAsync(NpgsqlConnection connection, string metric, string behind, string scope, object window, CancellationToken cancellationToken)
-    {
-        var parts = VitalsDiagnosis.PartsOf(metric);
-        // The parts' names are the code's own constants, not input.
-        var means = string.Join(", ", parts.Select(part => $"avg(coalesce((a ->> '{part.Field}')::float8, 0))"));
-        var row = await connection.QuerySingleOrDefaultAsync<(long Views, long Measured, double? P75, long Near, double? NearValue, double[]? Parts, string? Behind)>(new CommandDefinition($"""
-            WITH scoped AS (
-                SELECT value, event_id, attribution::jsonb AS a FROM vitals_events WHERE {scope} AND metric = '{metric}'),
-            measured AS (SELECT * FROM scoped WHERE (a ->> '{parts[0].Field}') IS NOT NULL),
-            p AS (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75, count(*) AS n FROM measured),
-            near AS (
-                SELECT m.* FROM measured m, p ORDER BY abs(m.value - p.p75), m.value, m.event_id
-                LIMIT (SELECT greatest(1, n / 10) FROM p))
-            SELECT (SELECT count(*) FROM scoped), (SELECT n FROM p), (SELECT p75 FROM p), count(*), avg(value),
-                   CASE WHEN count(*) > 0 THEN ARRAY[{means}] END, mode() WITHIN GROUP (ORDER BY {behind})
-            FROM near
-            """, window, cancellationToken: cancellationToken));
-        return row.Measured == 0 || row.P75 is not { } p75 || row.Parts is null
+    private sealed record BreakdownRow(long Views, long Measured, double? P75, long Near, double? NearValue, double?[]? Parts, string? Behind);
+
+    private static Breakdown? ReadBreakdown(string metric, string? json) =>
+        json is null || JsonSerializer.Deserialize<BreakdownRow>(json) is not { Measured: > 0, P75: { } p75, Parts: { } parts } row
             ? null
-            : new Breakdown(metric, row.Views, row.Measured, p75, row.Near, row.NearValue ?? 0, parts.Zip(row.Parts, (part, ms) => (part, ms)).ToList(), row.Behind);
-    }
+            : new Breakdown(metric, row.Views, row.Measured, p75, row.Near, row.NearValue ?? 0,
+                VitalsDiagnosis.PartsOf(metric).Zip(parts, (part, ms) => (part, ms ?? 0)).ToList(), row.Behind);
 
     private static object Window(string app, DateTimeOffset from, DateTimeOffset to, string? page) => new
     {
