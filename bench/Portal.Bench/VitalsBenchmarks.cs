@@ -180,29 +180,41 @@ public static class VitalsBenchmarks
     /// <summary>wrk's script: the same batch of <see cref="EventsPerBatch"/> events, posted again and again.</summary>
     public static Task<string> WriteScriptAsync(WebApplication app) => WriteScriptAsync(app, Shape.Plain);
 
+    // Every request's events have ids of their own (a page view each, as browsers send them). For Shape.Resent every
+    // second request sends the INP and CLS instances of the request before again, larger and marked `resent`: each
+    // replaces a row, as when a page comes back and its INP grows.
     private static async Task<string> WriteScriptAsync(WebApplication app, Shape shape)
     {
         var key = (await app.Services.GetRequiredService<VitalsApps>().PortalKeyAsync())!;
-        var body = JsonSerializer.Serialize(new
+        string Body(bool resend) => JsonSerializer.Serialize(new
         {
             key,
             events = Enumerable.Range(0, EventsPerBatch).Select(index =>
             {
                 var name = VitalsMetric.All[index % VitalsMetric.All.Count].Name;
+                var again = resend && name is "INP" or "CLS";
                 return new
                 {
-                    name, value = index % 5 == 2 ? 0.05 : 100.0 + index, id = $"v5-bench-{shape}-{index}",
+                    name, value = index % 5 == 2 ? 0.05 : 100.0 + index + (again ? 50 : 0), id = $"v5-bench-{shape}-{(again ? "@P@" : "@N@")}-{index}",
                     navigationType = "navigate", page = $"/products/{index % 7}", device = index % 2 == 0 ? "mobile" : "desktop",
                     attribution = shape == Shape.Plain ? (object)new { target = "main > img" } : Enriched(name, 100.0 + index),
-                    resent = shape == Shape.Resent && name is "INP" or "CLS" ? true : (bool?)null,
+                    resent = again ? true : (bool?)null,
                 };
             }),
         });
         var script = Path.Combine(Path.GetTempPath(), $"vitals-{Environment.ProcessId}-{shape}.lua");
         await File.WriteAllTextAsync(script, $$"""
             wrk.method = "POST"
-            wrk.body = [[{{body}}]]
             wrk.headers["Content-Type"] = "text/plain"
+            local fresh = [[{{Body(false)}}]]
+            local resend = [[{{Body(shape == Shape.Resent)}}]]
+            local counter = 0
+            request = function()
+              counter = counter + 1
+              local template = (counter % 2 == 0) and resend or fresh
+              local body = template:gsub("@N@", tostring(counter)):gsub("@P@", tostring(counter - 1))
+              return wrk.format(nil, nil, nil, body)
+            end
             done = function(summary, latency, requests)
               io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration, latency:percentile(99), latency:percentile(50),
                 summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))

@@ -60,12 +60,14 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
 
     private VitalsStore Store => fixture.App.Services.GetRequiredService<VitalsStore>();
 
-    private async Task<HttpResponseMessage> PostAsync(string key, params object[] events)
+    private Task<HttpResponseMessage> PostAsync(string key, params object[] events) => PostAsync(JsonSerializer.Serialize(new { key, events }));
+
+    private async Task<HttpResponseMessage> PostAsync(string body)
     {
         using var client = fixture.App.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/vitals")
         {
-            Content = new StringContent(JsonSerializer.Serialize(new { key, events }), Encoding.UTF8, new MediaTypeHeaderValue("text/plain")),
+            Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("text/plain")),
         };
         request.Headers.Add("Origin", Origin);
         return await client.SendAsync(request);
@@ -108,10 +110,16 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
     [InlineData("LCP", """{"resourceLoadDuration": -5}""", "events[1].attribution.resourceLoadDuration: -5 is out of range")]
     [InlineData("INP", """{"scripts": [{"fn": 5}]}""", "events[1].attribution.scripts[0].fn: a string is expected")]
     [InlineData("TTFB", """{"serverTiming": [{"dur": 123}]}""", "events[1].attribution.serverTiming: every entry needs its name")]
+    [InlineData("LCP", """{"url": "/hero\ud800.jpg"}""", "events: a string is not valid text")]
     public async Task ABadDiagnosticsField_RefusesTheBatch_NamingIt_AndStoresNothing(string metric, string attribution, string problem)
     {
         var page = $"/bad-{metric}";
-        var response = await PostAsync(fixture.ShopKey, Event("FCP", 900, page), Event(metric, 100, page, JsonDocument.Parse(attribution).RootElement));
+        // Written by hand: the attribution as given, even when it is not text.
+        var body = $$"""
+            {"key": "{{fixture.ShopKey}}", "events": [{{JsonSerializer.Serialize(Event("FCP", 900, page))}},
+              {"name": "{{metric}}", "value": 100, "id": "v5-{{Guid.NewGuid():N}}", "page": "{{page}}", "attribution": {{attribution}}}]}
+            """;
+        var response = await PostAsync(body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(problem, await response.Content.ReadAsStringAsync());

@@ -63,6 +63,16 @@ public sealed class VitalsAttributionTests
         Assert.Equal("x", (string?)Read("LCP", "\"x\"").Stored!["target"]); // the first snippets sent the target alone
     }
 
+    [Fact]
+    public void LoneSurrogates_AreNotText_AndPairsAtTheBound_AreNotCutInHalf()
+    {
+        // Valid JSON, not text: the ingestion answers 400 for it (VitalsDiagnosticsTests), like any other string.
+        Assert.Throws<InvalidOperationException>(() => Read("CLS", "{\"target\": \"\\ud800 x\"}"));
+
+        var (cut, _) = Read("CLS", $$"""{"target": "{{new string('a', 255)}}😀"}""");
+        Assert.Equal(new string('a', 255), (string?)cut!["target"]); // the emoji's two halves would cross the bound: both go
+    }
+
     [Theory]
     [InlineData("LCP", """{"resourceLoadDuration": -1}""", "events[0].attribution.resourceLoadDuration: -1 is out of range (0 to 120000 ms)")]
     [InlineData("LCP", """{"resourceLoadDuration": "1200"}""", "events[0].attribution.resourceLoadDuration: \"1200\" is out of range (0 to 120000 ms)")]

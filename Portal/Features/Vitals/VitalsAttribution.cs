@@ -1,5 +1,6 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Portal.Features.Vitals;
 
@@ -51,53 +52,86 @@ public static class VitalsAttribution
 
     /// <summary>
     /// The stored JSON of an event's attribution (null when it carries none), or the problem with the first bad field,
-    /// named from <paramref name="prefix"/> (<c>events[3].attribution.inputDelay: …</c>).
+    /// named from <paramref name="prefix"/> (<c>events[3].attribution.inputDelay: …</c>). Written as it is read: this
+    /// runs for every event the ingestion takes.
     /// </summary>
     public static (string? Json, string? Error) Read(string metric, JsonElement attribution, string prefix)
     {
-        if (attribution.ValueKind == JsonValueKind.String)
-        {
-            // The first snippets sent the target alone.
-            return (Serialize(new JsonObject { ["target"] = Cut(attribution.GetString()!, 256) }), null);
-        }
-        if (attribution.ValueKind != JsonValueKind.Object)
+        if (attribution.ValueKind is not (JsonValueKind.Object or JsonValueKind.String))
         {
             return (null, $"{prefix}: an object is expected");
         }
-        var (stored, error) = ReadObject(attribution, Fields[metric], prefix);
-        if (stored is null)
+        var output = buffer ??= new ArrayBufferWriter<byte>(1024);
+        output.ResetWrittenCount();
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartObject();
+        if (attribution.ValueKind == JsonValueKind.String)
+        {
+            // The first snippets sent the target alone.
+            writer.WriteString("target", Cut(attribution.GetString()!, 256));
+            writer.WriteEndObject();
+            writer.Flush();
+            return (Encoding.UTF8.GetString(output.WrittenSpan), null);
+        }
+        var (written, error) = WriteFields(writer, attribution, Fields[metric], prefix);
+        if (error is not null)
         {
             return (null, error);
         }
         foreach (var (name, fields, max) in Lists(metric))
         {
-            if (attribution.TryGetProperty(name, out var list) && list.ValueKind != JsonValueKind.Null)
+            if (!attribution.TryGetProperty(name, out var list) || list.ValueKind == JsonValueKind.Null)
             {
-                var (entries, listError) = ReadList(list, fields, max, $"{prefix}.{name}");
-                if (entries is null)
-                {
-                    return (null, listError);
-                }
-                if (name == "serverTiming" && entries.Any(entry => entry!["name"] is null))
-                {
-                    return (null, $"{prefix}.serverTiming: every entry needs its name");
-                }
-                stored[name] = entries;
+                continue;
             }
+            var listPrefix = $"{prefix}.{name}";
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                return (null, $"{listPrefix}: an array is expected");
+            }
+            if (list.GetArrayLength() > max)
+            {
+                return (null, $"{listPrefix}: {list.GetArrayLength()} entries; at most {max}");
+            }
+            if (list.GetArrayLength() == 0)
+            {
+                continue;
+            }
+            writer.WriteStartArray(name);
+            var index = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, $"{listPrefix}[{index}]: an object is expected");
+                }
+                if (name == "serverTiming" && !(item.TryGetProperty("name", out var entryName) && entryName.ValueKind == JsonValueKind.String))
+                {
+                    return (null, $"{listPrefix}: every entry needs its name");
+                }
+                writer.WriteStartObject();
+                if (WriteFields(writer, item, fields, $"{listPrefix}[{index}]").Error is { } itemError)
+                {
+                    return (null, itemError);
+                }
+                writer.WriteEndObject();
+                index++;
+            }
+            writer.WriteEndArray();
+            written++;
         }
-        foreach (var empty in stored.Where(field => field.Value is JsonArray { Count: 0 }).Select(field => field.Key).ToList())
-        {
-            stored.Remove(empty);
-        }
-        return (stored.Count == 0 ? null : Serialize(stored), null);
+        writer.WriteEndObject();
+        writer.Flush();
+        return (written == 0 ? null : Encoding.UTF8.GetString(output.WrittenSpan), null);
     }
 
-    private static (JsonObject? Stored, string? Error) ReadObject(JsonElement item, IReadOnlyDictionary<string, Field> fields, string prefix)
+    // The documented fields of one object, checked and written; unknown ones (and nulls) left out.
+    private static (int Written, string? Error) WriteFields(Utf8JsonWriter writer, JsonElement item, Dictionary<string, Field> fields, string prefix)
     {
-        var stored = new JsonObject();
+        var written = 0;
         foreach (var property in item.EnumerateObject())
         {
-            if (!fields.TryGetValue(property.Name, out var field) || property.Value.ValueKind == JsonValueKind.Null)
+            if (property.Value.ValueKind == JsonValueKind.Null || !fields.TryGetValue(property.Name, out var field))
             {
                 continue;
             }
@@ -106,55 +140,30 @@ public static class VitalsAttribution
             {
                 if (value.ValueKind != JsonValueKind.String)
                 {
-                    return (null, $"{prefix}.{field.Name}: a string is expected");
+                    return (written, $"{prefix}.{field.Name}: a string is expected");
                 }
-                stored[field.Name] = Cut(value.GetString()!, field.Length);
+                writer.WriteString(field.Name, Cut(value.GetString()!, field.Length));
             }
             else if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number) || number < 0 || number > MaxMilliseconds)
             {
-                return (null, $"{prefix}.{field.Name}: {value.GetRawText()} is out of range (0 to {MaxMilliseconds:0} ms)");
+                return (written, $"{prefix}.{field.Name}: {value.GetRawText()} is out of range (0 to {MaxMilliseconds:0} ms)");
             }
             else
             {
-                stored[field.Name] = Math.Round(number, 3);
+                writer.WriteNumber(field.Name, Math.Round(number, 3));
             }
+            written++;
         }
-        return (stored, null);
+        return (written, null);
     }
 
-    private static (JsonArray? Stored, string? Error) ReadList(JsonElement list, IReadOnlyDictionary<string, Field> fields, int max, string prefix)
-    {
-        if (list.ValueKind != JsonValueKind.Array)
-        {
-            return (null, $"{prefix}: an array is expected");
-        }
-        if (list.GetArrayLength() > max)
-        {
-            return (null, $"{prefix}: {list.GetArrayLength()} entries; at most {max}");
-        }
-        var stored = new JsonArray();
-        var index = 0;
-        foreach (var item in list.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                return (null, $"{prefix}[{index}]: an object is expected");
-            }
-            var (entry, error) = ReadObject(item, fields, $"{prefix}[{index}]");
-            if (error is not null)
-            {
-                return (null, error);
-            }
-            stored.Add(entry);
-            index++;
-        }
-        return (stored, null);
-    }
-
-    private static string Cut(string text, int length) => text.Length <= length ? text : text[..length];
+    // Cut to the bound, never between the two halves of a surrogate pair.
+    private static string Cut(string text, int length) =>
+        text.Length <= length ? text : text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
 
     // Attribution is shown to people (CSS selectors, URLs): stored as written, "main > img", not "main \u003E img".
-    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static string Serialize(JsonObject stored) => stored.ToJsonString(Readable);
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? buffer;
 }
