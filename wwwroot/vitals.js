@@ -26,7 +26,7 @@ const metaRoute = () => document.querySelector('meta[name="portal-route"]')?.con
 const pathOf = (url) => { try { return new URL(url, location.href).pathname; } catch { return undefined; } };
 // URLs lose their query string and fragment: they may carry tokens or users' data.
 const bare = (url) => (url ? String(url).split(/[?#]/)[0] : undefined);
-const ms = (value) => (Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) / 1000 : undefined);
+const ms = (value) => (Number.isFinite(value) && value >= 0 ? Math.round(value * 10) / 10 : undefined);
 
 // The route of each navigation, by web-vitals' navigationId: the page load's now, each soft navigation's when
 // Chromium reports it (the app has changed its route by then).
@@ -48,21 +48,13 @@ function page(metric) {
 
 const device = () => (innerWidth < 768 ? "mobile" : innerWidth < 1024 ? "tablet" : "desktop");
 
-// The scripts of the long animation frames behind an interaction, longest first (at most 5).
+// The scripts of the long animation frames behind an interaction, longest first (at most 3).
 function scripts(a) {
-  const longest = a.longestScript?.entry;
   return (a.longAnimationFrameEntries ?? [])
     .flatMap((frame) => [...(frame.scripts ?? [])])
     .sort((x, y) => y.duration - x.duration)
-    .slice(0, 5)
-    .map((s) => ({
-      url: bare(s.sourceURL) || undefined,
-      fn: s.sourceFunctionName || undefined,
-      invoker: s.invoker || undefined,
-      invokerType: s.invokerType || undefined,
-      duration: ms(s.duration),
-      subpart: s === longest ? a.longestScript.subpart : undefined,
-    }));
+    .slice(0, 3)
+    .map((s) => ({ url: bare(s.sourceURL) || undefined, fn: s.sourceFunctionName || undefined, invoker: s.invoker || undefined, duration: ms(s.duration) }));
 }
 
 // The navigation's Server-Timing entries (name;dur;desc), at most 10.
@@ -70,7 +62,7 @@ function serverTiming(entry) {
   return (entry?.serverTiming ?? []).slice(0, 10).map((t) => ({ name: t.name, dur: ms(t.duration), desc: t.description || undefined }));
 }
 
-// What web-vitals' attribution build says is behind the value (README, "Web Vitals fields").
+// What web-vitals' attribution build says is behind the value, as far as the portal shows it (README, "Web Vitals fields").
 function attribution(metric) {
   const a = metric.attribution ?? {};
   switch (metric.name) {
@@ -82,16 +74,10 @@ function attribution(metric) {
     case "INP": return {
       target: a.interactionTarget, type: a.interactionType, loadState: a.loadState,
       inputDelay: ms(a.inputDelay), processingDuration: ms(a.processingDuration), presentationDelay: ms(a.presentationDelay),
-      totalScriptDuration: ms(a.totalScriptDuration), totalStyleAndLayoutDuration: ms(a.totalStyleAndLayoutDuration),
       scripts: scripts(a),
     };
     case "CLS": return { target: a.largestShiftTarget, loadState: a.loadState };
-    case "FCP": return { timeToFirstByte: ms(a.timeToFirstByte), firstByteToFCP: ms(a.firstByteToFCP), loadState: a.loadState };
-    case "TTFB": return {
-      waitingDuration: ms(a.waitingDuration), cacheDuration: ms(a.cacheDuration), dnsDuration: ms(a.dnsDuration),
-      connectionDuration: ms(a.connectionDuration), requestDuration: ms(a.requestDuration),
-      serverTiming: serverTiming(a.navigationEntry),
-    };
+    case "TTFB": return { serverTiming: serverTiming(a.navigationEntry) };
     default: return undefined;
   }
 }

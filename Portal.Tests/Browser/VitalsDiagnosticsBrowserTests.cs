@@ -194,7 +194,6 @@ public sealed class VitalsDiagnosticsBrowserTests(VitalsDiagnosticsBrowserTests.
         var ttfb = events.Single(row => row.Metric == "TTFB");
         Near(Number(navigation, "responseStart"), ttfb.Value, "TTFB");
         Assert.True(ttfb.Value >= 600, $"the server waited 600 ms; TTFB {ttfb.Value}");
-        Near(Number(navigation, "responseStart") - Number(navigation, "connectEnd"), Number(ttfb.Attribution, "requestDuration"), "request duration (connection to first byte)");
         var timings = ttfb.Attribution.GetProperty("serverTiming").EnumerateArray().ToList();
         Assert.Equal(navigation.GetProperty("serverTiming").EnumerateArray().Select(entry => (entry.GetProperty("name").GetString(), entry.GetProperty("duration").GetDouble())),
             timings.Select(entry => (entry.GetProperty("name").GetString(), entry.TryGetProperty("dur", out var dur) ? dur.GetDouble() : 0)));

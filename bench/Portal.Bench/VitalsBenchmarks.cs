@@ -121,7 +121,7 @@ public static class VitalsBenchmarks
                               'resourceLoadDelay', v.value * 0.1, 'resourceLoadDuration', v.value * 0.6, 'elementRenderDelay', v.value * 0.1)::text
                          WHEN 'INP' THEN jsonb_build_object('target', '#buy-' || (i % 5), 'inputDelay', 2, 'processingDuration', v.value - 10, 'presentationDelay', 8,
                               'scripts', jsonb_build_array(jsonb_build_object('url', '/app.js', 'fn', 'handler' || (i % 4), 'duration', v.value - 12)))::text
-                         WHEN 'TTFB' THEN jsonb_build_object('requestDuration', v.value, 'serverTiming', jsonb_build_array(jsonb_build_object('name', 'db', 'dur', v.value / 2),
+                         WHEN 'TTFB' THEN jsonb_build_object('serverTiming', jsonb_build_array(jsonb_build_object('name', 'db', 'dur', v.value / 2),
                               jsonb_build_object('name', 'app', 'dur', v.value / 4)))::text
                          ELSE '{"target":"main"}' END
                 FROM generate_series(1, 20000) i, LATERAL (SELECT (ARRAY['LCP','INP','CLS','FCP','TTFB'])[1 + i % 5] AS name) m,
@@ -231,19 +231,19 @@ public static class VitalsBenchmarks
         return script;
     }
 
-    // What the snippet sends per metric since #30, at full size: the documented fields, three scripts, three Server-Timing entries.
-    private static Dictionary<string, object> Enriched(string metric, double value) => metric switch
+    // What the snippet sends per metric since #30, at full size: LCP's subparts and resource, INP's phases and three
+    // long-frame scripts, three Server-Timing entries; FCP nothing.
+    private static Dictionary<string, object>? Enriched(string metric, double value) => metric switch
     {
         "LCP" => new Dictionary<string, object> { ["target"] = "main > section.hero > picture > img.hero-image", ["url"] = "https://cdn.shop.example/images/hero-winter-2026.jpg",
             ["timeToFirstByte"] = value * 0.2, ["resourceLoadDelay"] = value * 0.1, ["resourceLoadDuration"] = value * 0.6, ["elementRenderDelay"] = value * 0.1 },
         "INP" => new Dictionary<string, object> { ["target"] = "#cart > button.add-to-cart", ["type"] = "pointer", ["loadState"] = "complete", ["inputDelay"] = 3.2,
-            ["processingDuration"] = value - 20, ["presentationDelay"] = 16.8, ["totalScriptDuration"] = value - 25, ["totalStyleAndLayoutDuration"] = 6.1,
+            ["processingDuration"] = value - 20, ["presentationDelay"] = 16.8,
             ["scripts"] = Enumerable.Range(0, 3).Select(script => new { url = $"https://shop.example/assets/chunk-{script}.js", fn = $"handleClick{script}",
-                invoker = "BUTTON.add-to-cart.onclick", invokerType = "event-listener", duration = value / (script + 2) }).ToArray() },
+                invoker = "BUTTON.add-to-cart.onclick", duration = Math.Round(value / (script + 2), 1) }).ToArray() },
         "CLS" => new Dictionary<string, object> { ["target"] = "main > div.banner", ["loadState"] = "dom-content-loaded" },
-        "FCP" => new Dictionary<string, object> { ["timeToFirstByte"] = value * 0.4, ["firstByteToFCP"] = value * 0.6, ["loadState"] = "dom-interactive" },
-        _ => new Dictionary<string, object> { ["waitingDuration"] = 1.2, ["cacheDuration"] = 0, ["dnsDuration"] = 3.4, ["connectionDuration"] = 12.5, ["requestDuration"] = value,
-            ["serverTiming"] = new object[] { new { name = "db", dur = value / 2, desc = "queryid=-8812334455 target=main" }, new { name = "app", dur = value / 4 }, new { name = "cache", desc = "miss" } } },
+        "FCP" => null,
+        _ => new Dictionary<string, object> { ["serverTiming"] = new object[] { new { name = "db", dur = value / 2, desc = "queryid=-8812334455 target=main" }, new { name = "app", dur = value / 4 }, new { name = "cache", desc = "miss" } } },
     };
 
     public sealed record WrkResult(double EventsPerSecond, double P99Ms, double P50Ms, long Failures);

@@ -25,12 +25,13 @@ public sealed class VitalsAttributionTests
         Assert.Null(error);
         Assert.Equal(["target", "url", "timeToFirstByte", "resourceLoadDelay", "resourceLoadDuration", "elementRenderDelay"], stored!.Select(field => field.Key));
         Assert.Equal("main > img.hero", (string?)stored!["target"]);
-        Assert.Equal(1310.25, (double)stored!["resourceLoadDuration"]!);
-        Assert.Equal(12.0, (double)stored["elementRenderDelay"]!); // three decimals: the API's microseconds are noise here
+        Assert.Equal(1310.3, (double)stored!["resourceLoadDuration"]!);
+        Assert.Equal(12.0, (double)stored["elementRenderDelay"]!); // a tenth of a millisecond: the API's microseconds are noise here
+        Assert.Equal(612.4, (double)stored["timeToFirstByte"]!);
     }
 
     [Fact]
-    public void Inp_KeepsPhasesAndLongFrameScripts()
+    public void Inp_KeepsPhasesAndLongFrameScripts_WhatThePagesRead()
     {
         var (stored, error) = Read("INP", """
             {"target": "#buy", "type": "pointer", "loadState": "complete", "inputDelay": 2.1, "processingDuration": 301.5, "presentationDelay": 14.4,
@@ -40,17 +41,18 @@ public sealed class VitalsAttributionTests
 
         Assert.Null(error);
         var script = stored!["scripts"]!.AsArray().Single()!.AsObject();
-        Assert.Equal(["url", "fn", "invoker", "invokerType", "duration", "subpart"], script.Select(field => field.Key));
+        Assert.Equal(["url", "fn", "invoker", "duration"], script.Select(field => field.Key));
         Assert.Equal(301.5, (double)stored["processingDuration"]!);
     }
 
     [Fact]
-    public void Ttfb_KeepsServerTiming()
+    public void Ttfb_KeepsServerTimingOnly_AndFcpNothing()
     {
-        var (stored, error) = Read("TTFB", """{"waitingDuration": 1, "requestDuration": 130, "serverTiming": [{"name": "db", "dur": 123, "desc": "queryid=42"}, {"name": "cache"}]}""");
+        var (stored, error) = Read("TTFB", """{"waitingDuration": 1, "requestDuration": 130, "serverTiming": [{"desc": "queryid=42", "dur": 123, "name": "db"}, {"name": "cache"}]}""");
 
         Assert.Null(error);
-        Assert.Equal("""[{"name":"db","dur":123,"desc":"queryid=42"},{"name":"cache"}]""", stored!["serverTiming"]!.ToJsonString());
+        Assert.Equal("""{"serverTiming":[{"name":"db","dur":123,"desc":"queryid=42"},{"name":"cache"}]}""", stored!.ToJsonString());
+        Assert.Equal((null, null), Read("FCP", """{"timeToFirstByte": 20, "firstByteToFCP": 300}"""));
     }
 
     [Fact]
@@ -81,7 +83,7 @@ public sealed class VitalsAttributionTests
     [InlineData("INP", """{"scripts": {"fn": "x"}}""", "events[0].attribution.scripts: an array is expected")]
     [InlineData("INP", """{"scripts": [1]}""", "events[0].attribution.scripts[0]: an object is expected")]
     [InlineData("INP", """{"scripts": [{"duration": -3}]}""", "events[0].attribution.scripts[0].duration: -3 is out of range (0 to 120000 ms)")]
-    [InlineData("INP", """{"scripts": [{},{},{},{},{},{}]}""", "events[0].attribution.scripts: 6 entries; at most 5")]
+    [InlineData("INP", """{"scripts": [{},{},{},{}]}""", "events[0].attribution.scripts: 4 entries; at most 3")]
     [InlineData("TTFB", """{"serverTiming": [{"dur": 5}]}""", "events[0].attribution.serverTiming: every entry needs its name")]
     [InlineData("TTFB", """{"serverTiming": [{"name": "db", "dur": 120001}]}""", "events[0].attribution.serverTiming[0].dur: 120001 is out of range (0 to 120000 ms)")]
     [InlineData("CLS", "[1]", "events[0].attribution: an object is expected")]

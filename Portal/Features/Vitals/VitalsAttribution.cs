@@ -12,43 +12,47 @@ namespace Portal.Features.Vitals;
 /// </summary>
 public static class VitalsAttribution
 {
-    public const int MaxScripts = 5;
+    public const int MaxScripts = 3;
     public const int MaxServerTimings = 10;
 
     private const double MaxMilliseconds = 120_000;
 
-    private static readonly Dictionary<string, Dictionary<string, Field>> Fields = new Dictionary<string, Dictionary<string, Field>>
+    // Only what the pages and the report read: FCP carries nothing, TTFB only its Server-Timing entries (the list below).
+    private static readonly Dictionary<string, Field[]> Fields = new()
     {
-        ["LCP"] = Of(Text("target", 256), Text("url", 512), Ms("timeToFirstByte"), Ms("resourceLoadDelay"), Ms("resourceLoadDuration"), Ms("elementRenderDelay")),
-        ["INP"] = Of(Text("target", 256), Text("type", 16), Text("loadState", 32), Ms("inputDelay"), Ms("processingDuration"), Ms("presentationDelay"),
-            Ms("totalScriptDuration"), Ms("totalStyleAndLayoutDuration")),
-        ["CLS"] = Of(Text("target", 256), Text("loadState", 32)),
-        ["FCP"] = Of(Ms("timeToFirstByte"), Ms("firstByteToFCP"), Text("loadState", 32)),
-        ["TTFB"] = Of(Ms("waitingDuration"), Ms("cacheDuration"), Ms("dnsDuration"), Ms("connectionDuration"), Ms("requestDuration")),
+        ["LCP"] = [Text("target", 256), Text("url", 512), Ms("timeToFirstByte"), Ms("resourceLoadDelay"), Ms("resourceLoadDuration"), Ms("elementRenderDelay")],
+        ["INP"] = [Text("target", 256), Text("type", 16), Text("loadState", 32), Ms("inputDelay"), Ms("processingDuration"), Ms("presentationDelay")],
+        ["CLS"] = [Text("target", 256), Text("loadState", 32)],
+        ["FCP"] = [],
+        ["TTFB"] = [],
     };
 
     // A long animation frame's script (INP): where it came from and how long it ran.
-    private static readonly Dictionary<string, Field> ScriptFields =
-        Of(Text("url", 300), Text("fn", 128), Text("invoker", 128), Text("invokerType", 32), Ms("duration"), Text("subpart", 32));
+    private static readonly Field[] ScriptFields = [Text("url", 300), Text("fn", 128), Text("invoker", 128), Ms("duration")];
 
     // A Server-Timing entry of the navigation (TTFB): name;dur=…;desc=….
-    private static readonly Dictionary<string, Field> ServerTimingFields = Of(Text("name", 64), Ms("dur"), Text("desc", 128));
+    private static readonly Field[] ServerTimingFields = [Text("name", 64), Ms("dur"), Text("desc", 128)];
 
     // The lists an attribution may hold: INP's long-animation-frame scripts, TTFB's Server-Timing entries.
-    private static IEnumerable<(string Name, Dictionary<string, Field> Fields, int Max)> Lists(string metric) => metric switch
+    private static readonly (string Name, Field[] Fields, int Max)[] InpLists = [("scripts", ScriptFields, MaxScripts)];
+    private static readonly (string Name, Field[] Fields, int Max)[] TtfbLists = [("serverTiming", ServerTimingFields, MaxServerTimings)];
+
+    private static (string Name, Field[] Fields, int Max)[] Lists(string metric) => metric switch
     {
-        "INP" => [("scripts", ScriptFields, MaxScripts)],
-        "TTFB" => [("serverTiming", ServerTimingFields, MaxServerTimings)],
+        "INP" => InpLists,
+        "TTFB" => TtfbLists,
         _ => [],
     };
 
-    private sealed record Field(string Name, bool IsText, int Length);
+    // A field: its name (also pre-encoded for the writer), text cut to Length or a duration in 0..MaxMilliseconds.
+    private sealed record Field(string Name, bool IsText, int Length)
+    {
+        public JsonEncodedText Encoded { get; } = JsonEncodedText.Encode(Name);
+    }
 
     private static Field Text(string name, int length) => new(name, true, length);
 
     private static Field Ms(string name) => new(name, false, 0);
-
-    private static Dictionary<string, Field> Of(params Field[] fields) => fields.ToDictionary(field => field.Name);
 
     /// <summary>
     /// The stored JSON of an event's attribution (null when it carries none), or the problem with the first bad field,
@@ -125,24 +129,24 @@ public static class VitalsAttribution
         return (written == 0 ? null : Encoding.UTF8.GetString(output.WrittenSpan), null);
     }
 
-    // The documented fields of one object, checked and written; unknown ones (and nulls) left out.
-    private static (int Written, string? Error) WriteFields(Utf8JsonWriter writer, JsonElement item, Dictionary<string, Field> fields, string prefix)
+    // The documented fields of one object, checked and written in their order (looked up, not enumerated: the input's
+    // other properties are never read); nulls left out. Durations keep a tenth of a millisecond.
+    private static (int Written, string? Error) WriteFields(Utf8JsonWriter writer, JsonElement item, Field[] fields, string prefix)
     {
         var written = 0;
-        foreach (var property in item.EnumerateObject())
+        foreach (var field in fields)
         {
-            if (property.Value.ValueKind == JsonValueKind.Null || !fields.TryGetValue(property.Name, out var field))
+            if (!item.TryGetProperty(field.Name, out var value) || value.ValueKind == JsonValueKind.Null)
             {
                 continue;
             }
-            var value = property.Value;
             if (field.IsText)
             {
                 if (value.ValueKind != JsonValueKind.String)
                 {
                     return (written, $"{prefix}.{field.Name}: a string is expected");
                 }
-                writer.WriteString(field.Name, Cut(value.GetString()!, field.Length));
+                writer.WriteString(field.Encoded, Cut(value.GetString()!, field.Length));
             }
             else if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number) || number < 0 || number > MaxMilliseconds)
             {
@@ -150,7 +154,7 @@ public static class VitalsAttribution
             }
             else
             {
-                writer.WriteNumber(field.Name, Math.Round(number, 3));
+                writer.WriteNumber(field.Encoded, Math.Round(number, 1, MidpointRounding.AwayFromZero)); // as the snippet rounds
             }
             written++;
         }
