@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -146,7 +147,17 @@ public static class VitalsAttribution
                 {
                     return (written, $"{prefix}.{field.Name}: a string is expected");
                 }
-                writer.WriteString(field.Encoded, Cut(value.GetString()!, field.Length));
+                // Most strings are short and unescaped: copied as they came (no string made); others are read, cut, written.
+                var raw = JsonMarshal.GetRawUtf8Value(value);
+                if (raw.Length - 2 <= field.Length && raw.IndexOf((byte)'\\') < 0)
+                {
+                    writer.WritePropertyName(field.Encoded);
+                    writer.WriteRawValue(raw, skipInputValidation: true);
+                }
+                else
+                {
+                    writer.WriteString(field.Encoded, Cut(value.GetString()!, field.Length));
+                }
             }
             else if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number) || number < 0 || number > MaxMilliseconds)
             {
