@@ -56,7 +56,7 @@ if (only == "backtest")
 }
 if (only == "vitals")
 {
-    await VitalsBenchmarks.RunEnrichedAsync(seconds: 8);
+    await VitalsBenchmarks.RunEnrichedAsync(seconds: 8, rounds: 5);
     return;
 }
 if (only == "lab")

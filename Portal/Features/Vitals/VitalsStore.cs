@@ -273,35 +273,42 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
     /// </summary>
     public async Task<PageDetail> PageDetailAsync(string app, string page, string metric, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var window = new { app, page, metric, from, to, bars = HistogramBars };
-        const string scope = "app = @app AND page = @page AND metric = @metric AND received_at >= @from AND received_at < @to";
+        // One statement over one scan of the page's events of the metric in the window.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var top = await connection.QuerySingleAsync<double?>(new CommandDefinition(
-            $"SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY value) FROM vitals_events WHERE {scope}", window, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleAsync<(double? Top, string Bars, string Targets, string Devices, string Releases)>(new CommandDefinition("""
+            WITH scoped AS MATERIALIZED (
+                SELECT value, device, release, received_at, attribution FROM vitals_events
+                WHERE app = @app AND page = @page AND metric = @metric AND received_at >= @from AND received_at < @to),
+            top AS (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS upper FROM scoped)
+            SELECT (SELECT upper FROM top),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT least(floor(value / (top.upper / @bars))::int, @bars - 1) AS "Bar", count(*) AS "Count"
+                       FROM scoped, top WHERE top.upper > 0 GROUP BY 1) x),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT coalesce(attribution::json ->> 'target', '(unknown)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75",
+                              count(*) AS "Count", count(*)::float8 / sum(count(*)) OVER () AS "Share"
+                       FROM scoped GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 10) x),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT device AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count"
+                       FROM scoped GROUP BY 1 ORDER BY 1) x),
+                   (SELECT coalesce(json_agg(x), '[]') FROM (
+                       SELECT coalesce(release, '(none)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count",
+                              min(received_at) AS "FirstSeen"
+                       FROM scoped GROUP BY 1 ORDER BY min(received_at) DESC LIMIT 6) x)
+            """, new { app, page, metric, from, to, bars = HistogramBars }, cancellationToken: cancellationToken));
         var histogram = new List<HistogramBar>();
-        if (top is > 0 and var upper)
+        if (row.Top is > 0 and var upper)
         {
             var width = upper / HistogramBars;
-            var counts = (await connection.QueryAsync<(int Bar, long Count)>(new CommandDefinition($"""
-                SELECT least(floor(value / @width)::int, @bars - 1), count(*) FROM vitals_events WHERE {scope} GROUP BY 1
-                """, new { app, page, metric, from, to, bars = HistogramBars, width }, cancellationToken: cancellationToken))).ToDictionary(row => row.Bar, row => row.Count);
+            var counts = JsonSerializer.Deserialize<List<BarCount>>(row.Bars)!.ToDictionary(bar => bar.Bar, bar => bar.Count);
             histogram.AddRange(Enumerable.Range(0, HistogramBars).Select(bar => new HistogramBar(bar * width, (bar + 1) * width, counts.GetValueOrDefault(bar))));
         }
-        var targets = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
-            SELECT coalesce(attribution::jsonb ->> 'target', '(unknown)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count",
-                   count(*)::float8 / sum(count(*)) OVER () AS "Share"
-            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY count(*) DESC LIMIT 10
-            """, window, cancellationToken: cancellationToken));
-        var devices = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
-            SELECT device AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count"
-            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY 1
-            """, window, cancellationToken: cancellationToken));
-        var releases = await connection.QueryAsync<GroupP75>(new CommandDefinition($"""
-            SELECT coalesce(release, '(none)') AS "Group", percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS "P75", count(*) AS "Count", min(received_at) AS "FirstSeen"
-            FROM vitals_events WHERE {scope} GROUP BY 1 ORDER BY min(received_at) DESC LIMIT 6
-            """, window, cancellationToken: cancellationToken));
-        return new PageDetail(histogram, targets.AsList(), devices.AsList(), releases.AsList());
+        return new PageDetail(histogram, Groups(row.Targets), Groups(row.Devices), Groups(row.Releases));
     }
+
+    private sealed record BarCount(int Bar, long Count);
+
+    private static List<GroupP75> Groups(string json) => JsonSerializer.Deserialize<List<GroupP75>>(json)!;
 
     /// <summary>
     /// Why a page is slow over a window, from raw events (<see cref="VitalsDiagnosis"/>): LCP and INP at p75 by part,
