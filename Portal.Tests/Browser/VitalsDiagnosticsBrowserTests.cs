@@ -285,6 +285,7 @@ public sealed class VitalsDiagnosticsBrowserTests(VitalsDiagnosticsBrowserTests.
         await Expect(portal.GetByTestId("inp-breakdown-sentence")).ToContainTextAsync("INP of /busy-click: ");
         await Expect(portal.GetByTestId("inp-breakdown-sentence")).ToContainTextAsync("is processing duration in slowHandler");
         await Expect(portal.GetByTestId("scripts")).ToContainTextAsync("slowHandler");
+        await Expect(portal.GetByTestId("inp-breakdown")).ToContainTextAsync($"mostly pointer interactions while the page was {inp.Attribution.GetProperty("loadState").GetString()}");
         await Expect(portal.GetByTestId("targets")).ToContainTextAsync("#buy");
         await Chromium.ScreenshotAsync(portal, "vitals-diagnostics-inp", fullPage: true);
     }

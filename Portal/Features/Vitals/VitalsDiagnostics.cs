@@ -16,6 +16,12 @@ public sealed record Breakdown(string Metric, long Views, long Measured, double 
 {
     public double Sum => Parts.Sum(part => part.Milliseconds);
 
+    /// <summary>INP: the interaction type (pointer, keyboard) those views most often had.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>INP: the page's load state those views most often happened in (loading … complete).</summary>
+    public string? LoadState { get; init; }
+
     /// <summary>The largest part and its share of the sum.</summary>
     public (VitalsPart Part, double Share)? Dominant =>
         Parts.Count == 0 || Sum <= 0 ? null : Parts.MaxBy(part => part.Milliseconds) is var (part, milliseconds) ? (part, milliseconds / Sum) : null;

@@ -365,7 +365,8 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
             SELECT (SELECT count(*) FROM scoped WHERE metric = '{metric}') AS "Views", (SELECT n FROM p_{metric}) AS "Measured", (SELECT p75 FROM p_{metric}) AS "P75",
                    count(*) AS "Near", avg(value) AS "NearValue",
                    ARRAY[{string.Join(", ", VitalsDiagnosis.PartsOf(metric).Select(part => $"avg(coalesce((a ->> '{part.Field}')::float8, 0))"))}] AS "Parts",
-                   mode() WITHIN GROUP (ORDER BY {Behind(metric)}) AS "Behind"
+                   mode() WITHIN GROUP (ORDER BY {Behind(metric)}) AS "Behind",
+                   mode() WITHIN GROUP (ORDER BY a ->> 'type') AS "Type", mode() WITHIN GROUP (ORDER BY a ->> 'loadState') AS "LoadState"
             FROM near_{metric}) x
         """;
 
@@ -374,13 +375,13 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
         ? "coalesce(a ->> 'url', a ->> 'target')"
         : "coalesce(nullif(concat_ws(' · ', a -> 'scripts' -> 0 ->> 'fn', a -> 'scripts' -> 0 ->> 'url'), ''), a ->> 'target')";
 
-    private sealed record BreakdownRow(long Views, long Measured, double? P75, long Near, double? NearValue, double?[]? Parts, string? Behind);
+    private sealed record BreakdownRow(long Views, long Measured, double? P75, long Near, double? NearValue, double?[]? Parts, string? Behind, string? Type, string? LoadState);
 
     private static Breakdown? ReadBreakdown(string metric, string? json) =>
         json is null || JsonSerializer.Deserialize<BreakdownRow>(json) is not { Measured: > 0, P75: { } p75, Parts: { } parts } row
             ? null
             : new Breakdown(metric, row.Views, row.Measured, p75, row.Near, row.NearValue ?? 0,
-                VitalsDiagnosis.PartsOf(metric).Zip(parts, (part, ms) => (part, ms ?? 0)).ToList(), row.Behind);
+                VitalsDiagnosis.PartsOf(metric).Zip(parts, (part, ms) => (part, ms ?? 0)).ToList(), row.Behind) { Type = row.Type, LoadState = row.LoadState };
 
     private static object Window(string app, DateTimeOffset from, DateTimeOffset to, string? page) => new
     {
