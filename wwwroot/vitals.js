@@ -15,9 +15,9 @@ const softNavigations = "softNavigations" in settings && settings.softNavigation
 // The latest value of each metric instance, by its id: INP and CLS are reported as they change, and only the value
 // the page ends with is sent (their own end-of-page report does not always come in time when a page is left).
 const pending = new Map();
-// The value each instance was last sent with: web-vitals may report an instance again once the page is hidden (its own
-// listener running after ours), with the value already sent; sending it twice counted one page view twice. A larger
-// value sent later is marked `resent`: the portal keeps that one in place of the first.
+// Each instance's last send: web-vitals may report an instance again once the page is hidden (entries arriving after
+// our flush), with the value already sent (not sent again) or a new one: sent as the instance's next `report` (2, 3, …),
+// and the portal keeps the highest whatever order the beacons arrive in.
 const sent = new Map();
 // Batches stay well under the portal's 64 KB and the browser's beacon quota.
 const batchEvents = 20;
@@ -83,7 +83,8 @@ function attribution(metric) {
 }
 
 function record(metric) {
-  if (sent.get(metric.id) === metric.value) return;
+  const last = sent.get(metric.id);
+  if (last?.value === metric.value) return;
   pending.set(metric.id, {
     name: metric.name,
     value: metric.value,
@@ -96,7 +97,7 @@ function record(metric) {
     connection: navigator.connection?.effectiveType,
     release: settings.release,
     attribution: attribution(metric),
-    resent: sent.has(metric.id) || undefined,
+    report: last ? last.report + 1 : undefined,
   });
   // web-vitals reports some metrics from its own hidden-page listeners, which may run after ours: send those at once.
   // A single-page app may live long: its soft navigations' events go out as they gather.
@@ -107,7 +108,7 @@ function record(metric) {
 function flush() {
   const events = [...pending.values()];
   pending.clear();
-  for (const event of events) sent.set(event.id, event.value);
+  for (const event of events) sent.set(event.id, { value: event.value, report: event.report ?? 1 });
   for (let start = 0; start < events.length; start += batchEvents) {
     const body = JSON.stringify({ key: settings.portalKey, events: events.slice(start, start + batchEvents) });
     if (!navigator.sendBeacon?.(endpoint, body)) {

@@ -13,7 +13,7 @@ namespace Portal.Tests.Browser;
 
 /// <summary>A shop's page on another origin carries the snippet; a real Chromium measures it and sends to the portal.</summary>
 // Side by side with other classes: a browser starved of CPU may get web-vitals' final INP or CLS report after the
-// snippet's flush on hiding; the snippet sends it marked `resent` and the portal keeps it in place of the first.
+// snippet's flush on hiding; the snippet sends it as the instance's next report and the portal keeps the highest.
 public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
 {
     private string key = "";
@@ -83,7 +83,7 @@ public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
             "SELECT metric, value, page, release, attribution FROM vitals_events WHERE app = 'shop'")).ToList();
         Assert.All(rows, row => Assert.Equal(("/products/:id", "2.0.1"), (row.Page, row.Release)));
         // One event per metric instance: web-vitals may report one again once the page is hidden (same value: not sent;
-        // a later value: sent as `resent`, replacing the first).
+        // a later value: sent as its next report, and the highest kept whatever order the beacons arrive in).
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM (SELECT event_id FROM vitals_events WHERE app = 'shop' GROUP BY event_id HAVING count(*) > 1) twice"));
         Assert.True(rows.Single(row => row.Metric == "INP").Value >= 150, "the click handler ran 150 ms");

@@ -81,8 +81,8 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
             new { app, page })).AsList();
     }
 
-    private static object Event(string name, double value, string page, object? attribution = null, string? id = null, bool? resent = null, string navigationType = "navigate") =>
-        new { name, value, delta = value, id = id ?? $"v5-{Guid.NewGuid():N}", navigationType, page, device = "desktop", attribution, resent };
+    private static object Event(string name, double value, string page, object? attribution = null, string? id = null, int? report = null, string navigationType = "navigate") =>
+        new { name, value, delta = value, id = id ?? $"v5-{Guid.NewGuid():N}", navigationType, page, device = "desktop", attribution, report };
 
     [Fact]
     public async Task EnrichedEvents_AreStoredWithTheFieldsThePagesRead_Only()
@@ -129,21 +129,33 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
     }
 
     [Fact]
-    public async Task AnInstanceSentAgain_ReplacesItsFirstRow_InALaterRequestAndInTheSameBatch()
+    public async Task AnInstanceSentAgain_KeepsItsHighestNumberedSend_WhateverOrderTheSendsArriveIn()
     {
-        var (inp, cls, both) = ($"v5-inp-{Guid.NewGuid():N}", $"v5-cls-{Guid.NewGuid():N}", $"v5-both-{Guid.NewGuid():N}");
+        var (inp, cls, both, late, retried) = ($"v5-inp-{Guid.NewGuid():N}", $"v5-cls-{Guid.NewGuid():N}", $"v5-both-{Guid.NewGuid():N}", $"v5-late-{Guid.NewGuid():N}", $"v5-retry-{Guid.NewGuid():N}");
+        // In order: the second send replaces the first.
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 120, "/resent", id: inp), Event("CLS", 0.05, "/resent", id: cls))).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 360, "/resent", id: inp, resent: true), Event("CLS", 0.3, "/resent", id: cls, resent: true))).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 80, "/resent", id: both), Event("INP", 200, "/resent", id: both, resent: true))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 360, "/resent", id: inp, report: 2), Event("CLS", 0.3, "/resent", id: cls, report: 2))).StatusCode);
+        // Both in one batch, the second first.
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 200, "/resent", id: both, report: 2), Event("INP", 80, "/resent", id: both))).StatusCode);
+        // Out of order across requests (two beacons of a hiding page): the first send arrives after the third.
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 520, "/resent", id: late, report: 3))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 90, "/resent", id: late))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("INP", 300, "/resent", id: late, report: 2))).StatusCode);
+        // A retried request (the same send twice) stores it once.
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("CLS", 0.12, "/resent", id: retried))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(fixture.ShopKey, Event("CLS", 0.12, "/resent", id: retried))).StatusCode);
 
         var rows = await RowsAsync("shop", "/resent");
-        Assert.Equal([("CLS", 0.3, cls), ("INP", 200, both), ("INP", 360, inp)], rows.Select(row => (row.Metric, row.Value, row.EventId)));
+        Assert.Equal([("CLS", 0.12, retried), ("CLS", 0.3, cls), ("INP", 200, both), ("INP", 360, inp), ("INP", 520, late)],
+            rows.Select(row => (row.Metric, row.Value, row.EventId)));
         var summary = await Store.SummaryAsync("shop", DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1), "/resent");
-        Assert.Equal(2, summary.Single(metric => metric.Name == "INP").Count); // two page views, not four
+        Assert.Equal(3, summary.Single(metric => metric.Name == "INP").Count); // three page views, not seven
 
-        var lcp = await PostAsync(fixture.ShopKey, Event("LCP", 900, "/resent", resent: true));
+        var lcp = await PostAsync(fixture.ShopKey, Event("LCP", 900, "/resent", report: 2));
         Assert.Equal(HttpStatusCode.BadRequest, lcp.StatusCode);
-        Assert.Contains("events[0].resent: only INP and CLS instances are sent again", await lcp.Content.ReadAsStringAsync());
+        Assert.Contains("events[0].report: only INP and CLS instances are sent again as they change; LCP is sent once", await lcp.Content.ReadAsStringAsync());
+        var zero = await PostAsync(fixture.ShopKey, Event("INP", 900, "/resent", report: 0));
+        Assert.Contains("events[0].report: 0; a whole number from 1 to 10000", await zero.Content.ReadAsStringAsync());
     }
 
     [Fact]

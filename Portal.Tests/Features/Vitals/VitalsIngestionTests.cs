@@ -10,20 +10,30 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Vitals;
 
-/// <summary>POST /api/v1/vitals against a real portal and PostgreSQL: what is accepted is stored, what is refused leaves nothing.</summary>
-public sealed class VitalsIngestionTests : PortalOnFreshDatabase
+/// <summary>
+/// POST /api/v1/vitals against a real portal and PostgreSQL: what is accepted is stored, what is refused leaves nothing.
+/// One portal for the class (its tests run one after another): each counts what it adds.
+/// </summary>
+public sealed class VitalsIngestionTests(VitalsIngestionTests.Shop fixture) : IClassFixture<VitalsIngestionTests.Shop>
 {
     private const string ShopOrigin = "https://shop.example";
-    private string key = "";
 
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Vitals:RequestsPerMinutePerKey"] = "1000";
-
-    protected override async Task SeedAsync(NpgsqlConnection connection)
+    public sealed class Shop : PortalOnFreshDatabase
     {
-        key = VitalsApps.NewKey();
-        await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key, allowed_origins) VALUES ('shop', 'Shop', @key, @origins)",
-            new { key, origins = new[] { ShopOrigin } });
+        public string Key { get; } = VitalsApps.NewKey();
+
+        protected override void Configure(Dictionary<string, string?> settings) => settings["Vitals:RequestsPerMinutePerKey"] = "1000";
+
+        protected override async Task SeedAsync(NpgsqlConnection connection) =>
+            await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key, allowed_origins) VALUES ('shop', 'Shop', @Key, @origins)",
+                new { Key, origins = new[] { ShopOrigin } });
     }
+
+    private string Key => fixture.Key;
+
+    private PortalApp App => fixture.App;
+
+    private TestDatabase Database => fixture.Database;
 
     public static object Event(string name = "LCP", double value = 1200, string? id = null, string page = "/checkout?step=2", string device = "mobile") =>
         new { name, value, delta = value, rating = "good", id = id ?? $"v5-{Guid.NewGuid():N}", navigationType = "navigate", page, device, attribution = new { target = "main > img" } };
@@ -55,13 +65,14 @@ public sealed class VitalsIngestionTests : PortalOnFreshDatabase
     [Fact]
     public async Task Batch_Accepted_IsStoredWithTheRatingByThePortalsThresholds()
     {
-        var response = await PostAsync(new { key, events = new[] { Event("LCP", 1200), Event("CLS", 0.3), Event("INP", 350) } });
+        var ids = new[] { $"v5-batch-{Guid.NewGuid():N}", $"v5-batch-{Guid.NewGuid():N}", $"v5-batch-{Guid.NewGuid():N}" };
+        var response = await PostAsync(new { key = Key, events = new[] { Event("LCP", 1200, ids[0]), Event("CLS", 0.3, ids[1]), Event("INP", 350, ids[2]) } });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(ShopOrigin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         var rows = (await connection.QueryAsync<(string Metric, string Rating, string Page, string Device, string Attribution)>(
-            "SELECT metric, rating, page, device, attribution FROM vitals_events WHERE app = 'shop' ORDER BY metric")).ToList();
+            "SELECT metric, rating, page, device, attribution FROM vitals_events WHERE app = 'shop' AND event_id = ANY(@ids) ORDER BY metric", new { ids })).ToList();
         Assert.Equal([("CLS", "poor"), ("INP", "needs-improvement"), ("LCP", "good")], rows.Select(row => (row.Metric, row.Rating)));
         Assert.All(rows, row => Assert.Equal(("/checkout", "mobile"), (row.Page, row.Device))); // the query string is not the page
         Assert.Contains("main > img", rows[2].Attribution);
@@ -70,10 +81,12 @@ public sealed class VitalsIngestionTests : PortalOnFreshDatabase
     [Fact]
     public async Task SingleEvent_AsTextPlainWithTheKeyInAHeader_IsAccepted()
     {
-        var response = await PostAsync(Event("TTFB", 90), "text/plain", header: key);
+        var before = await CountAsync();
+
+        var response = await PostAsync(Event("TTFB", 90), "text/plain", header: Key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(1, await CountAsync());
+        Assert.Equal(before + 1, await CountAsync());
     }
 
     public static TheoryData<string, object, string, int, string> BadInputs() => new()
@@ -96,26 +109,30 @@ public sealed class VitalsIngestionTests : PortalOnFreshDatabase
     public async Task BadInput_RefusedWithItsStatusAndTheField_NothingStored(string because, object body, string contentType, int status, string detail)
     {
         var withKey = body is string ? body : JsonSerializer.Deserialize<Dictionary<string, object>>(JsonSerializer.Serialize(body))!
-            .Append(new KeyValuePair<string, object>("key", key)).ToDictionary();
+            .Append(new KeyValuePair<string, object>("key", Key)).ToDictionary();
+
+        var before = await CountAsync();
 
         var response = await PostAsync(withKey, contentType);
 
         Assert.True(status == (int)response.StatusCode, $"{because}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.StartsWith(detail, problem.RootElement.GetProperty("detail").GetString());
-        Assert.Equal(0, await CountAsync());
+        Assert.Equal(before, await CountAsync());
     }
 
     [Fact]
     public async Task Key_MissingOrUnknown_401_OriginNotAllowed_403_NothingStored()
     {
+        var before = await CountAsync();
+
         var missing = await PostAsync(new { events = new[] { Event() } });
         var unknown = await PostAsync(new { key = "pk_nobody", events = new[] { Event() } });
-        var foreign = await PostAsync(new { key, events = new[] { Event() } }, origin: "https://evil.example");
+        var foreign = await PostAsync(new { key = Key, events = new[] { Event() } }, origin: "https://evil.example");
 
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden), (missing.StatusCode, unknown.StatusCode, foreign.StatusCode));
         Assert.Contains("key: missing", await missing.Content.ReadAsStringAsync());
-        Assert.Equal(0, await CountAsync());
+        Assert.Equal(before, await CountAsync());
     }
 
     [Theory]

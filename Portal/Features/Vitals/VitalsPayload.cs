@@ -16,6 +16,9 @@ public static class VitalsPayload
     /// <summary>web-vitals' navigation type of a soft navigation's metrics (<c>reportSoftNavs</c>).</summary>
     public const string SoftNavigation = "soft-navigation";
 
+    /// <summary>The highest send number an instance may carry (a page that stays open a long time changes its INP often).</summary>
+    public const int MaxReport = 10_000;
+
     public sealed record Parsed(string? Key, IReadOnlyList<JsonElement> Events);
 
     /// <summary>The key and the raw events, or the problem with the body's shape.</summary>
@@ -93,17 +96,19 @@ public static class VitalsPayload
             {
                 return (null, $"{prefix}navigationType: soft navigations are off for the app “{app.Id}”; turn them on in its settings (Web Vitals apps) or leave the snippet's data-soft-navigations out");
             }
-            if (item.TryGetProperty("resent", out var resentElement) && resentElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            // The snippet numbers each send of an INP or CLS instance: 1 the first (the default), 2 once it changed, …
+            var report = 1;
+            if (item.TryGetProperty("report", out var reportElement) && reportElement.ValueKind != JsonValueKind.Null
+                && !(reportElement.ValueKind == JsonValueKind.Number && reportElement.TryGetInt32(out report) && report is >= 1 and <= MaxReport))
             {
-                return (null, $"{prefix}resent: true or false is expected");
+                return (null, $"{prefix}report: {reportElement.GetRawText()}; a whole number from 1 to {MaxReport} (which send of this instance it is)");
             }
-            var resent = resentElement.ValueKind == JsonValueKind.True;
-            if (resent && !metric.Repeats)
+            if (report > 1 && !metric.Repeats)
             {
-                return (null, $"{prefix}resent: only INP and CLS instances are sent again as they change");
+                return (null, $"{prefix}report: only INP and CLS instances are sent again as they change; {metric.Name} is sent once");
             }
             events.Add(new VitalsEvent(app.Id, receivedAt, metric.Name, value, delta, metric.RatingOf(value), id, navigationType,
-                PageGroups.PageOf(app, StripQuery(page)), device, Short(item, "connection", 16), Short(item, "release", 64), attribution) { Resent = resent });
+                PageGroups.PageOf(app, StripQuery(page)), device, Short(item, "connection", 16), Short(item, "release", 64), attribution) { Report = (short)report });
         }
         return (events, null);
     }

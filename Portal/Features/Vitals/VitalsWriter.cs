@@ -1,3 +1,4 @@
+using Dapper;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,8 +12,8 @@ public sealed record VitalsEvent(
     string App, DateTimeOffset ReceivedAt, string Metric, double Value, double Delta, string Rating, string EventId, string? NavigationType,
     string Page, string Device, string? Connection, string? Release, string? Attribution)
 {
-    /// <summary>The snippet sent this INP or CLS instance before, with a smaller value: this one replaces that row.</summary>
-    public bool Resent { get; init; }
+    /// <summary>Which send of its instance this is (1 the first; INP and CLS are sent again as they change): the highest is kept.</summary>
+    public short Report { get; init; } = 1;
 }
 
 /// <summary>
@@ -104,9 +105,9 @@ public sealed class VitalsWriter : BackgroundService
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
-                var rows = await ReplaceResentAsync(connection, transaction, group, stoppingToken);
+                var rows = await KeepLatestReportsAsync(connection, transaction, group, stoppingToken);
                 await using (var writer = await connection.BeginBinaryImportAsync("""
-                    COPY vitals_events (app, received_at, metric, value, delta, rating, event_id, navigation_type, page, device, connection, release, attribution)
+                    COPY vitals_events (app, received_at, metric, value, delta, rating, event_id, navigation_type, page, device, connection, release, attribution, report)
                     FROM STDIN (FORMAT BINARY)
                     """, stoppingToken))
                 {
@@ -126,6 +127,7 @@ public sealed class VitalsWriter : BackgroundService
                         await WriteNullableAsync(writer, item.Connection, stoppingToken);
                         await WriteNullableAsync(writer, item.Release, stoppingToken);
                         await WriteNullableAsync(writer, item.Attribution, stoppingToken);
+                        await writer.WriteAsync(item.Report, NpgsqlDbType.Smallint, stoppingToken);
                     }
                     await writer.CompleteAsync(stoppingToken);
                 }
@@ -154,37 +156,61 @@ public sealed class VitalsWriter : BackgroundService
     }
 
     /// <summary>
-    /// The rows to write: an INP or CLS instance sent again (<see cref="VitalsEvent.Resent"/>) replaces what was sent
-    /// of it before — earlier rows of the last two days are deleted in the same transaction, and an earlier copy in this
-    /// same group is not written. One page view counts once in the percentiles, with the value it ended with.
+    /// The rows to write. An INP or CLS instance is kept once, as its highest-numbered send: a stored copy with a lower
+    /// number (of the last two days) is deleted in the same transaction, a group event with a lower number than a stored
+    /// or a grouped copy is not written — whatever order two beacons of a hiding page arrive in. One page view counts
+    /// once in the percentiles, with the value it ended with.
     /// </summary>
-    private static async Task<IEnumerable<VitalsEvent>> ReplaceResentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Pending> group,
+    private static async Task<IEnumerable<VitalsEvent>> KeepLatestReportsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Pending> group,
         CancellationToken cancellationToken)
     {
         var all = group.SelectMany(pending => pending.Events);
-        var resent = all.Where(item => item.Resent).Select(item => (item.App, item.EventId, item.Metric)).ToHashSet();
-        if (resent.Count == 0)
+        var latest = new Dictionary<(string App, string EventId, string Metric), VitalsEvent>();
+        foreach (var item in all.Where(item => item.Metric is "INP" or "CLS"))
+        {
+            var key = (item.App, item.EventId, item.Metric);
+            if (!latest.TryGetValue(key, out var seen) || item.Report >= seen.Report)
+            {
+                latest[key] = item; // the group keeps the order requests arrived in: of equal numbers (a retry), the last
+            }
+        }
+        if (latest.Count == 0)
         {
             return all;
         }
-        await using (var delete = new NpgsqlCommand("""
-            DELETE FROM vitals_events e USING unnest(@apps, @ids, @metrics) AS r(app, event_id, metric)
-            WHERE e.app = r.app AND e.event_id = r.event_id AND e.metric = r.metric AND e.metric IN ('INP', 'CLS') AND e.received_at >= @since
-            """, connection, transaction))
+        var keys = latest.Keys.ToList();
+        var since = all.Min(item => item.ReceivedAt).AddDays(-2);
+        var stored = (await connection.QueryAsync<(string App, string EventId, string Metric, short Report)>(new CommandDefinition("""
+            SELECT e.app, e.event_id, e.metric, max(e.report)
+            FROM vitals_events e JOIN unnest(@apps, @ids, @metrics) AS r(app, event_id, metric) ON e.app = r.app AND e.event_id = r.event_id AND e.metric = r.metric
+            WHERE e.metric IN ('INP', 'CLS') AND e.received_at >= @since
+            GROUP BY 1, 2, 3
+            """, new { apps = keys.Select(key => key.App).ToArray(), ids = keys.Select(key => key.EventId).ToArray(), metrics = keys.Select(key => key.Metric).ToArray(), since },
+            transaction, cancellationToken: cancellationToken))).ToDictionary(row => (row.App, row.EventId, row.Metric), row => row.Report);
+        var superseded = new HashSet<(string, string, string)>(); // stored copies older than what this group brings
+        foreach (var (key, item) in latest)
         {
-            delete.Parameters.AddWithValue("apps", resent.Select(key => key.App).ToArray());
-            delete.Parameters.AddWithValue("ids", resent.Select(key => key.EventId).ToArray());
-            delete.Parameters.AddWithValue("metrics", resent.Select(key => key.Metric).ToArray());
-            delete.Parameters.AddWithValue("since", all.Min(item => item.ReceivedAt).AddDays(-2));
-            await delete.ExecuteNonQueryAsync(cancellationToken);
+            if (stored.TryGetValue(key, out var report))
+            {
+                if (report >= item.Report)
+                {
+                    latest.Remove(key); // the stored copy is as new or newer: nothing of this instance is written
+                }
+                else
+                {
+                    superseded.Add(key);
+                }
+            }
         }
-        // Within the group the last copy of an instance wins (groups keep the order requests arrived in).
-        var last = new Dictionary<(string, string, string), VitalsEvent>();
-        foreach (var item in all.Where(item => resent.Contains((item.App, item.EventId, item.Metric))))
+        if (superseded.Count > 0)
         {
-            last[(item.App, item.EventId, item.Metric)] = item;
+            await connection.ExecuteAsync(new CommandDefinition("""
+                DELETE FROM vitals_events e USING unnest(@apps, @ids, @metrics) AS r(app, event_id, metric)
+                WHERE e.app = r.app AND e.event_id = r.event_id AND e.metric = r.metric AND e.metric IN ('INP', 'CLS') AND e.received_at >= @since
+                """, new { apps = superseded.Select(key => key.Item1).ToArray(), ids = superseded.Select(key => key.Item2).ToArray(),
+                    metrics = superseded.Select(key => key.Item3).ToArray(), since }, transaction, cancellationToken: cancellationToken));
         }
-        return all.Where(item => !resent.Contains((item.App, item.EventId, item.Metric)) || ReferenceEquals(last[(item.App, item.EventId, item.Metric)], item));
+        return all.Where(item => item.Metric is not ("INP" or "CLS") || (latest.TryGetValue((item.App, item.EventId, item.Metric), out var kept) && ReferenceEquals(kept, item)));
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
