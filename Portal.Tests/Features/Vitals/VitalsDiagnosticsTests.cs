@@ -159,6 +159,28 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
     }
 
     [Fact]
+    public async Task TwoCopiesOfAnInstance_AsTwoReplicasRacingWouldStoreThem_TheRollupKeepsTheHighestAndCountsItOnce()
+    {
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(-1));
+        var at = new DateTimeOffset(yesterday.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
+        await using var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
+        await connection.ExecuteAsync("""
+            INSERT INTO vitals_apps (id, name, public_key) VALUES ('replicas', 'Replicas', 'pk_replicas');
+            INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device, report) VALUES
+                ('replicas', @at, 'INP', 120, 120, 'good', 'v5-raced', '/', 'desktop', 1),
+                ('replicas', @at + interval '1 second', 'INP', 640, 520, 'poor', 'v5-raced', '/', 'desktop', 2),
+                ('replicas', @at, 'INP', 90, 90, 'good', 'v5-alone', '/', 'desktop', 1),
+                ('replicas', @at, 'LCP', 1800, 1800, 'good', 'v5-raced', '/', 'desktop', 1)
+            """, new { at });
+
+        await Store.RollUpAsync(yesterday);
+
+        Assert.Equal([("INP", 90d, "v5-alone"), ("INP", 640d, "v5-raced"), ("LCP", 1800d, "v5-raced")], (await RowsAsync("replicas", "/")).Select(row => (row.Metric, row.Value, row.EventId)));
+        Assert.Equal(2, await connection.ExecuteScalarAsync<long>(
+            "SELECT count FROM vitals_daily WHERE app = 'replicas' AND metric = 'INP' AND page = '*' AND device = '*' AND day = @day", new { day = yesterday.ToDateTime(TimeOnly.MinValue) }));
+    }
+
+    [Fact]
     public async Task SoftNavigations_AreTheirOwnPageViews_OnlyForAnAppThatOptedIn()
     {
         var refused = await PostAsync(fixture.ShopKey, Event("LCP", 400, "/orders/7", navigationType: "soft-navigation"));

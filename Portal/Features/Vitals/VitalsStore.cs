@@ -115,12 +115,25 @@ public sealed class VitalsStore(NpgsqlDataSource dataSource, IOptions<VitalsOpti
         await connection.ExecuteAsync(new CommandDefinition(PartitionsSql, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Rolls up one UTC day, replacing what was there: rerunning a day gives the same rows.</summary>
+    /// <summary>
+    /// Rolls up one UTC day, replacing what was there: rerunning a day gives the same rows. An INP or CLS instance
+    /// stored twice (a race between replicas) keeps its highest-numbered copy first.
+    /// </summary>
     public async Task<int> RollUpAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
         var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Two replicas' writers can each store a copy of one INP or CLS instance when its sends reach both at the same
+        // moment (each writer keeps one per instance only against what is committed): lower copies of the day's instances
+        // (and of the two days before, which the nightly job rolls up again) go first.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM vitals_events e
+            USING (SELECT tableoid, ctid, row_number() OVER (PARTITION BY app, event_id, metric ORDER BY report DESC, received_at DESC) AS n
+                   FROM vitals_events
+                   WHERE metric IN ('INP', 'CLS') AND received_at >= @since AND received_at < @to) copies
+            WHERE copies.n > 1 AND e.tableoid = copies.tableoid AND e.ctid = copies.ctid AND e.received_at >= @since AND e.received_at < @to
+            """, new { since = from.AddDays(-2), to = from.AddDays(1) }, transaction, cancellationToken: cancellationToken, commandTimeout: 600));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM vitals_daily WHERE day = @day", new { day = day.ToDateTime(TimeOnly.MinValue) }, transaction, cancellationToken: cancellationToken));
         var rows = await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO vitals_daily (app, day, page, metric, device, count, p50, p75, p95, good, needs_improvement, poor)
