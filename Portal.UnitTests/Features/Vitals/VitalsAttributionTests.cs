@@ -10,7 +10,7 @@ public sealed class VitalsAttributionTests
     private static (JsonObject? Stored, string? Error) Read(string metric, string json)
     {
         using var document = JsonDocument.Parse(json);
-        var (stored, error) = VitalsAttribution.Read(metric, document.RootElement, "events[0].attribution");
+        var (stored, error) = VitalsAttribution.Read(metric, document.RootElement, "events[0].");
         return (stored is null ? null : JsonNode.Parse(stored)!.AsObject(), error);
     }
 

@@ -57,11 +57,12 @@ public static class VitalsAttribution
 
     /// <summary>
     /// The stored JSON of an event's attribution (null when it carries none), or the problem with the first bad field,
-    /// named from <paramref name="prefix"/> (<c>events[3].attribution.inputDelay: …</c>). Written as it is read: this
-    /// runs for every event the ingestion takes.
+    /// named after the event's <paramref name="eventPrefix"/> (<c>events[3].</c> → <c>events[3].attribution.inputDelay: …</c>).
+    /// Written as it is read, and names are composed only for a problem: this runs for every event the ingestion takes.
     /// </summary>
-    public static (string? Json, string? Error) Read(string metric, JsonElement attribution, string prefix)
+    public static (string? Json, string? Error) Read(string metric, JsonElement attribution, string eventPrefix)
     {
+        var prefix = eventPrefix + "attribution";
         if (attribution.ValueKind is not (JsonValueKind.Object or JsonValueKind.String))
         {
             return (null, $"{prefix}: an object is expected");
@@ -78,10 +79,10 @@ public static class VitalsAttribution
             writer.Flush();
             return (Encoding.UTF8.GetString(output.WrittenSpan), null);
         }
-        var (written, error) = WriteFields(writer, attribution, Fields[metric], prefix);
-        if (error is not null)
+        var (written, bad, problem) = WriteFields(writer, attribution, Fields[metric]);
+        if (bad is not null)
         {
-            return (null, error);
+            return (null, $"{prefix}.{bad.Name}: {problem}");
         }
         foreach (var (name, fields, max) in Lists(metric))
         {
@@ -89,14 +90,13 @@ public static class VitalsAttribution
             {
                 continue;
             }
-            var listPrefix = $"{prefix}.{name}";
             if (list.ValueKind != JsonValueKind.Array)
             {
-                return (null, $"{listPrefix}: an array is expected");
+                return (null, $"{prefix}.{name}: an array is expected");
             }
             if (list.GetArrayLength() > max)
             {
-                return (null, $"{listPrefix}: {list.GetArrayLength()} entries; at most {max}");
+                return (null, $"{prefix}.{name}: {list.GetArrayLength()} entries; at most {max}");
             }
             if (list.GetArrayLength() == 0)
             {
@@ -108,16 +108,16 @@ public static class VitalsAttribution
             {
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    return (null, $"{listPrefix}[{index}]: an object is expected");
+                    return (null, $"{prefix}.{name}[{index}]: an object is expected");
                 }
                 if (name == "serverTiming" && !(item.TryGetProperty("name", out var entryName) && entryName.ValueKind == JsonValueKind.String))
                 {
-                    return (null, $"{listPrefix}: every entry needs its name");
+                    return (null, $"{prefix}.{name}: every entry needs its name");
                 }
                 writer.WriteStartObject();
-                if (WriteFields(writer, item, fields, $"{listPrefix}[{index}]").Error is { } itemError)
+                if (WriteFields(writer, item, fields) is { Bad: { } badItem } failed)
                 {
-                    return (null, itemError);
+                    return (null, $"{prefix}.{name}[{index}].{badItem.Name}: {failed.Problem}");
                 }
                 writer.WriteEndObject();
                 index++;
@@ -132,7 +132,7 @@ public static class VitalsAttribution
 
     // The documented fields of one object, checked and written in their order (looked up, not enumerated: the input's
     // other properties are never read); nulls left out. Durations keep a tenth of a millisecond.
-    private static (int Written, string? Error) WriteFields(Utf8JsonWriter writer, JsonElement item, Field[] fields, string prefix)
+    private static (int Written, Field? Bad, string? Problem) WriteFields(Utf8JsonWriter writer, JsonElement item, Field[] fields)
     {
         var written = 0;
         foreach (var field in fields)
@@ -145,7 +145,7 @@ public static class VitalsAttribution
             {
                 if (value.ValueKind != JsonValueKind.String)
                 {
-                    return (written, $"{prefix}.{field.Name}: a string is expected");
+                    return (written, field, "a string is expected");
                 }
                 // Most strings are short and unescaped: copied as they came (no string made); others are read, cut, written.
                 var raw = JsonMarshal.GetRawUtf8Value(value);
@@ -161,7 +161,7 @@ public static class VitalsAttribution
             }
             else if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number) || !double.IsFinite(number) || number < 0 || number > MaxMilliseconds)
             {
-                return (written, $"{prefix}.{field.Name}: {value.GetRawText()} is out of range (0 to {MaxMilliseconds:0} ms)");
+                return (written, field, $"{value.GetRawText()} is out of range (0 to {MaxMilliseconds:0} ms)");
             }
             else
             {
@@ -169,7 +169,7 @@ public static class VitalsAttribution
             }
             written++;
         }
-        return (written, null);
+        return (written, null, null);
     }
 
     // Cut to the bound, never between the two halves of a surrogate pair.

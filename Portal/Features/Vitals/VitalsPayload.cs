@@ -85,7 +85,7 @@ public static class VitalsPayload
             string? attribution = null;
             if (item.TryGetProperty("attribution", out var attributionElement) && attributionElement.ValueKind != JsonValueKind.Null)
             {
-                (attribution, var attributionError) = VitalsAttribution.Read(metric.Name, attributionElement, $"{prefix}attribution");
+                (attribution, var attributionError) = VitalsAttribution.Read(metric.Name, attributionElement, prefix);
                 if (attributionError is not null)
                 {
                     return (null, attributionError);
