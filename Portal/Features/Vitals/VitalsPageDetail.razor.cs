@@ -19,6 +19,7 @@ public sealed partial class VitalsPageDetail : RangedPage
 
     private PageDetail? detail;
     private PageDiagnostics? diagnostics;
+    private string? diagnosticsProblem;
 
     private VitalsMetric Definition => VitalsMetric.Find(Metric) ?? VitalsMetric.All[0];
 
@@ -37,11 +38,20 @@ public sealed partial class VitalsPageDetail : RangedPage
         Metric = Definition.Name;
         // Side by side, on two connections; the page shows the distribution and the tables as soon as they are read, as
         // before the diagnostics, and the diagnostics when theirs is (it reads three metrics' events: it takes longer).
-        diagnostics = null;
+        (diagnostics, diagnosticsProblem) = (null, null);
         var diagnosing = Store.DiagnosticsAsync(AppId ?? VitalsApps.PortalApp, Path ?? "/", Window.From, Window.To);
         detail = await Store.PageDetailAsync(AppId ?? VitalsApps.PortalApp, Path ?? "/", Definition.Name, Window.From, Window.To);
         StateHasChanged();
-        diagnostics = await diagnosing;
+        try
+        {
+            diagnostics = await diagnosing;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The diagnostics read every LCP, INP and TTFB event of the page: a read that fails or times out costs its
+            // panel, not the page the distribution and tables already show.
+            diagnosticsProblem = $"Could not read why this page is slow: {ex.Message}. A shorter window reads fewer events.";
+        }
     }
 
     protected override IReadOnlyDictionary<string, string?> Filters => new Dictionary<string, string?> { ["app"] = AppId, ["path"] = Path, ["metric"] = Metric };
