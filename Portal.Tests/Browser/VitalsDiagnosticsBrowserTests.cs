@@ -216,6 +216,7 @@ public sealed class VitalsDiagnosticsBrowserTests(VitalsDiagnosticsBrowserTests.
         var db = portal.Locator("[data-testid=server-timing] tr[data-name=db]");
         await Expect(db.GetByTestId("server-timing-p75")).ToHaveTextAsync("123 ms");
         await Expect(db).ToContainTextAsync(Portal.Components.Durations.Milliseconds(ttfb.Value)); // beside its TTFB (one page load: its own)
+        await Expect(db).ToContainTextAsync(Portal.Components.Figures.Percent(123 / ttfb.Value)); // the database's share of it
         await Expect(db.GetByRole(AriaRole.Link, new() { Name = "statement →" })).ToHaveAttributeAsync("href", "/queries/4711?target=portal");
         await Expect(portal.GetByTestId("lcp-breakdown-sentence")).ToContainTextAsync("LCP of /slow-ttfb: ");
         await Expect(portal.GetByTestId("lcp-breakdown-sentence")).ToContainTextAsync("is time to first byte");

@@ -208,7 +208,8 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
         {
             double[] parts = [Math.Round(random.NextDouble() * 50, 1), Math.Round(random.NextDouble() * 400, 1), Math.Round(random.NextDouble() * 60, 1)];
             return (Value: parts.Sum(), Parts: parts, Script: random.Next(4) == 0 ? null : random.Next(2) == 0 ? "slowHandler" : "render",
-                Type: random.Next(3) == 0 ? "keyboard" : "pointer", LoadState: random.Next(2) == 0 ? "complete" : "dom-interactive");
+                Type: random.Next(3) == 0 ? "keyboard" : "pointer", LoadState: random.Next(2) == 0 ? "complete" : "dom-interactive",
+                Target: random.Next(3) == 0 ? "#stop" : "#go");
         }).ToList();
         var ttfbs = Enumerable.Range(0, 31).Select(_ => (Value: Math.Round(200 + random.NextDouble() * 600, 3), Db: Math.Round(random.NextDouble() * 150, 1), Cached: random.Next(3) == 0)).ToList();
         var events = lcps.Select(lcp => Event("LCP", lcp.Value, page, new
@@ -217,7 +218,7 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
             }))
             .Concat(inps.Select(inp => Event("INP", inp.Value, page, new
             {
-                target = "#go", type = inp.Type, loadState = inp.LoadState, inputDelay = inp.Parts[0], processingDuration = inp.Parts[1], presentationDelay = inp.Parts[2],
+                target = inp.Target, type = inp.Type, loadState = inp.LoadState, inputDelay = inp.Parts[0], processingDuration = inp.Parts[1], presentationDelay = inp.Parts[2],
                 scripts = inp.Script is null ? [] : new[] { new { fn = inp.Script, url = "/app.js", duration = inp.Parts[1] } },
             })))
             .Concat(ttfbs.Select(ttfb => Event("TTFB", ttfb.Value, page, new
@@ -249,12 +250,23 @@ public sealed class VitalsDiagnosticsTests(VitalsDiagnosticsTests.Seeded fixture
             Assert.Equal(behind.Key, actual.Behind);
         }
         AssertBreakdown(diagnostics.Lcp, [.. lcps.Select(lcp => (lcp.Value, lcp.Parts, (string?)lcp.Url))], lcps.Count + 1);
-        AssertBreakdown(diagnostics.Inp, [.. inps.Select(inp => (inp.Value, inp.Parts, inp.Script is null ? "#go" : $"{inp.Script} · /app.js"))], inps.Count);
+        AssertBreakdown(diagnostics.Inp, [.. inps.Select(inp => (inp.Value, inp.Parts, inp.Script is null ? inp.Target : $"{inp.Script} · /app.js"))], inps.Count);
         // What kind of interaction, and in which load state, the views near the INP's p75 mostly were.
         var inpP75 = Expected.PercentileCont(inps.Select(inp => inp.Value), 0.75);
         var nearInp = inps.OrderBy(inp => Math.Abs(inp.Value - inpP75)).ThenBy(inp => inp.Value).Take(Math.Max(1, inps.Count / 10)).ToList();
         string Mode(IEnumerable<string> values) => values.GroupBy(value => value).OrderByDescending(group => group.Count()).ThenBy(group => group.Key, StringComparer.Ordinal).First().Key;
         Assert.Equal((Mode(nearInp.Select(inp => inp.Type)), Mode(nearInp.Select(inp => inp.LoadState))), (diagnostics.Inp!.Type, diagnostics.Inp.LoadState));
+
+        // The page's INP targets: how often each was the slow interaction (its share of the page's INP views) and its p75.
+        var targets = (await Store.PageDetailAsync("shop", page, "INP", DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1))).Targets;
+        var expectedTargets = inps.GroupBy(inp => inp.Target).OrderByDescending(group => group.Count()).ThenBy(group => group.Key, StringComparer.Ordinal)
+            .Select(group => (group.Key, (long)group.Count(), (double)group.Count() / inps.Count, Expected.PercentileCont(group.Select(inp => inp.Value), 0.75))).ToList();
+        Assert.Equal(expectedTargets.Select(target => (target.Key, target.Item2)), targets.Select(target => (target.Group, target.Count)));
+        for (var index = 0; index < targets.Count; index++)
+        {
+            Assert.Equal(expectedTargets[index].Item3, targets[index].Share!.Value, 9);
+            Assert.Equal(expectedTargets[index].Item4, targets[index].P75, 6);
+        }
 
         // Scripts: in how many interactions each ran, its median and total time.
         var scripts = inps.Where(inp => inp.Script is not null).GroupBy(inp => inp.Script!)
