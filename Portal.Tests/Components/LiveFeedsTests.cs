@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Components.Live;
@@ -11,7 +12,7 @@ public sealed class LiveFeedsTests
     private readonly LiveFeeds feeds;
     private int reads;
 
-    public LiveFeedsTests() => feeds = new LiveFeeds(new ServiceCollection().BuildServiceProvider(), time, NullLogger<LiveFeeds>.Instance);
+    public LiveFeedsTests() => feeds = new LiveFeeds(new ServiceCollection().BuildServiceProvider(), time, NullLogger<LiveFeeds>.Instance, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance));
 
     private Task<int> ReadAsync(IServiceProvider services, CancellationToken cancellationToken) => Task.FromResult(Interlocked.Increment(ref reads));
 

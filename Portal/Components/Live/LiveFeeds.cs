@@ -11,9 +11,10 @@ public sealed record LiveValue<T>(T? Value, string? Error, DateTimeOffset ReadAt
 /// The live pages' data, read once per interval per key however many tabs show it (the Aspire dashboard's pattern):
 /// a feed polls while at least one viewer that is connected and looking follows it, and tells those viewers only when
 /// what it read differs from the last read. A key names the page and every filter its read depends on: the same
-/// filters share one poll, different filters have their own.
+/// filters share one poll, different filters have their own. A read in flight is cancelled when the application stops
+/// (a hung dependency would otherwise hold the process's shutdown for its whole time-out).
 /// </summary>
-public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILogger<LiveFeeds> logger)
+public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILogger<LiveFeeds> logger, IHostApplicationLifetime lifetime)
 {
     private static readonly Counter Polls = Metrics.CreateCounter(
         "portal_live_polls_total", "Reads made by the live pages' shared feeds (one per feed and interval, whatever the number of viewers).", "feed");
@@ -28,6 +29,8 @@ public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILog
     internal TimeProvider Time => time;
 
     internal ILogger Logger => logger;
+
+    internal CancellationToken Stopping => lifetime.ApplicationStopping;
 
     /// <summary>How many reads the feed of <paramref name="key"/> made, and how many viewers follow it (all, then active ones).</summary>
     public (long Reads, int Followers, int Active) Describe(string key) =>
@@ -133,11 +136,14 @@ public sealed class LiveFeeds(IServiceProvider services, TimeProvider time, ILog
             {
                 Interlocked.Increment(ref reads);
                 Polls.WithLabels(name).Inc();
-                value = new LiveValue<T>(await read(owner.Services, CancellationToken.None), null, owner.Time.GetUtcNow());
+                value = new LiveValue<T>(await read(owner.Services, owner.Stopping), null, owner.Time.GetUtcNow());
             }
             catch (Exception ex)
             {
-                owner.Logger.LogWarning("Live feed {Feed} could not read: {Message}", name, ex.Message);
+                if (!owner.Stopping.IsCancellationRequested)
+                {
+                    owner.Logger.LogWarning("Live feed {Feed} could not read: {Message}", name, ex.Message);
+                }
                 value = new LiveValue<T>(latest is null ? default : latest.Value, ex.Message, owner.Time.GetUtcNow());
             }
 

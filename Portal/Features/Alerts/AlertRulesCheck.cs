@@ -12,12 +12,12 @@ public sealed class AlertRulesCheck(SlaCatalogueCheck check, SlaCatalogueSource 
     public async Task<(AlertRuleSet? Rules, IReadOnlyList<SlaError> Errors, IReadOnlyList<string> NotChecked)> ReadAsync(string path, string yaml, CancellationToken cancellationToken = default)
     {
         var notChecked = new List<string>();
-        var known = await check.KnowledgeAsync(notChecked, cancellationToken);
+        var known = await check.KnowledgeAsync(notChecked, cancellationToken: cancellationToken);
         // The catalogue the rules' `sli` sources name: the one in force, or the configured file when nothing runs.
         var objectives = catalogue.Current;
         if (objectives is null && File.Exists(catalogue.Path))
         {
-            objectives = (await check.ReadAsync(catalogue.Path, await File.ReadAllTextAsync(catalogue.Path, cancellationToken), cancellationToken)).Catalogue;
+            objectives = (await check.ReadAsync(catalogue.Path, await File.ReadAllTextAsync(catalogue.Path, cancellationToken), cancellationToken: cancellationToken)).Catalogue;
         }
         if (objectives is null)
         {

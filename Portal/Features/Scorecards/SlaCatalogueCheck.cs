@@ -1,3 +1,4 @@
+using Portal.Components;
 using Portal.Features.Prometheus;
 using Portal.Features.Queries;
 using Portal.Features.Vitals;
@@ -29,10 +30,12 @@ public sealed record SlaCheckResult(SlaCatalogue? Catalogue, IReadOnlyList<SlaEr
 /// </summary>
 public sealed class SlaCatalogueCheck(QueryTargets targets, VitalsApps apps, PrometheusClient prometheus, ILogger<SlaCatalogueCheck> logger)
 {
-    public async Task<SlaCheckResult> ReadAsync(string path, string yaml, CancellationToken cancellationToken = default)
+    /// <param name="prometheusWait">How long to wait for Prometheus's metric names before reading without them (as
+    /// while it is away); null: the Prometheus client's own time-out.</param>
+    public async Task<SlaCheckResult> ReadAsync(string path, string yaml, TimeSpan? prometheusWait = null, CancellationToken cancellationToken = default)
     {
         var notChecked = new List<string>();
-        var known = await KnowledgeAsync(notChecked, cancellationToken);
+        var known = await KnowledgeAsync(notChecked, prometheusWait, cancellationToken);
         var reader = new SlaCatalogueReader(path, known);
         var (catalogue, errors) = reader.Read(yaml);
         var found = await WithPromQlAsync(errors, reader.PromQl, known, cancellationToken);
@@ -40,8 +43,8 @@ public sealed class SlaCatalogueCheck(QueryTargets targets, VitalsApps apps, Pro
     }
 
     /// <summary>What the portal has now; what could not be read is null, and said in <paramref name="notChecked"/>.</summary>
-    public async Task<SlaKnowledge> KnowledgeAsync(List<string> notChecked, CancellationToken cancellationToken = default) => new(
-        await MetricNamesAsync(notChecked, cancellationToken),
+    public async Task<SlaKnowledge> KnowledgeAsync(List<string> notChecked, TimeSpan? prometheusWait = null, CancellationToken cancellationToken = default) => new(
+        await MetricNamesAsync(notChecked, prometheusWait, cancellationToken),
         targets.All.Select(target => target.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
         await AppIdsAsync(notChecked, cancellationToken));
 
@@ -121,17 +124,25 @@ public sealed class SlaCatalogueCheck(QueryTargets targets, VitalsApps apps, Pro
     }
 
     // Metric names as Prometheus knows them, to catch a misspelt histogram; null (the check skipped) while it is away.
-    private async Task<IReadOnlySet<string>?> MetricNamesAsync(List<string> notChecked, CancellationToken cancellationToken)
+    private async Task<IReadOnlySet<string>?> MetricNamesAsync(List<string> notChecked, TimeSpan? wait, CancellationToken cancellationToken)
     {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (wait is { } limit)
+        {
+            waiting.CancelAfter(limit);
+        }
         try
         {
-            var names = await prometheus.Api().LabelValuesAsync("__name__", cancellationToken);
+            var names = await prometheus.Api().LabelValuesAsync("__name__", waiting.Token);
             return names.Data?.ToHashSet(StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Refit.ApiException or Refit.ApiRequestException or PrometheusUnavailableException)
         {
-            logger.LogInformation("Prometheus is unavailable: the SLA catalogue's PromQL and metric names are not checked this time ({Message})", ex.Message);
-            notChecked.Add($"Prometheus is unreachable ({ex.Message}): its metric names and the PromQL's parsing are not checked (only its brackets)");
+            var message = waiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                ? $"no answer within {Durations.InWords(wait!.Value)}"
+                : ex.Message;
+            logger.LogInformation("Prometheus is unavailable: the SLA catalogue's PromQL and metric names are not checked this time ({Message})", message);
+            notChecked.Add($"Prometheus is unreachable ({message}): its metric names and the PromQL's parsing are not checked (only its brackets)");
             return null;
         }
     }

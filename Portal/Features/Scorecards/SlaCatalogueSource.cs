@@ -31,7 +31,10 @@ public sealed class ScorecardOptions
 /// <summary>
 /// The SLA catalogue in force: loaded at start, reloaded when the file changes. An invalid edit leaves the last valid
 /// catalogue in force and its errors in <see cref="Errors"/> (shown to admins); a valid one clears them. While there are
-/// errors or warnings the file is read again every few minutes too (Prometheus may have seen a metric by then).
+/// errors or warnings the file is read again every few minutes too (Prometheus may have seen a metric by then), and so
+/// while part of it could not be checked. At start the portal waits for Prometheus's metric names only
+/// <see cref="StartWait"/>: a hung Prometheus would otherwise hold the process's start for the client's time-outs; the
+/// catalogue is then read as while Prometheus is away (its PromQL's brackets only) and checked again later.
 /// </summary>
 public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHostEnvironment environment, SlaCatalogueCheck check, ILogger<SlaCatalogueSource> logger)
     : IHostedService, IDisposable
@@ -42,6 +45,8 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
     private readonly CancellationTokenSource stopping = new();
     private volatile bool disposed;
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(3);
+    private volatile bool partlyChecked;
 
     public SlaCatalogue? Current { get; private set; }
 
@@ -51,9 +56,9 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await ReloadAsync(cancellationToken);
+        await ReloadAsync(StartWait, cancellationToken);
         files = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(Path)!) { UsePollingFileWatcher = true, UseActivePolling = true };
-        watch = ChangeToken.OnChange(() => files.Watch(System.IO.Path.GetFileName(Path)), () => _ = ReloadAsync(CancellationToken.None));
+        watch = ChangeToken.OnChange(() => files.Watch(System.IO.Path.GetFileName(Path)), () => _ = ReloadAsync());
         _ = RecheckAsync(stopping.Token);
     }
 
@@ -64,9 +69,9 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (Errors.Count > 0)
+                if (Errors.Count > 0 || partlyChecked)
                 {
-                    await ReloadAsync(cancellationToken);
+                    await ReloadAsync(cancellationToken: cancellationToken);
                 }
             }
         }
@@ -76,7 +81,8 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
         }
     }
 
-    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    /// <param name="prometheusWait">How long to wait for Prometheus (see <see cref="StartWait"/>); null: its client's time-out.</param>
+    public async Task ReloadAsync(TimeSpan? prometheusWait = null, CancellationToken cancellationToken = default)
     {
         await loading.WaitAsync(cancellationToken);
         try
@@ -87,7 +93,8 @@ public sealed class SlaCatalogueSource(IOptions<ScorecardOptions> options, IHost
                 logger.LogWarning("SLA catalogue {Path} does not exist", Path);
                 return;
             }
-            var (read, errors, _) = await check.ReadAsync(Path, await File.ReadAllTextAsync(Path, cancellationToken), cancellationToken);
+            var (read, errors, notChecked) = await check.ReadAsync(Path, await File.ReadAllTextAsync(Path, cancellationToken), prometheusWait, cancellationToken);
+            partlyChecked = notChecked.Count > 0;
             var catalogue = read is null ? null : read with
             {
                 Objectives = read.Objectives.Select(objective => objective with { WarmUpShare = options.Value.WarmUpShare }).ToList(),
