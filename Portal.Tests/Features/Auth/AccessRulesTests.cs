@@ -13,7 +13,7 @@ namespace Portal.Tests.Features.Auth;
 /// without a rule here fails <see cref="EveryMappedRoute_HasARule"/>.
 /// </summary>
 [StartEarly]
-public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixture<RunningPortalFixture>
+public sealed class AccessRulesTests(AccessRulesTests.Callers fixture) : IClassFixture<AccessRulesTests.Callers>
 {
     public enum Caller { Anonymous, Viewer, Developer, Admin, RevokedToken }
 
@@ -174,7 +174,7 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
     public async Task Request_ByCaller_GetsExactlyTheRuledStatus(string methodAndRoute, Caller caller)
     {
         var rule = Rules.Single(candidate => $"{candidate.Method} {candidate.Route}" == methodAndRoute);
-        using var client = await ClientForAsync(caller, rule.Api);
+        var client = await fixture.ClientAsync(caller, rule.Api);
         // A post is a form post, as a cross-site attacker would send it.
         using var request = new HttpRequestMessage(rule.Method, new Uri(rule.Url, UriKind.Relative))
         {
@@ -204,24 +204,57 @@ public sealed class AccessRulesTests(RunningPortalFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }
 
-    private async Task<HttpClient> ClientForAsync(Caller caller, bool api)
+    /// <summary>
+    /// A running portal and one client per kind of caller, made when a case first needs it and kept for the class's
+    /// other cases (a user of each role signed in once: a sign-in per case was two password hashes each, 447 times).
+    /// No rule's request changes its caller: a form post without its token is refused before it could sign out.
+    /// </summary>
+    public sealed class Callers : IAsyncLifetime
     {
-        var portal = fixture.Running.Portal;
-        var role = caller.ToString();
-        switch (caller)
-        {
-            case Caller.Anonymous:
-                return SignIn.NewClient(portal.BaseAddress);
-            case Caller.RevokedToken:
-                return WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.RevokedTokenAsync());
-            default:
-                return api ? WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.TokenAsync(role)) : await portal.SignedInClientAsync(role);
-        }
-    }
+        private readonly Dictionary<(Caller, bool), HttpClient> clients = [];
 
-    private static HttpClient WithBearer(HttpClient client, string token)
-    {
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        public RunningPortal Running { get; private set; } = null!;
+
+        public async Task<HttpClient> ClientAsync(Caller caller, bool api)
+        {
+            if (!clients.TryGetValue((caller, api), out var client))
+            {
+                client = await NewClientAsync(caller, api);
+                clients[(caller, api)] = client;
+            }
+            return client;
+        }
+
+        private async Task<HttpClient> NewClientAsync(Caller caller, bool api)
+        {
+            var portal = Running.Portal;
+            var role = caller.ToString();
+            switch (caller)
+            {
+                case Caller.Anonymous:
+                    return SignIn.NewClient(portal.BaseAddress);
+                case Caller.RevokedToken:
+                    return WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.RevokedTokenAsync());
+                default:
+                    return api ? WithBearer(SignIn.NewClient(portal.BaseAddress), await portal.TokenAsync(role)) : await portal.SignedInClientAsync(role);
+            }
+        }
+
+        private static HttpClient WithBearer(HttpClient client, string token)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return client;
+        }
+
+        public async Task InitializeAsync() => Running = await RunningPortal.StartAsync();
+
+        public async Task DisposeAsync()
+        {
+            foreach (var client in clients.Values)
+            {
+                client.Dispose();
+            }
+            await Running.DisposeAsync();
+        }
     }
 }
