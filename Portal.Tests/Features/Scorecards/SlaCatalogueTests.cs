@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Features.Alerts;
 using Portal.Features.Scorecards;
 using Portal.Tests.Infrastructure;
 
@@ -221,12 +222,26 @@ public sealed class SlaCatalogueTests : IAsyncLifetime
             "(a metric that does not exist, or is not scraped yet): the rule has no data and its NoData alert fires after 5 minutes", found);
         Assert.DoesNotContain("NothingIsNormal", found, StringComparison.Ordinal);
 
-        // The portal's own rules: no error; this Prometheus scrapes no portal, so the three rules reading its request
-        // metrics are told they would have no data, and nothing else is said.
+        // The portal's own rules: no error; the rules reading the portal's request metrics are told they would have no
+        // data exactly when Prometheus has no series for their query now (./portal test's scrapes no portal, so all
+        // three; ./portal up's scrapes its portal), and nothing else is said.
+        var rules = new AlertRulesReader("alerts.yaml").Read(await File.ReadAllTextAsync(Repository.File("alerts.yaml"))).Rules!.Rules;
+        var silent = new List<string>();
+        using (var prometheus = new HttpClient { BaseAddress = new Uri(TestServices.PrometheusUrl) })
+        {
+            foreach (var rule in rules.Where(rule => rule.Query is not null && rule.Query.Contains("job=\"portal\"", StringComparison.Ordinal)))
+            {
+                using var answer = System.Text.Json.JsonDocument.Parse(await prometheus.GetStringAsync(new Uri($"/api/v1/query?query={Uri.EscapeDataString(rule.Query!)}", UriKind.Relative)));
+                if (answer.RootElement.GetProperty("data").GetProperty("result").GetArrayLength() == 0)
+                {
+                    silent.Add(rule.Name);
+                }
+            }
+        }
         output = new StringWriter();
-        Assert.Equal(1, await SlaCheckCommand.RunAsync(portal.Services, Repository.File("alerts.yaml"), output));
+        Assert.Equal(silent.Count > 0 ? 1 : 0, await SlaCheckCommand.RunAsync(portal.Services, Repository.File("alerts.yaml"), output));
         var findings = output.ToString().Split('\n').Where(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\S+alerts\.yaml:\d+:\d+: ") && !line.Contains("Slack", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["ResponseTimeHigh", "ResponseTimeHigh", "ErrorRateHigh"], findings.Select(line =>
+        Assert.Equal(silent, findings.Select(line =>
             System.Text.RegularExpressions.Regex.Match(line, @": warning: rule '(\w+)': `query`: Prometheus has no series for it now .*NoData alert fires").Groups[1].Value));
     }
 
