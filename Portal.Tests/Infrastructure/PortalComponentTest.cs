@@ -1,5 +1,8 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
 
 namespace Portal.Tests.Infrastructure;
@@ -14,6 +17,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     {
         Services.AddMudServices();
         Services.AddLogging();
+        // What a host gives the live feeds (their reads end when the application stops).
+        Services.AddSingleton<IHostApplicationLifetime>(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance));
         Portal.Components.Live.LiveServiceCollectionExtensions.AddLiveFeeds(Services);
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
