@@ -8,12 +8,17 @@ public sealed record TestAccount(long Id, string Login, string Password, string 
 /// <summary>Users and tokens created straight in the portal's database, for tests about what they may do.</summary>
 public static class TestAccounts
 {
+    // One password for the accounts of a test run, hashed once: a hash is 100,000 rounds of PBKDF2, and a run creates
+    // hundreds of accounts (signing in still checks the password against it, as always).
+    private static readonly string Password = $"pw-{Guid.NewGuid():N}";
+    private static readonly Lazy<string> PasswordHash = new(() => PasswordSignIn.Hash(Password));
+
     public static async Task<TestAccount> CreateAsync(this PortalApp portal, string role)
     {
         var login = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}"[..24];
-        var password = $"pw-{Guid.NewGuid():N}";
+        var password = Password;
         var user = await portal.Services.GetRequiredService<UserStore>()
-            .CreateAsync(login, $"Test {role}", role, PasswordSignIn.Hash(password), "local")
+            .CreateAsync(login, $"Test {role}", role, PasswordHash.Value, "local")
             ?? throw new InvalidOperationException($"{login} exists");
         return new TestAccount(user.Id, login, password, role);
     }
