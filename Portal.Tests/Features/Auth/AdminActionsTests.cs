@@ -17,14 +17,26 @@ namespace Portal.Tests.Features.Auth;
 /// Admin actions are checked by the service that acts, not only hidden from other roles: a circuit event for a hidden
 /// button can be sent by any signed-in browser. A Developer calling each is refused, and nothing is done or audited.
 /// </summary>
-[StartEarly]
-public sealed class AdminActionsTests : IAsyncLifetime
+public sealed class AdminActionsTests(AdminActionsTests.Running fixture) : IClassFixture<AdminActionsTests.Running>
 {
-    private RunningPortal running = null!;
+    /// <summary>One portal for the class: every action is refused, and each case compares the audit log before and after.</summary>
+    public sealed class Running : IAsyncLifetime
+    {
+        public RunningPortal Portal { get; private set; } = null!;
 
-    public async Task InitializeAsync() => running = await RunningPortal.StartAsync(settings: new Dictionary<string, string?> { ["Slack:WebhookUrl"] = "http://127.0.0.1:9/services/T0/B0/x" });
+        // A Slack destination, so that a test message would be queued and audited were the call let through.
+        public async Task InitializeAsync() => Portal = await RunningPortal.StartAsync(settings: new Dictionary<string, string?> { ["Slack:WebhookUrl"] = "http://127.0.0.1:9/services/T0/B0/x" });
 
-    public async Task DisposeAsync() => await running.DisposeAsync();
+        public async Task DisposeAsync() => await Portal.DisposeAsync();
+    }
+
+    private readonly RunningPortal running = fixture.Portal;
+
+    private async Task<long> AuditedAsync()
+    {
+        await using var connection = new NpgsqlConnection(running.Database.ConnectionString);
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log");
+    }
 
     private static readonly System.Security.Claims.ClaimsPrincipal Developer = PortalPrincipal.Create(
         new PortalUser { Id = 1, Login = "dev", DisplayName = "Dev", Role = PortalRoles.Developer, Source = "local", Disabled = false, FailedAttempts = 0, CreatedAt = DateTimeOffset.UtcNow },
@@ -54,11 +66,12 @@ public sealed class AdminActionsTests : IAsyncLifetime
             _ => throw new ArgumentOutOfRangeException(nameof(action)),
         };
 
+        var audited = await AuditedAsync();
+
         var refused = await Assert.ThrowsAsync<ForbiddenActionException>(act);
 
         Assert.StartsWith("Only an Admin may", refused.Message, StringComparison.Ordinal);
-        await using var connection = new NpgsqlConnection(running.Database.ConnectionString);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log"));
+        Assert.Equal(audited, await AuditedAsync());
     }
 
     [Fact]

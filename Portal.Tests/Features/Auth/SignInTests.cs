@@ -10,28 +10,43 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Auth;
 
-#pragma warning disable CA1001 // disposed in DisposeAsync, as xUnit drives it
-public sealed class SignInTests : IAsyncLifetime
-#pragma warning restore CA1001
+/// <summary>
+/// Sign-in, lockout, sessions and tokens on one portal for the class: each test signs in accounts of its own, reads the
+/// audit log for them, and the logs written since it began.
+/// </summary>
+public sealed class SignInTests(SignInTests.Running fixture) : IClassFixture<SignInTests.Running>
 {
-    private readonly CapturedLogs logs = new();
-    private TestDatabase database = null!;
-    private PortalApp portal = null!;
-
-    public async Task InitializeAsync()
+#pragma warning disable CA1001 // disposed in DisposeAsync, as xUnit drives it
+    public sealed class Running : IAsyncLifetime
+#pragma warning restore CA1001
     {
-        database = await TestDatabase.CreateAsync();
-        var settings = PortalSettings.For(database);
-        settings["Auth:MaxFailedAttempts"] = "3";
-        portal = new PortalApp(settings, logs).Start();
+        public CapturedLogs Logs { get; } = new();
+
+        public TestDatabase Database { get; private set; } = null!;
+
+        public PortalApp Portal { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Database = await TestDatabase.CreateAsync();
+            var settings = PortalSettings.For(Database);
+            settings["Auth:MaxFailedAttempts"] = "3";
+            // The class's tests all sign in from 127.0.0.1: the per-address throttle is SignInThrottleTests' subject.
+            settings["Auth:MaxAttemptsPerAddress"] = "10000";
+            Portal = new PortalApp(settings, Logs).Start();
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Portal.DisposeAsync();
+            await Database.DisposeAsync();
+            Logs.Dispose();
+        }
     }
 
-    public async Task DisposeAsync()
-    {
-        await portal.DisposeAsync();
-        await database.DisposeAsync();
-        logs.Dispose();
-    }
+    private readonly PortalApp portal = fixture.Portal;
+    private readonly TestDatabase database = fixture.Database;
+    private readonly CapturedLogs logs = fixture.Logs;
 
     [Fact]
     public async Task Login_RightPassword_SetsHttpOnlyLaxCookieAndRedirectsToReturnUrl()
@@ -108,7 +123,7 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.InRange(user!.LockedUntil!.Value, DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(16));
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         var audited = (await connection.QueryAsync<(string Action, string Subject)>(
-            "SELECT action AS \"Action\", subject AS \"Subject\" FROM audit_log WHERE action LIKE 'auth.%' ORDER BY id")).ToList();
+            "SELECT action AS \"Action\", subject AS \"Subject\" FROM audit_log WHERE action LIKE 'auth.%' AND subject = @login ORDER BY id", new { login = account.Login })).ToList();
         Assert.Equal([("auth.sign-in-failed", account.Login), ("auth.sign-in-failed", account.Login), ("auth.sign-in-failed", account.Login),
             ("auth.lockout", account.Login), ("auth.sign-in-failed", account.Login)], audited);
     }
@@ -140,11 +155,13 @@ public sealed class SignInTests : IAsyncLifetime
     public async Task UnknownLogin_TheTextTypedIsNotLogged()
     {
         using var client = SignIn.NewClient(portal.BaseAddress);
+        var since = logs.Text.Length;
 
         using var response = await SignIn.PostAsync(client, "correct-horse-battery-staple", "whatever it is");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("unknown login", logs.Text, StringComparison.Ordinal);
+        var logged = logs.Text[since..];
+        Assert.Contains("unknown login", logged, StringComparison.Ordinal);
         Assert.DoesNotContain("correct-horse-battery-staple", logs.Text, StringComparison.Ordinal);
     }
 
@@ -159,7 +176,7 @@ public sealed class SignInTests : IAsyncLifetime
 
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         var audited = (await connection.QueryAsync<(string Actor, string Action)>(
-            "SELECT actor AS \"Actor\", action AS \"Action\" FROM audit_log WHERE action LIKE 'auth.%' ORDER BY id")).ToList();
+            "SELECT actor AS \"Actor\", action AS \"Action\" FROM audit_log WHERE action LIKE 'auth.%' AND actor = @login ORDER BY id", new { login = account.Login })).ToList();
         Assert.Equal([(account.Login, "auth.sign-in"), (account.Login, "auth.sign-out")], audited);
     }
 
@@ -231,6 +248,7 @@ public sealed class SignInTests : IAsyncLifetime
     {
         var account = await portal.CreateAsync(PortalRoles.Admin);
         using var client = SignIn.NewClient(portal.BaseAddress);
+        var since = logs.Text.Length;
         (await SignIn.PostAsync(client, account.Login, "a wrong password 123")).Dispose();
         (await SignIn.PostAsync(client, account.Login, account.Password)).Dispose();
         var pages = new List<string>();
@@ -245,7 +263,7 @@ public sealed class SignInTests : IAsyncLifetime
         var databasePassword = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password!;
 
         var logged = logs.Text;
-        Assert.Contains(account.Login, logged, StringComparison.Ordinal); // the sign-in was logged…
+        Assert.Contains(account.Login, logged[since..], StringComparison.Ordinal); // the sign-in was logged…
         foreach (var forbidden in new[] { account.Password, "a wrong password 123", secret, databasePassword })
         {
             Assert.DoesNotContain(forbidden, logged, StringComparison.Ordinal); // …its secrets were not
