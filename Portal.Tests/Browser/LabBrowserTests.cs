@@ -19,48 +19,54 @@ namespace Portal.Tests.Browser;
 /// three earlier runs), a shop's page posted by CI; a real autocannon run and a k6 summary posted to the API.
 /// </summary>
 [StartEarly]
-public sealed class LabBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+public sealed class LabBrowserTests(LabBrowserTests.Seeded fixture, Chromium chromium) : IClassFixture<LabBrowserTests.Seeded>, IClassFixture<Chromium>
 {
-    private string catalogue = "";
-
-    protected override void Configure(Dictionary<string, string?> settings)
+    /// <summary>The audited and posted runs, made once for the class (a real Lighthouse audit and autocannon run); the tests only read them.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        catalogue = settings.WithLab();
-    }
+        private string catalogue = "";
 
-    protected override async Task SeedAsync(NpgsqlConnection connection)
-    {
-        await File.WriteAllTextAsync(catalogue, $"services:\n  - name: portal\n    team: platform\n    lab:\n      base_url: {App.BaseAddress}\n      public_pages: [/login]\n");
-        await App.Services.GetRequiredService<SlaCatalogueSource>().ReloadAsync();
-        var outcome = await App.Services.GetRequiredService<LabChecks>().RunAsync(NoJobProgress.Instance, CancellationToken.None);
-        Assert.Empty(outcome.Failures);
-        // Three earlier nights of /login, and a shop page from CI.
-        foreach (var (days, score) in new[] { (3, 0.72), (2, 0.81), (1, 0.88) })
+        protected override void Configure(Dictionary<string, string?> settings)
         {
+            catalogue = settings.WithLab();
+        }
+
+        protected override async Task SeedAsync(NpgsqlConnection connection)
+        {
+            await File.WriteAllTextAsync(catalogue, $"services:\n  - name: portal\n    team: platform\n    lab:\n      base_url: {App.BaseAddress}\n      public_pages: [/login]\n");
+            await App.Services.GetRequiredService<SlaCatalogueSource>().ReloadAsync();
+            var outcome = await App.Services.GetRequiredService<LabChecks>().RunAsync(NoJobProgress.Instance, CancellationToken.None);
+            Assert.Empty(outcome.Failures);
+            // Three earlier nights of /login, and a shop page from CI.
+            foreach (var (days, score) in new[] { (3, 0.72), (2, 0.81), (1, 0.88) })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo, lcp_ms, tbt_ms, cls, fcp_ms, speed_index_ms)
+                    VALUES ('portal', '/login', 'mobile', 'http://portal/login', 'scheduled', now() - make_interval(days => @days), '12.2.3', @score, 1, 1, 0.82, 2100, 90, 0, 1500, 2000)
+                    """, new { days, score });
+            }
             await connection.ExecuteAsync("""
-                INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo, lcp_ms, tbt_ms, cls, fcp_ms, speed_index_ms)
-                VALUES ('portal', '/login', 'mobile', 'http://portal/login', 'scheduled', now() - make_interval(days => @days), '12.2.3', @score, 1, 1, 0.82, 2100, 90, 0, 1500, 2000)
-                """, new { days, score });
-        }
-        await connection.ExecuteAsync("""
-            INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo, lcp_ms, tbt_ms, cls, fcp_ms, speed_index_ms, failing)
-            VALUES ('shop', '/checkout', 'mobile', 'https://shop.test/checkout', 'api', now() - interval '2 hours', '12.2.3', 0.42, 0.88, 0.92, 0.9, 5400, 900, 0.21, 2600, 6100,
-                    '[{"id":"render-blocking-resources","title":"Eliminate render-blocking resources","score":0,"displayValue":"Est savings of 1,200 ms"}]')
-            """);
+                INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo, lcp_ms, tbt_ms, cls, fcp_ms, speed_index_ms, failing)
+                VALUES ('shop', '/checkout', 'mobile', 'https://shop.test/checkout', 'api', now() - interval '2 hours', '12.2.3', 0.42, 0.88, 0.92, 0.9, 5400, 900, 0.21, 2600, 6100,
+                        '[{"id":"render-blocking-resources","title":"Eliminate render-blocking resources","score":0,"displayValue":"Est savings of 1,200 ms"}]')
+                """);
 
-        using var client = App.CreateHttpClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.TokenAsync(PortalRoles.Developer));
-        var summaries = new[]
-        {
-            ("login-page", (await LabChecksTests.AutocannonAsync(new Uri(App.BaseAddress, "/login"), connections: 10, seconds: 2)).GetRawText()),
-            ("browse-catalogue", await File.ReadAllTextAsync(Repository.File("Portal.UnitTests/Features/Lab/k6-handle-summary.json"))),
-        };
-        foreach (var (scenario, summary) in summaries)
-        {
-            using var posted = await client.PostAsync($"/api/v1/loadtests?service=portal&scenario={scenario}", new StringContent(summary, Encoding.UTF8, "application/json"));
-            posted.EnsureSuccessStatusCode();
+            using var client = App.CreateHttpClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.TokenAsync(PortalRoles.Developer));
+            var summaries = new[]
+            {
+                ("login-page", (await LabChecksTests.AutocannonAsync(new Uri(App.BaseAddress, "/login"), connections: 10, seconds: 2)).GetRawText()),
+                ("browse-catalogue", await File.ReadAllTextAsync(Repository.File("Portal.UnitTests/Features/Lab/k6-handle-summary.json"))),
+            };
+            foreach (var (scenario, summary) in summaries)
+            {
+                using var posted = await client.PostAsync($"/api/v1/loadtests?service=portal&scenario={scenario}", new StringContent(summary, Encoding.UTF8, "application/json"));
+                posted.EnsureSuccessStatusCode();
+            }
         }
     }
+
+    private PortalApp App => fixture.App;
 
     [Fact]
     public async Task Lab_LastRunsBesideTheTrendAndAudits_TheReportInLighthousesOwnViewer()

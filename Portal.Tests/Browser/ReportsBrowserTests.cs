@@ -10,26 +10,34 @@ namespace Portal.Tests.Browser;
 
 /// <summary>The Reports page as its users meet it: a product lead subscribes; an archived report opens, compares with the week before.</summary>
 [StartEarly]
-public sealed class ReportsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+public sealed class ReportsBrowserTests(ReportsBrowserTests.Seeded fixture, Chromium chromium) : IClassFixture<ReportsBrowserTests.Seeded>, IClassFixture<Chromium>
 {
-    private readonly ReportPeriod week = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
-
-    // The organisation's domain: any user may subscribe an address there (local test users have no e-mail login).
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Reports:AllowedRecipientDomains:0"] = "example.com";
-
-    protected override async Task SeedAsync(NpgsqlConnection connection)
+    /// <summary>One portal for the class: a subscription and archived reports of the last two weeks do not disturb each other.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        foreach (var (start, values) in new[] { (week.Previous.Start, new[] { 1_100.0, 1_900, 2_400 }), (week.Start, new[] { 1_500.0, 2_900, 4_400, 5_100 }) })
+        public ReportPeriod Week { get; } = ReportPeriod.Last(ReportSchedules.Weekly, DateTimeOffset.UtcNow, "UTC");
+
+        // The organisation's domain: any user may subscribe an address there (local test users have no e-mail login).
+        protected override void Configure(Dictionary<string, string?> settings) => settings["Reports:AllowedRecipientDomains:0"] = "example.com";
+
+        protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            foreach (var (value, index) in values.Select((value, index) => (value, index)))
+            foreach (var (start, values) in new[] { (Week.Previous.Start, new[] { 1_100.0, 1_900, 2_400 }), (Week.Start, new[] { 1_500.0, 2_900, 4_400, 5_100 }) })
             {
-                await connection.ExecuteAsync("""
-                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
-                    VALUES ('portal', @at, 'LCP', @value, @value, 'good', @id, '/checkout', 'desktop')
-                    """, new { at = start.AddHours(index + 1), value, id = $"lcp-{start:yyyyMMdd}-{index}" });
+                foreach (var (value, index) in values.Select((value, index) => (value, index)))
+                {
+                    await connection.ExecuteAsync("""
+                        INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                        VALUES ('portal', @at, 'LCP', @value, @value, 'good', @id, '/checkout', 'desktop')
+                        """, new { at = start.AddHours(index + 1), value, id = $"lcp-{start:yyyyMMdd}-{index}" });
+                }
             }
         }
     }
+
+    private readonly ReportPeriod week = fixture.Week;
+
+    private PortalApp App => fixture.App;
 
     [Fact]
     public async Task Viewer_SubscribesThemselves_AndSeesWhenTheReportComes()

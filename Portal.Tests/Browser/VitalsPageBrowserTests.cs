@@ -9,25 +9,33 @@ namespace Portal.Tests.Browser;
 
 /// <summary>The Web Vitals page of an app with 60 pages: no flash of an empty page when the circuit connects, and a pages table that sorts, filters and shows more.</summary>
 [StartEarly]
-public sealed class VitalsPageBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+public sealed class VitalsPageBrowserTests(VitalsPageBrowserTests.Seeded fixture, Chromium chromium) : IClassFixture<VitalsPageBrowserTests.Seeded>, IClassFixture<Chromium>
 {
-    private const int Pages = 60;
-
-    // Page /p/{i} has i + 1 LCP samples of 1,000, 1,100, 1,200 … ms, received in the last half hour.
-    protected override async Task SeedAsync(NpgsqlConnection connection)
+    /// <summary>The app and its pages, seeded once for the class; the tests only read them.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key, allowed_origins) VALUES ('shop', 'Shop', @key, '{}')", new { key = Portal.Features.Vitals.VitalsApps.NewKey() });
-        for (var page = 0; page < Pages; page++)
+        public const int Pages = 60;
+
+        // Page /p/{i} has i + 1 LCP samples of 1,000, 1,100, 1,200 … ms, received in the last half hour.
+        protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            for (var sample = 0; sample <= page; sample++)
+            await connection.ExecuteAsync("INSERT INTO vitals_apps (id, name, public_key, allowed_origins) VALUES ('shop', 'Shop', @key, '{}')", new { key = Portal.Features.Vitals.VitalsApps.NewKey() });
+            for (var page = 0; page < Pages; page++)
             {
-                await connection.ExecuteAsync("""
-                    INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
-                    VALUES ('shop', now() - interval '30 minutes', 'LCP', @value, @value, 'good', @id, @path, 'desktop')
-                    """, new { value = 1_000.0 + 100 * sample, id = $"p{page}-{sample}", path = $"/p/{page}" });
+                for (var sample = 0; sample <= page; sample++)
+                {
+                    await connection.ExecuteAsync("""
+                        INSERT INTO vitals_events (app, received_at, metric, value, delta, rating, event_id, page, device)
+                        VALUES ('shop', now() - interval '30 minutes', 'LCP', @value, @value, 'good', @id, @path, 'desktop')
+                        """, new { value = 1_000.0 + 100 * sample, id = $"p{page}-{sample}", path = $"/p/{page}" });
+                }
             }
         }
     }
+
+    private const int Pages = Seeded.Pages;
+
+    private PortalApp App => fixture.App;
 
     [Fact]
     public async Task VitalsPage_CircuitStarts_WithThePrerenderedReads_NoEmptyPageInBetween()
