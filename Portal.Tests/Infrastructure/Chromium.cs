@@ -2,30 +2,54 @@ using Microsoft.Playwright;
 
 namespace Portal.Tests.Infrastructure;
 
-/// <summary>Debian's Chromium driven by Playwright (its own browser download cannot work here); a class fixture.</summary>
+/// <summary>
+/// Debian's Chromium driven by Playwright (its own browser download cannot work here); a class fixture. The classes
+/// share one browser for the test run (a Playwright driver and a Chromium started once, not per class); each fixture
+/// has contexts of its own (cookies, pages) and closes them when its class is done, which ends their circuits.
+/// </summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    private IPlaywright? playwright;
-    private IBrowser? browser;
+    private static readonly SemaphoreSlim Starting = new(1, 1);
+    private static IPlaywright? playwright;
+    private static IBrowser? shared;
+
+    private readonly List<IBrowserContext> contexts = [];
+    private IBrowser browser = null!;
 
     public async Task InitializeAsync()
     {
         // Expect(…) waits up to 15 s instead of 5: pages render on a machine running four test classes at once.
         Assertions.SetDefaultExpectTimeout(15_000);
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await Starting.WaitAsync();
+        try
         {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            // The machine has no network: keep Chromium from trying to reach Google's services.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+            if (shared is not { IsConnected: true })
+            {
+                playwright ??= await Playwright.CreateAsync();
+                shared = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+                {
+                    ExecutablePath = "/usr/bin/chromium",
+                    Headless = true,
+                    // The machine has no network: keep Chromium from trying to reach Google's services.
+                    Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                });
+            }
+            browser = shared;
+        }
+        finally
+        {
+            Starting.Release();
+        }
     }
 
     /// <summary>A fresh browser context (its own cookies) and page, in UTC or the given IANA time zone.</summary>
     public async Task<IPage> NewPageAsync(string? timeZoneId = null)
     {
-        var context = await browser!.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, TimezoneId = timeZoneId });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, TimezoneId = timeZoneId });
+        lock (contexts)
+        {
+            contexts.Add(context);
+        }
         return await context.NewPageAsync();
     }
 
@@ -67,7 +91,22 @@ public sealed class Chromium : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (browser is not null) await browser.DisposeAsync();
-        playwright?.Dispose();
+        List<IBrowserContext> open;
+        lock (contexts)
+        {
+            open = [.. contexts];
+            contexts.Clear();
+        }
+        foreach (var context in open)
+        {
+            try
+            {
+                await context.CloseAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // The browser went away with it (a test that crashed it): nothing left to close.
+            }
+        }
     }
 }
