@@ -15,22 +15,12 @@ namespace Portal.Tests.Features.Auth;
 
 /// <summary>
 /// Admin actions are checked by the service that acts, not only hidden from other roles: a circuit event for a hidden
-/// button can be sent by any signed-in browser. A Developer calling each is refused, and nothing is done or audited.
+/// button can be sent by any signed-in browser. A Developer calling each is refused, and nothing is done or audited
+/// (one portal for the class: each case compares the audit log before and after).
 /// </summary>
-public sealed class AdminActionsTests(AdminActionsTests.Running fixture) : IClassFixture<AdminActionsTests.Running>
+public sealed class AdminActionsTests(RunningPortalWithSlackFixture fixture) : IClassFixture<RunningPortalWithSlackFixture>
 {
-    /// <summary>One portal for the class: every action is refused, and each case compares the audit log before and after.</summary>
-    public sealed class Running : IAsyncLifetime
-    {
-        public RunningPortal Portal { get; private set; } = null!;
-
-        // A Slack destination, so that a test message would be queued and audited were the call let through.
-        public async Task InitializeAsync() => Portal = await RunningPortal.StartAsync(settings: new Dictionary<string, string?> { ["Slack:WebhookUrl"] = "http://127.0.0.1:9/services/T0/B0/x" });
-
-        public async Task DisposeAsync() => await Portal.DisposeAsync();
-    }
-
-    private readonly RunningPortal running = fixture.Portal;
+    private readonly RunningPortal running = fixture.Running;
 
     private async Task<long> AuditedAsync()
     {

@@ -12,22 +12,12 @@ namespace Portal.Tests.Features.Auth;
 /// <summary>
 /// Cross-site request forgery on the API: a page of another origin of the same site (another port here, a subdomain
 /// in a company) posting a form in a signed-in admin's browser is refused; the portal's own pages and API tokens are not.
+/// One portal for the class: each test starts with the job it pauses running again and counts what it audits.
 /// </summary>
 [StartEarly]
-public sealed class CrossSiteRequestTests(CrossSiteRequestTests.Running fixture, Chromium chromium) : IClassFixture<CrossSiteRequestTests.Running>, IClassFixture<Chromium>, IAsyncLifetime
+public sealed class CrossSiteRequestTests(RunningPortalWithSlackFixture fixture, Chromium chromium) : IClassFixture<RunningPortalWithSlackFixture>, IClassFixture<Chromium>, IAsyncLifetime
 {
-    /// <summary>One portal for the class; each test starts with the job it pauses running again and counts what it audits.</summary>
-    public sealed class Running : IAsyncLifetime
-    {
-        public RunningPortal Portal { get; private set; } = null!;
-
-        // A Slack destination, so that a test message would be queued and audited were the request let through.
-        public async Task InitializeAsync() => Portal = await RunningPortal.StartAsync(settings: new Dictionary<string, string?> { ["Slack:WebhookUrl"] = "http://127.0.0.1:9/services/T0/B0/x" });
-
-        public async Task DisposeAsync() => await Portal.DisposeAsync();
-    }
-
-    private readonly RunningPortal running = fixture.Portal;
+    private readonly RunningPortal running = fixture.Running;
 
     // An earlier test of the class may have paused the job (the accepted requests do).
     public async Task InitializeAsync()
