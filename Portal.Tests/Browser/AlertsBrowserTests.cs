@@ -122,8 +122,7 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
         var page = await chromium.OpenAsync(App, PortalRoles.Admin, "/alerts");
         var firing = page.Locator("[data-alert='PrometheusScrapesNothing/critical']");
 
-        await firing.GetByTestId("silence").ClickAsync();
-        var dialog = page.Locator(".mud-dialog");
+        var dialog = await Chromium.OpenDialogAsync(firing.GetByTestId("silence"));
         await Expect(dialog).ToContainTextAsync("alertname=PrometheusScrapesNothing");
         await dialog.GetByTestId("create-silence").ClickAsync();
         await Expect(dialog.GetByTestId("dialog-error")).ToContainTextAsync("Say why");

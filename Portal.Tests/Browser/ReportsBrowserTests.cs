@@ -44,8 +44,7 @@ public sealed class ReportsBrowserTests(ReportsBrowserTests.Seeded fixture, Chro
     {
         var page = await chromium.OpenAsync(App, PortalRoles.Viewer, "/reports");
 
-        await page.GetByTestId("new-subscription").ClickAsync();
-        var dialog = page.Locator(".mud-dialog");
+        var dialog = await Chromium.OpenDialogAsync(page.GetByTestId("new-subscription"));
         await dialog.GetByLabel("Your e-mail address").FillAsync("lead@example.com");
         await dialog.GetByTestId("subscribe").ClickAsync();
 

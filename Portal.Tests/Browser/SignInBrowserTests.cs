@@ -44,8 +44,7 @@ public sealed class SignInBrowserTests(RunningPortalFixture fixture, Chromium ch
         var page = await chromium.OpenAsync(Portal, PortalRoles.Admin, "/admin/users");
         var login = "newcomer-" + Guid.NewGuid().ToString("N")[..6];
 
-        await page.GetByTestId("new-user").ClickAsync();
-        var dialog = page.Locator(".mud-dialog");
+        var dialog = await Chromium.OpenDialogAsync(page.GetByTestId("new-user"));
         await dialog.GetByLabel("Login").FillAsync(login);
         await dialog.GetByLabel("Display name").FillAsync("New Comer");
         await dialog.GetByLabel("Initial password").FillAsync("a fine password 42");

@@ -86,6 +86,19 @@ public sealed class Chromium : IAsyncLifetime
     /// <summary>What <see cref="RecordShownTextAsync"/> recorded.</summary>
     public static Task<string[]> ShownTextAsync(IPage page) => page.EvaluateAsync<string[]>("window.portalShown");
 
+    /// <summary>
+    /// Clicks what opens a MudBlazor dialog and waits for the dialog's opening animation to end: it scales in for 0.1 s,
+    /// and on a busy machine a click during it can land beside a button that is still moving (seen once in CI).
+    /// </summary>
+    public static async Task<ILocator> OpenDialogAsync(ILocator opener)
+    {
+        await opener.ClickAsync();
+        var dialog = opener.Page.Locator(".mud-dialog");
+        await dialog.WaitForAsync();
+        await dialog.EvaluateAsync("dialog => Promise.all(dialog.getAnimations().map(animation => animation.finished))");
+        return dialog;
+    }
+
     public static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
