@@ -15,6 +15,9 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 {
     protected PortalComponentTest()
     {
+        // bUnit waits 1 s by default; pages here read a real database on a machine running four test classes at once
+        // (CI failed once with the renderer's dispatcher not reaching the check within the second).
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Services.AddMudServices();
         Services.AddLogging();
         // What a host gives the live feeds (their reads end when the application stops).
