@@ -63,7 +63,7 @@ public sealed class Chromium : IAsyncLifetime
     {
         var account = await portal.CreateAsync(role);
         var cookies = new System.Net.CookieContainer();
-        using (var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = portal.BaseAddress })
+        using (var client = SignIn.NewClient(portal.BaseAddress, cookies))
         using (var signedIn = await SignIn.PostAsync(client, account.Login, account.Password))
         {
             if (signedIn.StatusCode != System.Net.HttpStatusCode.Redirect)

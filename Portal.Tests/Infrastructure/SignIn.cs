@@ -10,8 +10,11 @@ public static partial class SignIn
     private static partial Regex AntiforgeryField();
 
     /// <summary>A client that keeps cookies and does not follow redirects, so tests see each status code.</summary>
-    public static HttpClient NewClient(Uri baseAddress) =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+    public static HttpClient NewClient(Uri baseAddress) => NewClient(baseAddress, new CookieContainer());
+
+    /// <summary>The same, keeping its cookies in <paramref name="cookies"/> (to hand them to a browser).</summary>
+    public static HttpClient NewClient(Uri baseAddress, CookieContainer cookies) =>
+        new(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
 
     public static async Task<string> AntiforgeryTokenAsync(HttpClient client, string path = "/login")
     {
