@@ -3,12 +3,15 @@ namespace Portal.Tests.Infrastructure;
 /// <summary>Configuration for a portal and worker under test: the real services, fast probes and heartbeats.</summary>
 public static class PortalSettings
 {
-    public static Dictionary<string, string?> For(TestDatabase database, string? redis = null) => new()
+    public static Dictionary<string, string?> For(TestDatabase database, string? redis = null) => For(database.ConnectionString, KeyPrefix(database), redis);
+
+    /// <summary>The same for a database of another cluster (<see cref="SecondCluster"/>), with a Redis key prefix of its own.</summary>
+    public static Dictionary<string, string?> For(string connectionString, string keyPrefix, string? redis = null) => new()
     {
-        ["ConnectionStrings:Portal"] = database.ConnectionString,
+        ["ConnectionStrings:Portal"] = connectionString,
         ["ConnectionStrings:Redis"] = redis ?? TestServices.Redis,
         // Each portal under test is its own installation on the shared Redis (tests run side by side).
-        ["Cache:KeyPrefix"] = KeyPrefix(database),
+        ["Cache:KeyPrefix"] = keyPrefix,
         ["Prometheus:Url"] = TestServices.PrometheusUrl,
         ["Prometheus:TimeoutSeconds"] = "2",
         ["Health:ProbeIntervalSeconds"] = "1",

@@ -71,6 +71,10 @@ public sealed partial class SecondCluster : IAsyncDisposable
 
     public string Superuser(string database = "app") => ConnectionString("postgres", SuperPassword, database);
 
+    /// <summary>Restarts the cluster as an operator would (fast shutdown: open sessions are ended), back once it accepts connections.</summary>
+    public Task RestartAsync() =>
+        RunAsPostgresAsync($"{Bin}/pg_ctl", "-D", Data, "-l", Path.Combine(folder, "postgres.log"), "-m", "fast", "-w", "-t", "60", "restart");
+
     public string App => ConnectionString("shop", AppPassword);
 
     public string Monitor => ConnectionString("portal_monitor", MonitorPassword);

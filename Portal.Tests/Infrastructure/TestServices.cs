@@ -16,20 +16,6 @@ public static class TestServices
 
     public static string PrometheusUrl => Required("PORTAL_TEST_PROMETHEUS", "Prometheus__Url");
 
-    /// <summary>Restarts the test cluster (fast shutdown, then start; returns once it accepts connections again).</summary>
-    public static async Task RestartPostgresAsync()
-    {
-        var script = Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES_RESTART") is { Length: > 0 } set ? set
-            : throw new InvalidOperationException(
-                "PORTAL_TEST_POSTGRES_RESTART is not set: the tests that restart PostgreSQL run under ./portal test only (they would restart the cluster of ./portal up).");
-        using var restart = System.Diagnostics.Process.Start("bash", [script]);
-        await restart.WaitForExitAsync();
-        if (restart.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"Restarting the test PostgreSQL failed with exit code {restart.ExitCode}.");
-        }
-    }
-
     private static string Required(string name, string upName) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value
         : UpState.Value.TryGetValue(upName, out var up) && up.Length > 0 ? up

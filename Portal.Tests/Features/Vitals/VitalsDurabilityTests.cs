@@ -10,15 +10,37 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Vitals;
 
-/// <summary>Nothing accepted is lost: batches keep coming while PostgreSQL restarts, or refuses the portal's connections for a while.</summary>
-[Collection(Serial.Name)] // restarts the shared PostgreSQL
-public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
+/// <summary>
+/// Nothing accepted is lost: batches keep coming while PostgreSQL restarts, or refuses the portal's connections for a
+/// while. The portal's database is on a cluster of the test's own (<see cref="SecondCluster"/>): restarting it ends no
+/// other test's sessions, so the class runs beside the others, and after `./portal up` as well.
+/// </summary>
+public sealed class VitalsDurabilityTests : IAsyncLifetime
 {
-    // A stream from one address far past a real client's rate: the limits are not what these tests are about.
-    protected override void Configure(Dictionary<string, string?> settings)
+    private const string DatabaseName = "portal";
+
+    private SecondCluster cluster = null!;
+    private PortalApp app = null!;
+
+    private string ConnectionString => cluster.Superuser(DatabaseName); // not pooled
+
+    public async Task InitializeAsync()
     {
+        cluster = await SecondCluster.StartAsync();
+        await SecondCluster.ExecuteAsync(cluster.Superuser("postgres"), $"CREATE DATABASE {DatabaseName}");
+        // Pooled, as the portal runs: the outages below end its pooled connections.
+        var pooled = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = true }.ConnectionString;
+        var settings = PortalSettings.For(pooled, $"durability-{Guid.NewGuid():N}:");
+        // A stream from one address far past a real client's rate: the limits are not what these tests are about.
         settings["Vitals:RequestsPerMinutePerAddress"] = "10000000";
         settings["Vitals:RequestsPerMinutePerKey"] = "10000000";
+        app = new PortalApp(settings).Start(); // it migrates its database as it starts
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await cluster.DisposeAsync();
     }
 
     private const int EventsPerBatch = 20;
@@ -32,16 +54,16 @@ public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
     });
 
     [Fact]
-    public Task PostgresRestartedMidStream_Every202IsStoredOnce_NothingElseIsKept() => SendThroughAsync(TestServices.RestartPostgresAsync);
+    public Task PostgresRestartedMidStream_Every202IsStoredOnce_NothingElseIsKept() => SendThroughAsync(() => cluster.RestartAsync());
 
     private async Task SendThroughAsync(Func<Task> outage)
     {
-        var key = await App.Services.GetRequiredService<VitalsApps>().PortalKeyAsync();
+        var key = await app.Services.GetRequiredService<VitalsApps>().PortalKeyAsync();
         var outcomes = new ConcurrentDictionary<string, (HttpStatusCode Status, DateTimeOffset At)>();
         using var stop = new CancellationTokenSource();
         var senders = Enumerable.Range(0, 4).Select(sender => Task.Run(async () =>
         {
-            using var client = App.CreateHttpClient();
+            using var client = app.CreateHttpClient();
             for (var batch = 0; !stop.IsCancellationRequested; batch++)
             {
                 var id = $"s{sender}-b{batch}";
@@ -61,7 +83,7 @@ public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
 
         // Not from the pool: the outage ended the pooled connections of this process.
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await using var connection = new NpgsqlConnection(ConnectionString);
         var stored = (await connection.QueryAsync<(string Id, long Count)>("SELECT event_id, count(*) FROM vitals_events GROUP BY event_id"))
             .ToDictionary(row => row.Id, row => row.Count);
         var accepted = outcomes.Where(outcome => outcome.Value.Status == HttpStatusCode.Accepted).Select(outcome => outcome.Key).ToList();
@@ -88,13 +110,12 @@ public sealed class VitalsDurabilityTests : PortalOnFreshDatabase
     // An outage as the portal sees it: the database refuses new connections and its open ones are ended.
     private async Task SetConnectionsAsync(bool allowed)
     {
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+        await using var admin = new NpgsqlConnection(cluster.Superuser("postgres"));
         await admin.OpenAsync();
-        var name = new NpgsqlConnectionStringBuilder(Database.ConnectionString).Database;
-        await admin.ExecuteAsync($"ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {(allowed ? "true" : "false")}");
+        await admin.ExecuteAsync($"ALTER DATABASE {DatabaseName} ALLOW_CONNECTIONS {(allowed ? "true" : "false")}");
         if (!allowed)
         {
-            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", new { name });
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", new { name = DatabaseName });
         }
     }
 }
