@@ -1,7 +1,9 @@
 // Lighthouse on pages of one site with Debian's Chromium, signed in with the site's own cookie.
 //
-//   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] PATH...
+//   node audit.mjs --base http://127.0.0.1:5080 [--cookie "name=value; …"] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] [--no-screenshot] PATH...
 //
+// --no-screenshot skips Lighthouse's full-page screenshot (about a second a page; it only illustrates the report's
+// elements, no score uses it): for callers that read the scores, not the stored report.
 // Prints one JSON array on standard output: per page its four category scores (0–100), LCP, total blocking time, the bytes transferred and
 // the audits that failed; with --out, each page's full Lighthouse report is kept as DIR/<page>.<profile>.json (its `file`).
 // The portal's lab-checks job runs it and reads those files.
@@ -28,10 +30,11 @@ function parse(argv) {
     else if (arg === '--profile') options.profile = argv[++i];
     else if (arg === '--out') options.out = argv[++i];
     else if (arg === '--sign-in') options.signIn = argv[++i];
+    else if (arg === '--no-screenshot') options.noScreenshot = true;
     else options.paths.push(arg);
   }
   if (!options.base || options.paths.length === 0 || !['mobile', 'desktop'].includes(options.profile)) {
-    console.error('usage: node audit.mjs --base URL [--cookie COOKIES] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] PATH...');
+    console.error('usage: node audit.mjs --base URL [--cookie COOKIES] [--sign-in SCRIPT] [--profile mobile|desktop] [--out DIR] [--no-screenshot] PATH...');
     process.exit(2);
   }
   return options;
@@ -62,7 +65,7 @@ try {
   const results = [];
   for (const pagePath of options.paths) {
     const url = new URL(pagePath, options.base).toString();
-    const runner = await lighthouse(url, { output: 'json', logLevel: 'error' }, options.profile === 'desktop' ? desktopConfig : undefined, page);
+    const runner = await lighthouse(url, { output: 'json', logLevel: 'error', disableFullPageScreenshot: options.noScreenshot === true }, options.profile === 'desktop' ? desktopConfig : undefined, page);
     const report = runner.lhr;
     let file = null;
     if (options.out) {
