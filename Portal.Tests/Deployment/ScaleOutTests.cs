@@ -177,7 +177,16 @@ public sealed class ReplicaLossTests(TwoReplicas replicas, Chromium chromium) : 
         await page.FillAsync("#login", "admin");
         await page.FillAsync("#password", TwoReplicas.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(new Uri(replicas.Up.BaseAddress, path).ToString());
+        try
+        {
+            // A replica's first page after `up` is rendered cold (JIT), early in the run, beside the heaviest classes.
+            await page.WaitForURLAsync(new Uri(replicas.Up.BaseAddress, path).ToString(), new PageWaitForURLOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Once in CI the page did not get there in 30 s: say where it was instead (the login again? an error page?).
+            throw new TimeoutException($"Signing in through the proxy did not reach {path} in 60 s; the page is at {page.Url}: {await page.Locator("body").InnerTextAsync()}");
+        }
         await Chromium.WaitForCircuitAsync(page);
         return page;
     }
