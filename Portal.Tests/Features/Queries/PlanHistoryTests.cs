@@ -12,9 +12,10 @@ namespace Portal.Tests.Features.Queries;
 /// </summary>
 public sealed class PlanHistoryTests : PortalOnFreshDatabase
 {
-    // The capture explains the target's top statements by time in the last minutes; the test cluster is shared, and
-    // another class's heavier statements once filled that top while this one's index scans were cheap, so the indexed
-    // plan was never recorded (CI: no change found). The target's scope is this database, as an operator scopes one.
+    // The capture explains the target's ten statements with the most time in the last hour; the test cluster is shared,
+    // and other classes' heavier statements can fill that top while this one's index scans are cheap, leaving the indexed
+    // plan unrecorded (CI once found no change: the likely cause, not reproduced). The target's scope is this database,
+    // as an operator scopes one, and the test checks the indexed plan was recorded before it goes on.
     protected override void Configure(Dictionary<string, string?> settings)
     {
         settings["Queries:Targets:portal:ConnectionString"] = Database.ConnectionString;
