@@ -3,17 +3,12 @@ using Microsoft.Playwright;
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright (its own browser download cannot work here); a class fixture. Its headless
-/// shell (package <c>chromium-headless-shell</c>, which `./portal test` installs) when there is one: the same Blink
-/// without the full browser around it, Playwright's own choice for headless runs, a third less CPU for the browser
-/// tests here; else the full <c>chromium</c> (`./portal up` installs only that one). The classes
+/// Debian's Chromium driven by Playwright (its own browser download cannot work here); a class fixture. The classes
 /// share one browser for the test run (a Playwright driver and a Chromium started once, not per class); each fixture
 /// has contexts of its own (cookies, pages) and closes them when its class is done, which ends their circuits.
 /// </summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    private const string HeadlessShell = "/usr/bin/chromium-headless-shell";
-
     private static readonly SemaphoreSlim Starting = new(1, 1);
     private static IPlaywright? playwright;
     private static IBrowser? shared;
@@ -33,7 +28,7 @@ public sealed class Chromium : IAsyncLifetime
                 playwright ??= await Playwright.CreateAsync();
                 shared = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
                 {
-                    ExecutablePath = File.Exists(HeadlessShell) ? HeadlessShell : "/usr/bin/chromium",
+                    ExecutablePath = "/usr/bin/chromium",
                     Headless = true,
                     // The machine has no network: keep Chromium from trying to reach Google's services.
                     Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
