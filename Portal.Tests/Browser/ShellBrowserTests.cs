@@ -42,6 +42,29 @@ public sealed partial class ShellBrowserTests(RunningPortalFixture fixture, Chro
     }
 
     [Fact]
+    public async Task Drawer_LinkFollowedBeforeTheBrowserModuleLoaded_MarkedOnceItHas()
+    {
+        var page = await chromium.OpenAsync(fixture.Running.Portal, path: "/jobs");
+        // The next load's browser.js (the module that moves the mark) is held back until the link has been followed.
+        var held = new TaskCompletionSource();
+        await page.RouteAsync("**/js/browser.js*", async route =>
+        {
+            await held.Task;
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync(new Uri(fixture.Running.Portal.BaseAddress, "/jobs").ToString());
+        await Chromium.WaitForCircuitAsync(page);
+        var drawer = page.Locator("#drawer");
+        await drawer.GetByRole(AriaRole.Link, new() { Name = "Alerts", Exact = true }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Alerts");
+        Assert.Equal("/jobs", await drawer.Locator("a[aria-current=page]").GetAttributeAsync("href")); // the server's mark, still
+
+        held.SetResult();
+        await Expect(drawer.Locator("a[aria-current=page]")).ToHaveAttributeAsync("href", "/alerts");
+        await Expect(drawer.Locator("a.active")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Drawer_FollowsInPageNavigation_AndOpensAndClosesWideAndNarrow()
     {
         var page = await chromium.OpenAsync(fixture.Running.Portal, path: "/jobs");

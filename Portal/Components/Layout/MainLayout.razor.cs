@@ -21,6 +21,8 @@ public sealed partial class MainLayout : IAsyncDisposable
 
     private IJSObjectReference? browser;
     private DotNetObjectReference<Live.LiveViewer>? viewerReference;
+    private bool navigated;
+    private string? navigatedArea;
     private TimeZoneInfo viewerTimeZone = TimeZoneInfo.Utc;
 
     protected override void OnInitialized()
@@ -32,25 +34,30 @@ public sealed partial class MainLayout : IAsyncDisposable
         NavigationManager.LocationChanged += OnLocationChanged;
     }
 
-    /// <summary>The server drew the drawer for the page it served; after an in-page navigation the browser moves the mark.</summary>
+    /// <summary>
+    /// The server drew the drawer for the page it served; after an in-page navigation the browser moves the mark — once
+    /// its module is loaded: a link followed before that (a quick click on a slow connection) is marked when it is.
+    /// </summary>
     private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
     {
-        if (browser is null)
+        navigated = true;
+        navigatedArea = Navigation.CurrentArea("/" + NavigationManager.ToBaseRelativePath(e.Location).Split('?', '#')[0]);
+        if (browser is not null)
         {
-            return;
+            _ = InvokeAsync(MarkNavigatedAreaAsync);
         }
-        var path = "/" + NavigationManager.ToBaseRelativePath(e.Location).Split('?', '#')[0];
-        _ = InvokeAsync(async () =>
+    }
+
+    private async Task MarkNavigatedAreaAsync()
+    {
+        try
         {
-            try
-            {
-                await browser.InvokeVoidAsync("markCurrentArea", Navigation.CurrentArea(path));
-            }
-            catch (JSDisconnectedException)
-            {
-                // The tab is gone; so is its drawer.
-            }
-        });
+            await browser!.InvokeVoidAsync("markCurrentArea", navigatedArea);
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is gone; so is its drawer.
+        }
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -63,6 +70,10 @@ public sealed partial class MainLayout : IAsyncDisposable
         browser = await JS.InvokeAsync<IJSObjectReference>("import", "./js/browser.js");
         viewerReference = DotNetObjectReference.Create(Viewer);
         await browser.InvokeVoidAsync("watchVisibility", viewerReference);
+        if (navigated)
+        {
+            await MarkNavigatedAreaAsync();
+        }
         // Re-rendered (every LocalTime of the page) only when the browser's zone is not the remembered one. A remembered
         // zone stays for this page (the browser checks it when idle, for the next one): a traveller's next page is right.
         var zone = await browser.InvokeAsync<string?>("timeZone", RememberedTimeZone);
