@@ -14,7 +14,7 @@ namespace Portal.Tests.Browser;
 /// <summary>A shop's page on another origin carries the snippet; a real Chromium measures it and sends to the portal.</summary>
 // Side by side with other classes: a browser starved of CPU may get web-vitals' final INP or CLS report after the
 // snippet's flush on hiding; the snippet sends it as the instance's next report and the portal keeps the highest.
-public sealed class VitalsBrowserTests(Chromium chromium) : PortalOnFreshDatabase, IClassFixture<Chromium>
+public sealed class VitalsBrowserTests(Chromium.Full chromium) : PortalOnFreshDatabase, IClassFixture<Chromium.Full>
 {
     private string key = "";
     private WebApplication? shop;

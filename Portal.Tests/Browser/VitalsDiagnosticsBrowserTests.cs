@@ -20,8 +20,8 @@ namespace Portal.Tests.Browser;
 // Alone, after the parallel part: the pages are slow on purpose, and a browser starved of CPU by other test classes
 // once left /big-image before its snippet had run (CI, nothing sent).
 [Collection(Serial.Name)]
-public sealed class VitalsDiagnosticsBrowserTests(VitalsDiagnosticsBrowserTests.Shop shop, Chromium chromium)
-    : IClassFixture<VitalsDiagnosticsBrowserTests.Shop>, IClassFixture<Chromium>
+public sealed class VitalsDiagnosticsBrowserTests(VitalsDiagnosticsBrowserTests.Shop shop, Chromium.Full chromium)
+    : IClassFixture<VitalsDiagnosticsBrowserTests.Shop>, IClassFixture<Chromium.Full>
 {
     private const int ImageWidth = 900;
     private const int ImageHeight = 600;
