@@ -24,6 +24,7 @@ namespace Portal.Tests.Features.Lab;
 /// shop's page in both profiles, and stores what Lighthouse wrote; real autocannon loads the portal and its summary is
 /// posted as CI would; bad uploads are refused naming the field, and nothing of them is stored.
 /// </summary>
+[StartEarly]
 public sealed class LabChecksTests : PortalOnFreshDatabase
 {
     private const string LabLogin = "lab-viewer";

@@ -15,6 +15,7 @@ namespace Portal.Tests.Features.Vitals;
 /// while. The portal's database is on a cluster of the test's own (<see cref="SecondCluster"/>): restarting it ends no
 /// other test's sessions, so the class runs beside the others, and after `./portal up` as well.
 /// </summary>
+[StartEarly]
 public sealed class VitalsDurabilityTests : IAsyncLifetime
 {
     private const string DatabaseName = "portal";
