@@ -15,7 +15,12 @@ public sealed class QueryExplainTests(QueryExplainTests.Accounts portal) : IClas
     /// <summary>A portal whose target holds 20,000 accounts and a function that would delete them.</summary>
     public sealed class Accounts : PortalOnFreshDatabase
     {
-        protected override void Configure(Dictionary<string, string?> settings) => settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
+        protected override void Configure(Dictionary<string, string?> settings)
+        {
+            settings["Queries:ExplainAnalyzeTimeoutMs"] = "500";
+            // A second target nothing answers on (a free loopback port).
+            settings["Queries:Targets:gone:ConnectionString"] = $"Host=127.0.0.1;Port={LoopbackPort.Free()};Username=portal;Password=unused;Database=gone;Timeout=3";
+        }
 
         protected override Task SeedAsync(NpgsqlConnection connection) => connection.ExecuteAsync("""
             CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);
@@ -31,6 +36,16 @@ public sealed class QueryExplainTests(QueryExplainTests.Accounts portal) : IClas
     {
         await using var connection = new NpgsqlConnection(portal.Database.ConnectionString);
         return await connection.QuerySingleAsync<(long, decimal)>("SELECT count(*), coalesce(sum(balance), 0) FROM accounts");
+    }
+
+    [Fact]
+    public async Task Explain_TargetNotAnswering_SaysSoInsteadOfThrowing()
+    {
+        var result = await Explain.ExplainAsync("gone", "SELECT id FROM accounts WHERE id = $1", ["1"], analyze: false);
+
+        Assert.Null(result.Plan);
+        Assert.StartsWith("The target could not be reached: ", result.Refusal);
+        Assert.DoesNotContain("unused", result.Refusal, StringComparison.Ordinal); // the password
     }
 
     [Theory]

@@ -88,7 +88,20 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         {
             return ExplainResult.Refused("EXPLAIN ANALYZE runs the statement, so only reads (SELECT) may be analyzed; this one writes. Its plan is available without ANALYZE.");
         }
+        try
+        {
+            return await ExplainOnTargetAsync(target, query, values, analyze, cancellationToken);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            // The target did not answer (down, unreachable, its connections all busy): said on the page, whose circuit
+            // an exception from its button would end.
+            return ExplainResult.Refused($"The target could not be reached: {ex.Message}");
+        }
+    }
 
+    private async Task<ExplainResult> ExplainOnTargetAsync(string target, string query, IReadOnlyList<string?> values, bool analyze, CancellationToken cancellationToken)
+    {
         await using var connection = await targets.OpenAsync(target, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
