@@ -48,6 +48,24 @@ public sealed class QueryExplainTests(QueryExplainTests.Accounts portal) : IClas
         Assert.DoesNotContain("unused", result.Refusal, StringComparison.Ordinal); // the password
     }
 
+    [Fact]
+    public async Task RecordPlanNow_TargetNotAnswering_SaysSoInsteadOfThrowing()
+    {
+        // A statement the portal saw on that target before it went away.
+        await using (var connection = new NpgsqlConnection(portal.Database.ConnectionString))
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO query_statements (target, query_id, user_id, db_id, toplevel, user_name, database_name, query, first_seen, seen, running)
+                VALUES ('gone', 4242, 10, 5, true, 'shop', 'shop', 'SELECT id FROM accounts WHERE id = $1', now(), '{}', '{}')
+                """);
+        }
+
+        var (isNew, refusal) = await portal.App.Services.GetRequiredService<PlanHistory>().RecordAsync("gone", 4242);
+
+        Assert.False(isNew);
+        Assert.StartsWith("The target could not be reached: ", refusal);
+    }
+
     [Theory]
     [InlineData("DELETE FROM accounts WHERE id > $1")]
     [InlineData("UPDATE accounts SET balance = 0 WHERE id > $1")]

@@ -73,7 +73,16 @@ public sealed class PlanHistory(QueryStatistics statistics, QueryExplain explain
         {
             return (false, "the portal has not seen this statement on the target");
         }
-        var (json, refusal) = await explain.GenericPlanAsync(target, query, cancellationToken);
+        string? json, refusal;
+        try
+        {
+            (json, refusal) = await explain.GenericPlanAsync(target, query, cancellationToken);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            // Asked for from the statement page's button: said there (an exception would end the page's circuit).
+            return (false, QueryExplain.Unreachable(ex));
+        }
         if (json is null)
         {
             return (false, refusal);

@@ -96,9 +96,12 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         {
             // The target did not answer (down, unreachable, its connections all busy): said on the page, whose circuit
             // an exception from its button would end.
-            return ExplainResult.Refused($"The target could not be reached: {ex.Message}");
+            return ExplainResult.Refused(Unreachable(ex));
         }
     }
+
+    /// <summary>Why a plan could not be had from a target that did not answer (no connection string, no password in it).</summary>
+    public static string Unreachable(NpgsqlException ex) => $"The target could not be reached: {ex.Message}";
 
     private async Task<ExplainResult> ExplainOnTargetAsync(string target, string query, IReadOnlyList<string?> values, bool analyze, CancellationToken cancellationToken)
     {
