@@ -38,15 +38,17 @@ public sealed partial class MainLayout : IAsyncDisposable
     /// The server drew the drawer for the page it served; after an in-page navigation the browser moves the mark — once
     /// its module is loaded: a link followed before that (a quick click on a slow connection) is marked when it is.
     /// </summary>
-    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
-    {
-        navigated = true;
-        navigatedArea = Navigation.CurrentArea("/" + NavigationManager.ToBaseRelativePath(e.Location).Split('?', '#')[0]);
-        if (browser is not null)
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) =>
+        // On the renderer's dispatcher, as the first render's loading of the module: one of the two marks it.
+        _ = InvokeAsync(async () =>
         {
-            _ = InvokeAsync(MarkNavigatedAreaAsync);
-        }
-    }
+            navigated = true;
+            navigatedArea = Navigation.CurrentArea("/" + NavigationManager.ToBaseRelativePath(e.Location).Split('?', '#')[0]);
+            if (browser is not null)
+            {
+                await MarkNavigatedAreaAsync();
+            }
+        });
 
     private async Task MarkNavigatedAreaAsync()
     {
