@@ -49,6 +49,16 @@ public sealed class QueryExplainTests(QueryExplainTests.Accounts portal) : IClas
     }
 
     [Fact]
+    public async Task Parameters_TargetNotAnswering_SaysSoInsteadOfThrowing()
+    {
+        // Read as the statement page loads: a throw here was the page's error page, its history unreadable.
+        var (types, refusal) = await Explain.ParametersAsync("gone", "SELECT id FROM accounts WHERE id = $1");
+
+        Assert.Empty(types);
+        Assert.StartsWith("The target could not be reached: ", refusal);
+    }
+
+    [Fact]
     public async Task RecordPlanNow_TargetNotAnswering_SaysSoInsteadOfThrowing()
     {
         // A statement the portal saw on that target before it went away.

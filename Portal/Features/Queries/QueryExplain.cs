@@ -57,6 +57,19 @@ public sealed partial class QueryExplain(QueryTargets targets, IOptions<QueryOpt
         {
             return ([], NotExplainable);
         }
+        try
+        {
+            return await PrepareOnTargetAsync(target, query, cancellationToken);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            // Asked for while the statement page loads: its history (the portal's own) shows all the same.
+            return ([], Unreachable(ex));
+        }
+    }
+
+    private async Task<(IReadOnlyList<string> Types, string? Refusal)> PrepareOnTargetAsync(string target, string query, CancellationToken cancellationToken)
+    {
         await using var connection = await targets.OpenAsync(target, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
