@@ -19,8 +19,10 @@ COPY package.json package-lock.json appsettings.json slas.yaml alerts.yaml ./
 COPY wwwroot/ wwwroot/
 COPY Portal/ Portal/
 COPY Portal.Jobs/ Portal.Jobs/
-RUN dotnet publish Portal/Portal.csproj -c Release -o /app/web --no-restore \
-    && dotnet publish Portal.Jobs/Portal.Jobs.csproj -c Release -o /app/jobs --no-restore
+# Without the analyzers: they are the CI's gate (`./portal test` builds with them, warnings as errors) and change no
+# byte of the assemblies (source generators still run); the image's compile takes about a third less CPU without them.
+RUN dotnet publish Portal/Portal.csproj -c Release -o /app/web --no-restore -p:RunAnalyzers=false \
+    && dotnet publish Portal.Jobs/Portal.Jobs.csproj -c Release -o /app/jobs --no-restore -p:RunAnalyzers=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 RUN apt-get update \
