@@ -11,43 +11,53 @@ namespace Portal.Tests.Features.Queries;
 /// The risks that take a database down, on a fixture whose answers are known (sequences set near their end) and against
 /// the catalogue's own figures read here; through the owner's role and through a role with pg_monitor only.
 /// </summary>
-public sealed class MaintenanceRisksTests : PortalOnFreshDatabase
+public sealed class MaintenanceRisksTests(MaintenanceRisksTests.Seeded fixture) : IClassFixture<MaintenanceRisksTests.Seeded>
 {
     private const string MonitorPassword = "Risks-Monitor-1";
 
-    private string MonitorRole => "risks_" + Database.Name;
-
-    protected override void Configure(Dictionary<string, string?> settings)
+    /// <summary>The fixture's sequences and monitoring role, read by every test (one that grants takes its grant back).</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        // Any age is a warning here: a fresh test cluster is billions of transactions from wrapping around.
-        settings["Queries:Risks:WraparoundWarning"] = "0.000000001";
-        settings["Queries:Risks:WraparoundCritical"] = "0.99";
-        settings["Queries:Targets:monitored:ConnectionString"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
+        public string MonitorRole => "risks_" + Database.Name;
+
+        protected override void Configure(Dictionary<string, string?> settings)
         {
-            Username = MonitorRole, Password = MonitorPassword,
-        }.ConnectionString;
+            // Any age is a warning here: a fresh test cluster is billions of transactions from wrapping around.
+            settings["Queries:Risks:WraparoundWarning"] = "0.000000001";
+            settings["Queries:Risks:WraparoundCritical"] = "0.99";
+            settings["Queries:Targets:monitored:ConnectionString"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
+            {
+                Username = MonitorRole, Password = MonitorPassword,
+            }.ConnectionString;
+        }
+
+        protected override async Task SeedAsync(NpgsqlConnection connection) => await connection.ExecuteAsync($"""
+            CREATE SCHEMA shop;
+            CREATE SEQUENCE shop.tiny AS smallint;
+            SELECT setval('shop.tiny', 30000);
+            CREATE SEQUENCE shop.half AS smallint;
+            SELECT setval('shop.half', 26000);
+            CREATE SEQUENCE shop.down AS integer INCREMENT BY -1;
+            SELECT setval('shop.down', -100000000);
+            CREATE SEQUENCE shop.unused;
+            DROP ROLE IF EXISTS {MonitorRole};
+            CREATE ROLE {MonitorRole} LOGIN PASSWORD '{MonitorPassword}' IN ROLE pg_monitor;
+            GRANT CONNECT ON DATABASE "{Database.Name}" TO {MonitorRole};
+            """);
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+            await admin.ExecuteAsync($"DROP ROLE IF EXISTS {MonitorRole}");
+        }
     }
 
-    protected override async Task SeedAsync(NpgsqlConnection connection) => await connection.ExecuteAsync($"""
-        CREATE SCHEMA shop;
-        CREATE SEQUENCE shop.tiny AS smallint;
-        SELECT setval('shop.tiny', 30000);
-        CREATE SEQUENCE shop.half AS smallint;
-        SELECT setval('shop.half', 26000);
-        CREATE SEQUENCE shop.down AS integer INCREMENT BY -1;
-        SELECT setval('shop.down', -100000000);
-        CREATE SEQUENCE shop.unused;
-        DROP ROLE IF EXISTS {MonitorRole};
-        CREATE ROLE {MonitorRole} LOGIN PASSWORD '{MonitorPassword}' IN ROLE pg_monitor;
-        GRANT CONNECT ON DATABASE "{Database.Name}" TO {MonitorRole};
-        """);
+    private PortalApp App => fixture.App;
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-        await admin.ExecuteAsync($"DROP ROLE IF EXISTS {MonitorRole}");
-    }
+    private TestDatabase Database => fixture.Database;
+
+    private string MonitorRole => fixture.MonitorRole;
 
     private MaintenanceRisks Risks => App.Services.GetRequiredService<MaintenanceRisks>();
 
@@ -118,9 +128,17 @@ public sealed class MaintenanceRisksTests : PortalOnFreshDatabase
         Assert.Equal(sequences, report.UnreadableSequences.Count); // the portal's own tables' too
 
         await owner.ExecuteAsync($"GRANT USAGE ON SCHEMA shop TO {MonitorRole}; GRANT SELECT ON SEQUENCE shop.tiny TO {MonitorRole}");
-        var granted = await Risks.ReadAsync("monitored");
-        Assert.Equal(RiskStatuses.Critical, granted.Risks.Single(risk => risk.Subject == "sequence shop.tiny (smallint)").Status);
-        Assert.Equal(sequences - 1, granted.UnreadableSequences.Count);
+        try
+        {
+            var granted = await Risks.ReadAsync("monitored");
+            Assert.Equal(RiskStatuses.Critical, granted.Risks.Single(risk => risk.Subject == "sequence shop.tiny (smallint)").Status);
+            Assert.Equal(sequences - 1, granted.UnreadableSequences.Count);
+        }
+        finally
+        {
+            // The other tests read through the role without it.
+            await owner.ExecuteAsync($"REVOKE SELECT ON SEQUENCE shop.tiny FROM {MonitorRole}; REVOKE USAGE ON SCHEMA shop FROM {MonitorRole}");
+        }
     }
 
     [Fact]
