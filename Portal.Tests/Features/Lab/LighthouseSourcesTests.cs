@@ -11,47 +11,53 @@ namespace Portal.Tests.Features.Lab;
 /// Lighthouse runs as an SLI kind and an alert source, worked by hand: shop's mobile runs in two 5-minute intervals
 /// (85 and 95, then 88), a desktop run and another service's run that do not count.
 /// </summary>
-public sealed class LighthouseSourcesTests : PortalOnFreshDatabase
+public sealed class LighthouseSourcesTests(LighthouseSourcesTests.Seeded fixture) : IClassFixture<LighthouseSourcesTests.Seeded>
 {
     private static readonly DateTimeOffset Now = SliEvaluator.Floor(DateTimeOffset.UtcNow);
     private static readonly DateTimeOffset First = Now.AddHours(-3).AddMinutes(2); // in the interval ending at −2 h 55 min
     private static readonly DateTimeOffset Second = Now.AddHours(-2);              // on a boundary: the interval ending there
 
-    protected override void Configure(Dictionary<string, string?> settings)
+    /// <summary>The runs above and a catalogue of one Lighthouse objective, read by both tests.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("portal-slas-").FullName, "slas.yaml");
-        File.WriteAllText(file, """
-            services:
-              - name: shop
-                team: web
-                objectives:
-                  - id: shop-lighthouse
-                    title: Critical pages score well
-                    priority: P2
-                    window: 7d
-                    sli:
-                      kind: lighthouse
-                      profile: mobile
-                      score_above: 90
-                      objective: 75%
-            """);
-        settings["Scorecards:CatalogueFile"] = file;
-    }
+        protected override void Configure(Dictionary<string, string?> settings)
+        {
+            var file = Path.Combine(Directory.CreateTempSubdirectory("portal-slas-").FullName, "slas.yaml");
+            File.WriteAllText(file, """
+                services:
+                  - name: shop
+                    team: web
+                    objectives:
+                      - id: shop-lighthouse
+                        title: Critical pages score well
+                        priority: P2
+                        window: 7d
+                        sli:
+                          kind: lighthouse
+                          profile: mobile
+                          score_above: 90
+                          objective: 75%
+                """);
+            settings["Scorecards:CatalogueFile"] = file;
+        }
 
-    protected override async Task SeedAsync(NpgsqlConnection connection)
-    {
-        foreach (var (service, page, profile, at, score) in new[]
+        protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            ("shop", "/checkout", "mobile", First, 0.85), ("shop", "/", "mobile", First.AddMinutes(1), 0.95),
-            ("shop", "/checkout", "mobile", Second, 0.88), ("shop", "/checkout", "desktop", Second, 0.99), ("blog", "/x", "mobile", Second, 0.10),
-        })
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo)
-                VALUES (@service, @page, @profile, 'https://x.test' || @page, 'api', @at, '12.2.3', @score, 1, 1, 1)
-                """, new { service, page, profile, at, score });
+            foreach (var (service, page, profile, at, score) in new[]
+            {
+                ("shop", "/checkout", "mobile", First, 0.85), ("shop", "/", "mobile", First.AddMinutes(1), 0.95),
+                ("shop", "/checkout", "mobile", Second, 0.88), ("shop", "/checkout", "desktop", Second, 0.99), ("blog", "/x", "mobile", Second, 0.10),
+            })
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO lab_lighthouse_runs (service, page, profile, url, source, fetched_at, lighthouse, performance, accessibility, best_practices, seo)
+                    VALUES (@service, @page, @profile, 'https://x.test' || @page, 'api', @at, '12.2.3', @score, 1, 1, 1)
+                    """, new { service, page, profile, at, score });
+            }
         }
     }
+
+    private PortalApp App => fixture.App;
 
     [Fact]
     public async Task Sli_RunsPerInterval_GoodAtTheScore_FigureTheirMean()
