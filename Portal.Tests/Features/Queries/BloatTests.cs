@@ -14,49 +14,33 @@ namespace Portal.Tests.Features.Queries;
 /// </summary>
 public sealed class BloatTests(BloatTests.Fixture fixture) : IClassFixture<BloatTests.Fixture>
 {
-    public sealed class Fixture : PortalOnFreshDatabase
+    public sealed class Fixture : PortalOnMonitoredDatabase
     {
-        public const string MonitorPassword = "Bloat-Monitor-1";
-
-        public string MonitorRole => "bloat_" + Database.Name;
-
         public string AdminConnectionString => new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = Database.Name }.ConnectionString;
 
         protected override void Configure(Dictionary<string, string?> settings)
         {
             settings["Queries:Risks:BloatMinimumMegabytes"] = "1";
             settings["Queries:Risks:VacuumMinimumDeadRows"] = "1000";
-            settings["Queries:Targets:monitored:ConnectionString"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
-            {
-                Username = MonitorRole, Password = MonitorPassword,
-            }.ConnectionString;
+            base.Configure(settings);
         }
 
         protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            await connection.ExecuteAsync($"""
+            await base.SeedAsync(connection);
+            await connection.ExecuteAsync("""
                 CREATE SCHEMA shop;
                 CREATE TABLE shop.orders (id integer PRIMARY KEY, customer integer NOT NULL, note text NOT NULL) WITH (autovacuum_enabled = false);
                 INSERT INTO shop.orders SELECT g, g % 1000, md5(g::text) FROM generate_series(1, 200000) g;
                 DELETE FROM shop.orders WHERE id % 5 <> 0;
                 CREATE TABLE shop.tidy (id integer PRIMARY KEY, customer integer NOT NULL, note text NOT NULL) WITH (autovacuum_enabled = false);
                 INSERT INTO shop.tidy SELECT g, g % 1000, md5(g::text) FROM generate_series(1, 100000) g;
-                DROP ROLE IF EXISTS {MonitorRole};
-                CREATE ROLE {MonitorRole} LOGIN PASSWORD '{MonitorPassword}' IN ROLE pg_monitor;
-                GRANT CONNECT ON DATABASE "{Database.Name}" TO {MonitorRole};
                 """);
             // Outside a transaction: VACUUM cannot run in one.
             await connection.ExecuteAsync("VACUUM ANALYZE shop.orders");
             await connection.ExecuteAsync("VACUUM ANALYZE shop.tidy");
             await using var admin = new NpgsqlConnection(AdminConnectionString);
             await admin.ExecuteAsync("CREATE EXTENSION pgstattuple");
-        }
-
-        public override async Task DisposeAsync()
-        {
-            await base.DisposeAsync();
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.ExecuteAsync($"DROP ROLE IF EXISTS {MonitorRole}");
         }
     }
 

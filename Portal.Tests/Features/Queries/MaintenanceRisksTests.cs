@@ -13,43 +13,30 @@ namespace Portal.Tests.Features.Queries;
 /// </summary>
 public sealed class MaintenanceRisksTests(MaintenanceRisksTests.Seeded fixture) : IClassFixture<MaintenanceRisksTests.Seeded>
 {
-    private const string MonitorPassword = "Risks-Monitor-1";
-
     /// <summary>The fixture's sequences and monitoring role, read by every test (one that grants takes its grant back).</summary>
-    public sealed class Seeded : PortalOnFreshDatabase
+    public sealed class Seeded : PortalOnMonitoredDatabase
     {
-        public string MonitorRole => "risks_" + Database.Name;
-
         protected override void Configure(Dictionary<string, string?> settings)
         {
             // Any age is a warning here: a fresh test cluster is billions of transactions from wrapping around.
             settings["Queries:Risks:WraparoundWarning"] = "0.000000001";
             settings["Queries:Risks:WraparoundCritical"] = "0.99";
-            settings["Queries:Targets:monitored:ConnectionString"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString)
-            {
-                Username = MonitorRole, Password = MonitorPassword,
-            }.ConnectionString;
+            base.Configure(settings);
         }
 
-        protected override async Task SeedAsync(NpgsqlConnection connection) => await connection.ExecuteAsync($"""
-            CREATE SCHEMA shop;
-            CREATE SEQUENCE shop.tiny AS smallint;
-            SELECT setval('shop.tiny', 30000);
-            CREATE SEQUENCE shop.half AS smallint;
-            SELECT setval('shop.half', 26000);
-            CREATE SEQUENCE shop.down AS integer INCREMENT BY -1;
-            SELECT setval('shop.down', -100000000);
-            CREATE SEQUENCE shop.unused;
-            DROP ROLE IF EXISTS {MonitorRole};
-            CREATE ROLE {MonitorRole} LOGIN PASSWORD '{MonitorPassword}' IN ROLE pg_monitor;
-            GRANT CONNECT ON DATABASE "{Database.Name}" TO {MonitorRole};
-            """);
-
-        public override async Task DisposeAsync()
+        protected override async Task SeedAsync(NpgsqlConnection connection)
         {
-            await base.DisposeAsync();
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.ExecuteAsync($"DROP ROLE IF EXISTS {MonitorRole}");
+            await base.SeedAsync(connection);
+            await connection.ExecuteAsync("""
+                CREATE SCHEMA shop;
+                CREATE SEQUENCE shop.tiny AS smallint;
+                SELECT setval('shop.tiny', 30000);
+                CREATE SEQUENCE shop.half AS smallint;
+                SELECT setval('shop.half', 26000);
+                CREATE SEQUENCE shop.down AS integer INCREMENT BY -1;
+                SELECT setval('shop.down', -100000000);
+                CREATE SEQUENCE shop.unused;
+                """);
         }
     }
 
