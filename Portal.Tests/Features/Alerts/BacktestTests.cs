@@ -24,40 +24,52 @@ namespace Portal.Tests.Features.Alerts;
 /// <item><c>hour() &gt; 21</c>, critical: it fires from 22:00 to midnight UTC each day of the window.</item>
 /// </list>
 /// </summary>
-public sealed class BacktestTests : PortalOnFreshDatabase
+public sealed class BacktestTests(BacktestTests.Seeded fixture) : IClassFixture<BacktestTests.Seeded>
 {
-    private DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
-
-    private DateTimeOffset B => new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-3).AddHours(12);
-
-    private DateTimeOffset X => new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-2).AddHours(1);
-
-    private string Rules => $$"""
-        burn_rate:
-          - { severity: page, factor: 14.4, long: 1h, short: 5m }
-        rules:
-          - { name: Window, source: promql, query: "(vector(time()) > {{X.ToUnixTimeSeconds()}}) and (vector(time()) < {{X.AddHours(5).ToUnixTimeSeconds()}})",
-              above: 0, on_empty: ok, severity: critical, labels: { service: batch } }
-          - { name: NightHours, source: promql, query: "hour()", above: 21, severity: critical, labels: { service: clock } }
-        notifications:
-          default: slack
-        """;
-
-    // The same rules in force, for the rule's API and the Alerts page.
-    protected override void Configure(Dictionary<string, string?> settings) => settings.WithAlertRules(Rules);
-
-    protected override async Task SeedAsync(Npgsql.NpgsqlConnection connection)
+    /// <summary>The samples and rules above, written once: a backtest reads them and writes nothing.</summary>
+    public sealed class Seeded : PortalOnFreshDatabase
     {
-        var store = App.Services.GetRequiredService<SliSampleStore>();
-        var start = SliEvaluator.Floor(Now.AddDays(-8));
-        var samples = new List<SliSample>();
-        for (var at = start.AddMinutes(5); at <= Now; at = at.AddMinutes(5))
+        public DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
+
+        public DateTimeOffset B => new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-3).AddHours(12);
+
+        public DateTimeOffset X => new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero).AddDays(-2).AddHours(1);
+
+        public string Rules => $$"""
+            burn_rate:
+              - { severity: page, factor: 14.4, long: 1h, short: 5m }
+            rules:
+              - { name: Window, source: promql, query: "(vector(time()) > {{X.ToUnixTimeSeconds()}}) and (vector(time()) < {{X.AddHours(5).ToUnixTimeSeconds()}})",
+                  above: 0, on_empty: ok, severity: critical, labels: { service: batch } }
+              - { name: NightHours, source: promql, query: "hour()", above: 21, severity: critical, labels: { service: clock } }
+            notifications:
+              default: slack
+            """;
+
+        // The same rules in force, for the rule's API and the Alerts page.
+        protected override void Configure(Dictionary<string, string?> settings) => settings.WithAlertRules(Rules);
+
+        protected override async Task SeedAsync(Npgsql.NpgsqlConnection connection)
         {
-            var bad = at > B && at <= B.AddHours(2);
-            samples.Add(new SliSample(at, bad ? 900 : 990, 1_000));
+            var store = App.Services.GetRequiredService<SliSampleStore>();
+            var start = SliEvaluator.Floor(Now.AddDays(-8));
+            var samples = new List<SliSample>();
+            for (var at = start.AddMinutes(5); at <= Now; at = at.AddMinutes(5))
+            {
+                var bad = at > B && at <= B.AddHours(2);
+                samples.Add(new SliSample(at, bad ? 900 : 990, 1_000));
+            }
+            await store.WriteAsync("portal-error-rate", start, Now, samples);
         }
-        await store.WriteAsync("portal-error-rate", start, Now, samples);
     }
+
+    private PortalApp App => fixture.App;
+
+    private DateTimeOffset B => fixture.B;
+
+    private DateTimeOffset X => fixture.X;
+
+    private string Rules => fixture.Rules;
 
     private async Task<JsonElement> PostAsync(string yaml)
     {
