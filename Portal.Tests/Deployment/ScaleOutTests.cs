@@ -46,8 +46,13 @@ public sealed class TwoReplicas : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// The replicas as an organisation runs them; the last test kills one under a signed-in browser and a stream of Web
+/// Vitals (<see cref="RunsLastAttribute"/>: one `up` for the class instead of a second for that test alone).
+/// </summary>
 [StartEarly]
-public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoReplicas>
+[TestCaseOrderer("Portal.Tests.Infrastructure.RunsLastOrderer", "Portal.Tests")]
+public sealed class ScaleOutTests(TwoReplicas replicas, Chromium chromium) : IClassFixture<TwoReplicas>, IClassFixture<Chromium>
 {
     private static string AuthCookie(HttpResponseMessage response) =>
         response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("portal.auth=", StringComparison.Ordinal)).Split(';')[0];
@@ -161,12 +166,7 @@ public sealed class ScaleOutTests(TwoReplicas replicas) : IClassFixture<TwoRepli
         // The cookie is set once, on the first answer; every later request carries it and stays where it was.
         Assert.Single(replicasSeen);
     }
-}
 
-/// <summary>A web replica killed under a signed-in browser and a stream of Web Vitals: its own class, as it kills one.</summary>
-[StartEarly]
-public sealed class ReplicaLossTests(TwoReplicas replicas, Chromium chromium) : IClassFixture<TwoReplicas>, IClassFixture<Chromium>
-{
     private static async Task<int> SucceededCountAsync(IPage page) =>
         int.TryParse(await page.Locator("[data-testid=count-succeeded]").InnerTextAsync(), out var count) ? count : -1;
 
@@ -179,7 +179,7 @@ public sealed class ReplicaLossTests(TwoReplicas replicas, Chromium chromium) : 
         await page.ClickAsync("button[type=submit]");
         try
         {
-            // A replica's first page after `up` is rendered cold (JIT), early in the run, beside the heaviest classes.
+            // A replica's first page can be rendered cold (JIT), early in the run, beside the heaviest classes.
             await page.WaitForURLAsync(new Uri(replicas.Up.BaseAddress, path).ToString(), new PageWaitForURLOptions { Timeout = 60_000 });
         }
         catch (TimeoutException)
@@ -202,6 +202,7 @@ public sealed class ReplicaLossTests(TwoReplicas replicas, Chromium chromium) : 
     }
 
     [Fact]
+    [RunsLast]
     public async Task ReplicaKilled_BrowserCarriesOnOnTheOtherSignedIn_VitalsAnswered202AreAllStored()
     {
         var page = await SignInThroughTheProxyAsync("/jobs");

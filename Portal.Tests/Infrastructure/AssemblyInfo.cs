@@ -38,3 +38,17 @@ public sealed class StartEarlyFirst : ITestCollectionOrderer
         && typeof(StartEarlyFirst).Assembly.GetType(collection.DisplayName[Prefix.Length..]) is { } type
         && type.IsDefined(typeof(StartEarlyAttribute), inherit: false);
 }
+
+/// <summary>A test that leaves its class's fixture changed for good (a replica killed): it runs after the class's other tests.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RunsLastAttribute : Attribute;
+
+/// <summary>A class's tests in xUnit's default order, those marked <see cref="RunsLastAttribute"/> after the others.</summary>
+public sealed class RunsLastOrderer(IMessageSink diagnostics) : ITestCaseOrderer
+{
+    private readonly DefaultTestCaseOrderer defaults = new(diagnostics);
+
+    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases)
+        where TTestCase : ITestCase =>
+        defaults.OrderTestCases(testCases).OrderBy(testCase => testCase.TestMethod.Method.GetCustomAttributes(typeof(RunsLastAttribute)).Any() ? 1 : 0);
+}
