@@ -55,7 +55,7 @@ public sealed class LabBrowserTests(LabBrowserTests.Seeded fixture, Chromium chr
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.TokenAsync(PortalRoles.Developer));
             var summaries = new[]
             {
-                ("login-page", (await LabChecksTests.AutocannonAsync(new Uri(App.BaseAddress, "/login"), connections: 10, seconds: 2)).GetRawText()),
+                ("login-page", (await LabChecksTests.AutocannonAsync(new Uri(App.BaseAddress, "/login"), connections: 10, seconds: 1)).GetRawText()),
                 ("browse-catalogue", await File.ReadAllTextAsync(Repository.File("Portal.UnitTests/Features/Lab/k6-handle-summary.json"))),
             };
             foreach (var (scenario, summary) in summaries)

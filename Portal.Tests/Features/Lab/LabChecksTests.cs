@@ -133,7 +133,7 @@ public sealed class LabChecksTests : PortalOnFreshDatabase
     [Fact]
     public async Task LoadTest_RealAutocannonAgainstThePortal_PostedAndListed()
     {
-        var summary = await AutocannonAsync(new Uri(App.BaseAddress, "/healthz"), connections: 8, seconds: 3);
+        var summary = await AutocannonAsync(new Uri(App.BaseAddress, "/healthz"), connections: 8, seconds: 1);
         using var developer = await ClientAsync(PortalRoles.Developer);
 
         using var posted = await developer.PostAsync("/api/v1/loadtests?service=portal&scenario=health-probe",
