@@ -17,6 +17,7 @@ public sealed class AlertsBrowserTests(Chromium chromium) : PortalOnFreshDatabas
 
     public override async Task DisposeAsync()
     {
+        await chromium.CloseContextsAsync(); // this test's pages first: their circuits would hold the portal's stop for 30 s
         await base.DisposeAsync();
         await receiver.DisposeAsync();
     }
