@@ -53,11 +53,16 @@ public sealed class LabChecks(
             var output = Directory.CreateTempSubdirectory("portal-lab-");
             try
             {
-                // One browser for the service in this profile: its public pages signed out first, then the others signed in.
-                var (pages, problem) = await AuditAsync(script, target, profile, baseUrl, output.FullName, settings, cancellationToken);
-                if (problem is not null)
+                // Public pages signed out, then the others signed in (one browser each).
+                var pages = new List<(string Page, string File)>();
+                foreach (var (list, signIn) in new[] { (target.PublicPages, false), (target.Pages, target.SignIn is not null) }.Where(part => part.Item1.Count > 0))
                 {
-                    failures.Add($"{target.Service} ({profile}): {problem}");
+                    var (written, problem) = await AuditAsync(script, target, list, signIn, profile, baseUrl, output.FullName, settings, cancellationToken);
+                    if (problem is not null)
+                    {
+                        failures.Add($"{target.Service} ({profile}): {problem}");
+                    }
+                    pages.AddRange(written);
                 }
                 foreach (var (page, file) in pages)
                 {
@@ -87,14 +92,10 @@ public sealed class LabChecks(
         return new Outcome(audited, failures, summary);
     }
 
-    /// <summary>
-    /// audit.mjs on the target's pages in one browser: <c>--public</c> pages before the sign-in script runs (a login page
-    /// seen signed out), the others after it.
-    /// </summary>
     private async Task<(IReadOnlyList<(string Page, string File)> Pages, string? Problem)> AuditAsync(
-        string script, LabTarget target, string profile, string baseUrl, string output, LabOptions settings, CancellationToken cancellationToken)
+        string script, LabTarget target, IReadOnlyList<string> paths, bool signIn, string profile, string baseUrl, string output, LabOptions settings,
+        CancellationToken cancellationToken)
     {
-        var signIn = target.SignIn is not null && target.Pages.Count > 0;
         var start = new ProcessStartInfo(settings.Node)
         {
             WorkingDirectory = Path.GetDirectoryName(script)!,
@@ -114,12 +115,7 @@ public sealed class LabChecks(
             start.Environment["LAB_USERNAME"] = credentials?.Username ?? "";
             start.Environment["LAB_PASSWORD"] = credentials?.Password ?? "";
         }
-        foreach (var page in target.PublicPages)
-        {
-            start.ArgumentList.Add("--public");
-            start.ArgumentList.Add(page);
-        }
-        foreach (var page in target.Pages)
+        foreach (var page in paths)
         {
             start.ArgumentList.Add(page);
         }
@@ -137,7 +133,7 @@ public sealed class LabChecks(
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(settings.PageTimeoutSeconds * (target.PublicPages.Count + target.Pages.Count) + 30));
+        timeout.CancelAfter(TimeSpan.FromSeconds(settings.PageTimeoutSeconds * paths.Count + 30));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
