@@ -5,7 +5,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Deployment;
 
 /// <summary>The image's build stage, replayed file for file (no Docker engine here), ships what the runtime needs.</summary>
-[StartEarly]
+[Collection(ImageReplay.Name)]
 public sealed partial class DockerfileTests
 {
     [GeneratedRegex("src=\"(_framework/blazor\\.web\\.[^\"]+\\.js)\"")]

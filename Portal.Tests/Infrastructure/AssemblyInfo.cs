@@ -19,24 +19,32 @@ public sealed class Serial
 }
 
 /// <summary>
-/// A test class that takes long (a minute or more on two cores): its collection starts before the others, so that
-/// the parallel part of the run does not end waiting for one that started last.
+/// A test class (or a collection's definition) that takes long (a minute or more on two cores): its collection starts
+/// before the others, so that the parallel part of the run does not end waiting for one that started last.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class)]
-public sealed class StartEarlyAttribute : Attribute;
+public sealed class StartEarlyAttribute : Attribute
+{
+    /// <summary>Before the other early collections: the run's longest chain of tests.</summary>
+    public bool First { get; init; }
+}
 
-/// <summary>Collections of <see cref="StartEarlyAttribute"/> classes first, then the rest in xUnit's order.</summary>
+/// <summary>Collections of <see cref="StartEarlyAttribute"/> classes first (those marked first before them), then the rest in xUnit's order.</summary>
 public sealed class StartEarlyFirst : ITestCollectionOrderer
 {
     private const string Prefix = "Test collection for ";
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
-        testCollections.OrderBy(collection => StartsEarly(collection) ? 0 : 1);
+        testCollections.OrderBy(collection => StartEarly(collection) switch { { First: true } => 0, not null => 1, null => 2 });
 
-    private static bool StartsEarly(ITestCollection collection) =>
-        collection.DisplayName.StartsWith(Prefix, StringComparison.Ordinal)
-        && typeof(StartEarlyFirst).Assembly.GetType(collection.DisplayName[Prefix.Length..]) is { } type
-        && type.IsDefined(typeof(StartEarlyAttribute), inherit: false);
+    /// <summary>The attribute on a named collection's definition, or on the class of a class's own collection.</summary>
+    private static StartEarlyAttribute? StartEarly(ITestCollection collection)
+    {
+        var type = collection.CollectionDefinition is IReflectionTypeInfo definition ? definition.Type
+            : collection.DisplayName.StartsWith(Prefix, StringComparison.Ordinal) ? typeof(StartEarlyFirst).Assembly.GetType(collection.DisplayName[Prefix.Length..])
+            : null;
+        return type?.GetCustomAttributes(typeof(StartEarlyAttribute), inherit: false).Cast<StartEarlyAttribute>().SingleOrDefault();
+    }
 }
 
 /// <summary>A test that leaves its class's fixture changed for good (a replica killed): it runs after the class's other tests.</summary>
