@@ -95,7 +95,8 @@ public sealed partial class SecondCluster : IAsyncDisposable
             .ToList();
     }
 
-    public static async Task<SecondCluster> StartAsync()
+    /// <param name="settings">More server settings, <c>name=value</c> (<c>pg_stat_statements.max=100</c>).</param>
+    public static async Task<SecondCluster> StartAsync(params string[] settings)
     {
         var folder = Directory.CreateTempSubdirectory("portal-second-cluster-").FullName;
         var cluster = new SecondCluster(folder, LoopbackPort.Free());
@@ -109,7 +110,7 @@ public sealed partial class SecondCluster : IAsyncDisposable
         }
         await RunAsPostgresAsync($"{Bin}/initdb", "-D", cluster.Data, "-U", "postgres", $"--pwfile={passwordFile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-locale");
         await RunAsPostgresAsync($"{Bin}/pg_ctl", "-D", cluster.Data, "-l", Path.Combine(folder, "postgres.log"), "-w", "-t", "60",
-            "-o", $"-p {cluster.Port} -k {cluster.Data} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c track_io_timing=on", "start");
+            "-o", $"-p {cluster.Port} -k {cluster.Data} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c track_io_timing=on{string.Concat(settings.Select(setting => $" -c {setting}"))}", "start");
 
         await ExecuteAsync(cluster.Superuser("postgres"), $"CREATE ROLE shop LOGIN PASSWORD '{AppPassword}'", "CREATE DATABASE app OWNER shop");
         // The README's SQL, as an operator runs it: roles on the cluster, the extension in the monitored database.

@@ -15,7 +15,8 @@ public static class QueriesEndpoints
         string Target, long QueryId, string Query, DateTimeOffset From, DateTimeOffset To, long Calls, double TotalTimeMs, double? MeanTimeMs, long Rows,
         double? SharedBlksHitRatio, IReadOnlyDictionary<string, double> Counters, IReadOnlyList<QueryRow> Statements, IReadOnlyList<QueryInterval> Intervals);
 
-    public sealed record TopQueriesResponse(string Target, DateTimeOffset From, DateTimeOffset To, int TotalCount, double AllTimeMs, IReadOnlyList<QueryRow> Queries);
+    /// <param name="Evictions">How many times pg_stat_statements dropped its least-run entries in the window (see <see cref="StatementEvictions"/>).</param>
+    public sealed record TopQueriesResponse(string Target, DateTimeOffset From, DateTimeOffset To, int TotalCount, double AllTimeMs, StatementEvictions Evictions, IReadOnlyList<QueryRow> Queries);
 
     public static IEndpointRouteBuilder MapQueriesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -57,7 +58,7 @@ public static class QueriesEndpoints
             var (from, to) = await statistics.ResolveAsync(target.Name, window, cancellationToken);
             var top = await statistics.TopAsync(new TopQueriesRequest(target.Name, from, to, sort, query["order"] != "asc", offset, limit,
                 NullIfEmpty(query["database"]), NullIfEmpty(query["user"]), NullIfEmpty(query["search"]), query["flagged"] == "true") { InScope = query["scope"] != "all" }, cancellationToken);
-            return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Rows));
+            return Results.Ok(new TopQueriesResponse(target.Name, top.From, top.To, top.TotalCount, top.AllTimeMs, top.Evictions, top.Rows));
         });
         api.MapGet("/queries/{queryId:long}", async (long queryId, HttpRequest request, QueryTargets targets, QueryStatistics statistics, TimeProvider time, CancellationToken cancellationToken) =>
         {

@@ -55,7 +55,8 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
     public async Task<QuerySnapshot> TakeAsync(string target, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var (statsReset, rows) = await ReadTargetAsync(target, cancellationToken);
+        var (info, rows) = await ReadTargetAsync(target, cancellationToken);
+        var statsReset = info.StatsReset;
         var takenAt = time.GetUtcNow();
 
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
@@ -94,15 +95,23 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
         var snapshot = new QuerySnapshot(target, takenAt, rows.Count, staged.Count(entry => entry.Moved), resetDetected, baseline,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO query_snapshots (target, taken_at, stats_reset, statements, moved, reset_detected, baseline, duration_ms)
-            VALUES (@Target, @TakenAt, @statsReset, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
-            """, new { snapshot.Target, snapshot.TakenAt, statsReset, snapshot.Statements, snapshot.Moved, snapshot.ResetDetected, snapshot.Baseline, snapshot.DurationMs },
+            INSERT INTO query_snapshots (target, taken_at, stats_reset, dealloc, statements_max, statements, moved, reset_detected, baseline, duration_ms)
+            VALUES (@Target, @TakenAt, @statsReset, @Dealloc, @StatementsMax, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
+            """, new { snapshot.Target, snapshot.TakenAt, statsReset, info.Dealloc, info.StatementsMax, snapshot.Statements, snapshot.Moved, snapshot.ResetDetected, snapshot.Baseline, snapshot.DurationMs },
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return snapshot;
     }
 
-    private async Task<(DateTimeOffset? StatsReset, IReadOnlyList<TargetRow> Rows)> ReadTargetAsync(string target, CancellationToken cancellationToken)
+    /// <summary>pg_stat_statements_info and the extension's capacity on the target.</summary>
+    private sealed class TargetInfo
+    {
+        public DateTimeOffset? StatsReset { get; init; }
+        public long Dealloc { get; init; }
+        public int? StatementsMax { get; init; }
+    }
+
+    private async Task<(TargetInfo Info, IReadOnlyList<TargetRow> Rows)> ReadTargetAsync(string target, CancellationToken cancellationToken)
     {
         await using var connection = await targets.OpenAsync(target, cancellationToken);
         var version = connection.PostgreSqlVersion;
@@ -117,9 +126,12 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
             LEFT JOIN pg_database d ON d.oid = s.dbid
             WHERE s.queryid IS NOT NULL
             """;
-        var statsReset = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition("SELECT stats_reset FROM pg_stat_statements_info", cancellationToken: cancellationToken));
+        var info = await connection.QuerySingleAsync<TargetInfo>(new CommandDefinition("""
+            SELECT stats_reset AS "StatsReset", dealloc AS "Dealloc", current_setting('pg_stat_statements.max', true)::integer AS "StatementsMax"
+            FROM pg_stat_statements_info
+            """, cancellationToken: cancellationToken));
         var rows = (await connection.QueryAsync<TargetRow>(new CommandDefinition(sql, cancellationToken: cancellationToken))).AsList();
-        return (statsReset, rows);
+        return (info, rows);
     }
 
     // Binary COPY: a snapshot of thousands of statements is one round trip, not thousands.

@@ -54,7 +54,14 @@ public sealed record QueryRow
 }
 
 /// <summary>A page of the top list, with what the whole window adds up to.</summary>
-public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, double AllTimeMs, DateTimeOffset From, DateTimeOffset To, DateTimeOffset? FirstSnapshot);
+public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, double AllTimeMs, DateTimeOffset From, DateTimeOffset To, DateTimeOffset? FirstSnapshot,
+    StatementEvictions Evictions);
+
+/// <summary>
+/// How many times pg_stat_statements made room in a window (<c>pg_stat_statements_info.dealloc</c>, each time dropping
+/// the least-run 5 % of its entries), and its <c>pg_stat_statements.max</c> at the window's end (null: not known).
+/// </summary>
+public sealed record StatementEvictions(long Count, int? StatementsMax);
 
 /// <summary>What the portal has of a target: its snapshots so far, and the databases and users its statements ran in.</summary>
 public sealed record TargetCoverage(int Snapshots, DateTimeOffset? First, DateTimeOffset? Last, IReadOnlyList<string> Databases, IReadOnlyList<string> Users);
@@ -154,8 +161,9 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
                 new CommandDefinition(sql, parameters, cancellationToken: token), (row, summary) => (row, summary), splitOn: "Count")).AsList();
             var firstSnapshot = await connection.QuerySingleAsync<DateTimeOffset?>(new CommandDefinition(
                 "SELECT min(taken_at) FROM query_snapshots WHERE target = @Target", parameters, cancellationToken: token));
+            var evictions = await connection.QuerySingleAsync<StatementEvictions>(new CommandDefinition(EvictionsSql, parameters, cancellationToken: token));
             return new TopQueries(page.Select(entry => entry.Row).ToList(), page.FirstOrDefault().Summary?.Count ?? 0,
-                page.FirstOrDefault().Summary?.AllTimeMs ?? 0, request.From, request.To, firstSnapshot);
+                page.FirstOrDefault().Summary?.AllTimeMs ?? 0, request.From, request.To, firstSnapshot, evictions);
         }, cancellationToken);
         return result.Value;
     }
@@ -227,6 +235,21 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
         return (await connection.QueryAsync<QueryInterval>(new CommandDefinition(sql,
             new { target, filter.QueryId, filter.Database, filter.Pattern, from, to }, cancellationToken: cancellationToken))).AsList();
     }
+
+    // The deallocations between consecutive snapshots ending in the window, from the last one at or before its start: a
+    // reset of the target's statistics (or a counter gone down) restarts the count, so what it shows then is all new.
+    private const string EvictionsSql = """
+        WITH snaps AS (
+            SELECT taken_at, dealloc, statements_max, reset_detected, lag(dealloc) OVER (ORDER BY taken_at) AS previous
+            FROM query_snapshots
+            WHERE target = @Target AND taken_at <= @To
+              AND taken_at >= coalesce((SELECT max(taken_at) FROM query_snapshots WHERE target = @Target AND taken_at <= @From), @From)
+        )
+        SELECT coalesce(sum(CASE WHEN reset_detected OR dealloc < previous THEN dealloc ELSE dealloc - previous END)
+                        FILTER (WHERE taken_at > @From AND previous IS NOT NULL), 0)::bigint AS "Count",
+               (SELECT statements_max FROM snaps ORDER BY taken_at DESC LIMIT 1) AS "StatementsMax"
+        FROM snaps
+        """;
 
     private sealed record Summary(int Count, double AllTimeMs);
 

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Portal.Features.Auth;
+using Portal.Features.Queries;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Features.Queries;
+
+/// <summary>
+/// A target whose pg_stat_statements is too small for its workload (<c>pg_stat_statements.max = 100</c>, the lowest
+/// PostgreSQL allows): hundreds of distinct statements make it drop its least-run entries again and again. What the
+/// portal says of a window is compared with <c>pg_stat_statements_info.dealloc</c>, read on the target by the test.
+/// </summary>
+public sealed class QueryEvictionsTests : IAsyncLifetime
+{
+    private const int StatementsMax = 100;
+
+    private SecondCluster cluster = null!;
+    private TestDatabase database = null!;
+    private PortalApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = await SecondCluster.StartAsync($"pg_stat_statements.max={StatementsMax}");
+        database = await TestDatabase.CreateAsync();
+        var settings = PortalSettings.For(database);
+        settings["Queries:Targets:small:ConnectionString"] = cluster.Monitor;
+        app = new PortalApp(settings).Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await database.DisposeAsync();
+        await cluster.DisposeAsync();
+    }
+
+    /// <summary>Statements pg_stat_statements tells apart (one more column each), run once each by the application.</summary>
+    private Task FloodAsync(int first, int count) => SecondCluster.ExecuteAsync(cluster.ConnectionString("shop", SecondCluster.AppPassword),
+        [.. Enumerable.Range(first, count).Select(columns => "SELECT " + string.Join(", ", Enumerable.Repeat("1", columns)))]);
+
+    private async Task<long> DeallocAsync()
+    {
+        await using var connection = new NpgsqlConnection(cluster.Superuser());
+        return await connection.ExecuteScalarAsync<long>("SELECT dealloc FROM pg_stat_statements_info");
+    }
+
+    /// <summary>
+    /// A snapshot, with the target's count read just before and just after it: the snapshot's own reading lies between
+    /// (its statements, dropped by a flood, may make room again when they come back).
+    /// </summary>
+    private async Task<(QuerySnapshot Snapshot, long Before, long After)> SnapshotAsync()
+    {
+        var before = await DeallocAsync();
+        var snapshot = await app.Services.GetRequiredService<QuerySnapshots>().TakeAsync("small");
+        return (snapshot, before, await DeallocAsync());
+    }
+
+    private Task<TopQueries> TopAsync(DateTimeOffset from, DateTimeOffset to) =>
+        app.Services.GetRequiredService<QueryStatistics>().TopAsync(new TopQueriesRequest("small", from, to) { InScope = false });
+
+    [Fact]
+    public async Task StatementsDropped_CountedPerWindow_FromTheLastResetOn_AndThePageAndApiSayWhatToRaise()
+    {
+        await SnapshotAsync();
+        await FloodAsync(1, 5);
+        var baseline = await SnapshotAsync();
+        Assert.Equal(baseline.Before, baseline.After);
+        using var developer = await app.SignedInClientAsync(PortalRoles.Developer);
+        // Room to spare: no warning.
+        var quiet = await developer.GetStringAsync(new Uri("/queries?target=small&range=1h&scope=all", UriKind.Relative));
+        Assert.Contains("data-testid=\"queries\"", quiet, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"evictions\"", quiet, StringComparison.Ordinal);
+
+        await FloodAsync(6, 400);
+        var flooded = await SnapshotAsync();
+        // The administrator empties the statistics, and the workload goes on.
+        await SecondCluster.ExecuteAsync(cluster.Superuser(), "SELECT pg_stat_statements_reset()");
+        var afterReset = await DeallocAsync();
+        await FloodAsync(406, 300);
+        var again = await SnapshotAsync();
+        Assert.True(again.Snapshot.ResetDetected);
+
+        // Between two snapshots: the target's count at the second less that at the first — bracketed by the test's readings.
+        var first = (await TopAsync(baseline.Snapshot.TakenAt, flooded.Snapshot.TakenAt)).Evictions;
+        Assert.InRange(first.Count, flooded.Before - baseline.After, flooded.After - baseline.Before);
+        Assert.True(first.Count >= 20, $"{first.Count} evictions for 400 statements in a store of {StatementsMax}");
+        Assert.Equal(StatementsMax, first.StatementsMax);
+        // Across a reset: the count starts again from zero, so the second interval's is the target's count after it.
+        var second = (await TopAsync(flooded.Snapshot.TakenAt, again.Snapshot.TakenAt)).Evictions;
+        Assert.InRange(second.Count, again.Before - afterReset, again.After);
+        Assert.True(second.Count >= 15, $"{second.Count} evictions for 300 statements after the reset");
+        // A window over both adds them up; one before any eviction shows none.
+        Assert.Equal(first.Count + second.Count, (await TopAsync(baseline.Snapshot.TakenAt, again.Snapshot.TakenAt)).Evictions.Count);
+        Assert.Equal(0, (await TopAsync(baseline.Snapshot.TakenAt.AddHours(-1), baseline.Snapshot.TakenAt)).Evictions.Count);
+
+        using (var answer = JsonDocument.Parse(await developer.GetStringAsync(new Uri("/api/v1/queries?target=small&range=1h&scope=all", UriKind.Relative))))
+        {
+            var evictions = answer.RootElement.GetProperty("evictions");
+            Assert.Equal(first.Count + second.Count, evictions.GetProperty("count").GetInt64());
+            Assert.Equal(StatementsMax, evictions.GetProperty("statementsMax").GetInt32());
+        }
+        var page = WebUtility.HtmlDecode(await developer.GetStringAsync(new Uri("/queries?target=small&range=1h", UriKind.Relative)));
+        Assert.Contains($"pg_stat_statements made room {first.Count + second.Count:N0} times in this window", page, StringComparison.Ordinal);
+        Assert.Contains($"(it holds {StatementsMax:N0} statements)", page, StringComparison.Ordinal);
+        Assert.Contains("Raise <code>pg_stat_statements.max</code> on the target", page, StringComparison.Ordinal);
+    }
+}
