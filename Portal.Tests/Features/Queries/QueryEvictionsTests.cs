@@ -97,7 +97,7 @@ public sealed class QueryEvictionsTests : IAsyncLifetime
         Assert.Equal(first.Count + second.Count, (await TopAsync(baseline.Snapshot.TakenAt, again.Snapshot.TakenAt)).Evictions.Count);
         Assert.Equal(0, (await TopAsync(baseline.Snapshot.TakenAt.AddHours(-1), baseline.Snapshot.TakenAt)).Evictions.Count);
 
-        using (var answer = JsonDocument.Parse(await developer.GetStringAsync(new Uri("/api/v1/queries?target=small&range=1h&scope=all", UriKind.Relative))))
+        using (var answer = JsonDocument.Parse(await developer.GetStringAsync(new Uri("/api/v1/queries?target=small&window=1h&scope=all", UriKind.Relative))))
         {
             var evictions = answer.RootElement.GetProperty("evictions");
             Assert.Equal(first.Count + second.Count, evictions.GetProperty("count").GetInt64());
