@@ -64,9 +64,13 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
         var previous = await connection.QuerySingleOrDefaultAsync<PreviousSnapshot>(new CommandDefinition(
             "SELECT stats_reset AS \"StatsReset\" FROM query_snapshots WHERE target = @target ORDER BY taken_at DESC LIMIT 1",
             new { target }, transaction, cancellationToken: cancellationToken));
+        // Only the statements the target holds now: the portal keeps every statement it ever saw, and a long-running
+        // installation's gone ones (evicted, reset, one-off texts) outnumber them many times (./portal bench activity).
+        await StageKeysAsync(connection, rows, cancellationToken);
         var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition("""
-            SELECT query_id AS "QueryId", user_id AS "UserId", db_id AS "DbId", toplevel AS "Toplevel", seen AS "Seen", running AS "Running"
-            FROM query_statements WHERE target = @target
+            SELECT s.query_id AS "QueryId", s.user_id AS "UserId", s.db_id AS "DbId", s.toplevel AS "Toplevel", s.seen AS "Seen", s.running AS "Running"
+            FROM target_keys k
+            JOIN query_statements s ON s.target = @target AND s.query_id = k.query_id AND s.user_id = k.user_id AND s.db_id = k.db_id AND s.toplevel = k.toplevel
             """, new { target }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(row => (row.QueryId, row.UserId, row.DbId, row.Toplevel));
 
@@ -132,6 +136,25 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
             """, cancellationToken: cancellationToken));
         var rows = (await connection.QueryAsync<TargetRow>(new CommandDefinition(sql, cancellationToken: cancellationToken))).AsList();
         return (info, rows);
+    }
+
+    private static async Task StageKeysAsync(NpgsqlConnection connection, IReadOnlyList<TargetRow> rows, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TEMP TABLE target_keys (query_id bigint, user_id bigint, db_id bigint, toplevel boolean) ON COMMIT DROP", cancellationToken: cancellationToken));
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY target_keys (query_id, user_id, db_id, toplevel) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(row.QueryId, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(row.UserId, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(row.DbId, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(row.Toplevel, NpgsqlDbType.Boolean, cancellationToken);
+            }
+            await writer.CompleteAsync(cancellationToken);
+        }
+        await connection.ExecuteAsync(new CommandDefinition("ANALYZE target_keys", cancellationToken: cancellationToken));
     }
 
     // Binary COPY: a snapshot of thousands of statements is one round trip, not thousands.
