@@ -22,13 +22,13 @@ public sealed class NightlyAggregationJob(QuerySnapshots snapshots, ActivityHist
             rollups += await vitals.RollUpAsync(day, cancellationToken);
         }
         await context.Progress.ReportAsync(60, "query statistics", cancellationToken);
-        var (thinned, expired) = await snapshots.ApplyRetentionAsync(cancellationToken);
+        var (thinned, expired, forgotten) = await snapshots.ApplyRetentionAsync(cancellationToken);
         await context.Progress.ReportAsync(70, "activity history", cancellationToken);
         var (folded, expiredActivity) = await activity.ApplyRetentionAsync(cancellationToken);
         await context.Progress.ReportAsync(80, "SLI samples", cancellationToken);
         var sliDays = await scorecards.RollUpAsync(cancellationToken);
         return $"Web Vitals: {rollups:N0} daily rows for {today.AddDays(-2):yyyy-MM-dd} and {today.AddDays(-1):yyyy-MM-dd}; " +
-               $"query statistics: {thinned:N0} 5-minute rows folded into daily rows, {expired:N0} expired rows deleted; " +
+               $"query statistics: {thinned:N0} 5-minute rows folded into daily rows, {expired:N0} expired rows deleted, {forgotten:N0} statements gone from their target forgotten; " +
                $"activity history: {folded:N0} hourly rows written, {expiredActivity:N0} expired; SLI samples: {sliDays:N0} daily rows";
     }
 }

@@ -121,6 +121,46 @@ public sealed class QueryStatisticsTests : PortalOnFreshDatabase
     }
 
     [Fact]
+    public async Task Retention_ForgetsAStatementOnlyWhenNoKeptWindowShowsItAndItsTargetNoLongerHoldsIt()
+    {
+        var options = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryOptions>>().Value;
+        var past = DateTimeOffset.UtcNow.AddDays(-options.DailyRetentionDays - 1);
+        // A statement the target holds now, read as the portal reads it.
+        await using (var target = await App.Services.GetRequiredService<QueryTargets>().OpenAsync("portal"))
+        {
+            await target.ExecuteScalarAsync<string>("SELECT 'held by the target' AS retention_probe");
+        }
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        var held = await connection.QuerySingleAsync<(long QueryId, long UserId, long DbId, bool Toplevel)>("""
+            SELECT queryid, userid::bigint, dbid::bigint, toplevel FROM pg_stat_statements WHERE query LIKE '%AS retention_probe%' LIMIT 1
+            """);
+        async Task<long> StatementAsync((long QueryId, long UserId, long DbId, bool Toplevel) key, DateTimeOffset lastMoved)
+        {
+            var id = await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO query_statements (target, query_id, user_id, db_id, toplevel, user_name, database_name, query, first_seen, last_moved, seen, running)
+                VALUES ('portal', @QueryId, @UserId, @DbId, @Toplevel, 'app', 'shop', 'SELECT ' || @QueryId, @lastMoved, @lastMoved, '{}', '{}') RETURNING id
+                """, new { key.QueryId, key.UserId, key.DbId, key.Toplevel, lastMoved });
+            await connection.ExecuteAsync("""
+                INSERT INTO query_totals (statement_id, taken_at, calls, total_time_ms, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied,
+                    shared_blks_written, temp_blks_read, temp_blks_written, blk_read_time_ms, blk_write_time_ms, wal_bytes, min_time_ms, max_time_ms, stddev_time_ms)
+                VALUES (@id, @lastMoved, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                """, new { id, lastMoved });
+            return id;
+        }
+        var goneAndOld = await StatementAsync((-4242, 10, 5, true), past);
+        var heldAndOld = await StatementAsync(held, past);
+        var goneAndRecent = await StatementAsync((-4343, 10, 5, true), DateTimeOffset.UtcNow.AddDays(-options.DailyRetentionDays + 1));
+
+        var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
+        var (_, _, forgotten) = await snapshots.ApplyRetentionAsync();
+        var (_, _, again) = await snapshots.ApplyRetentionAsync();
+
+        Assert.Equal((1, 0), (forgotten, again));
+        Assert.Equal([heldAndOld, goneAndRecent], (await connection.QueryAsync<long>("SELECT id FROM query_statements ORDER BY id")).Order());
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM query_totals WHERE statement_id = @goneAndOld", new { goneAndOld }));
+    }
+
+    [Fact]
     public async Task Retention_FoldsOldRowsIntoDailyOnes_WindowsUnchanged_AndARerunDeletesNothing()
     {
         var options = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueryOptions>>().Value;
@@ -147,8 +187,8 @@ public sealed class QueryStatisticsTests : PortalOnFreshDatabase
         var before = (Month: await CallsAsync(now.AddDays(-30).AddMinutes(-1), now), Old: await CallsAsync(new DateTimeOffset(daily.AddDays(-3), TimeSpan.Zero), new DateTimeOffset(daily, TimeSpan.Zero)));
 
         var snapshots = App.Services.GetRequiredService<QuerySnapshots>();
-        var (thinned, _) = await snapshots.ApplyRetentionAsync();
-        var (again, _) = await snapshots.ApplyRetentionAsync();
+        var (thinned, _, _) = await snapshots.ApplyRetentionAsync();
+        var (again, _, _) = await snapshots.ApplyRetentionAsync();
         await App.Services.GetRequiredService<Portal.Features.Cache.PortalCache>().FlushAsync(Portal.Features.Cache.CacheOptions.QueryStatistics);
 
         // Rows older than the raw retention: one per UTC day (the day's last); younger rows untouched.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dapper;
 using Npgsql;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NpgsqlTypes;
 
@@ -16,7 +17,7 @@ public sealed record QuerySnapshot(string Target, DateTimeOffset TakenAt, int St
 /// and re-added) never gives negative deltas: the counters since then all accrued after the previous snapshot, so they
 /// are that interval's activity, and they become the new baseline.
 /// </summary>
-public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal, TimeProvider time, IOptions<QueryOptions> options)
+public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal, TimeProvider time, IOptions<QueryOptions> options, ILogger<QuerySnapshots> logger)
 {
     private sealed class TargetRow
     {
@@ -209,9 +210,12 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
     /// The nightly retention: 5-minute rows older than <see cref="QueryOptions.RawRetentionDays"/> are thinned to the last
     /// row of each UTC day (running totals: a day's last row is its daily rollup); rows older than
     /// <see cref="QueryOptions.DailyRetentionDays"/> go, but for each statement's last one, which later windows start from.
+    /// A statement is forgotten with its rows once it has not moved for <see cref="QueryOptions.DailyRetentionDays"/> (no
+    /// window the portal keeps shows it) and its target no longer holds it (should it come back, its counters start from
+    /// zero, all of them activity after the snapshot before); a target that cannot be read keeps its statements.
     /// Idempotent: a rerun deletes nothing more.
     /// </summary>
-    public async Task<(int Thinned, int Expired)> ApplyRetentionAsync(CancellationToken cancellationToken = default)
+    public async Task<(int Thinned, int Expired, int Forgotten)> ApplyRetentionAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var rawCutoff = now - TimeSpan.FromDays(options.Value.RawRetentionDays);
@@ -230,6 +234,39 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
               AND EXISTS (SELECT 1 FROM query_totals later WHERE later.statement_id = t.statement_id AND later.taken_at > t.taken_at AND later.taken_at < @dailyCutoff);
             DELETE FROM query_snapshots WHERE taken_at < @dailyCutoff;
             """, new { dailyCutoff }, cancellationToken: cancellationToken, commandTimeout: 600));
-        return (thinned, expired);
+        var forgotten = 0;
+        foreach (var target in targets.All)
+        {
+            forgotten += await ForgetGoneStatementsAsync(connection, target.Name, dailyCutoff, cancellationToken);
+        }
+        return (thinned, expired, forgotten);
+    }
+
+    private async Task<int> ForgetGoneStatementsAsync(NpgsqlConnection connection, string target, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<TargetRow> held;
+        try
+        {
+            await using var targetConnection = await targets.OpenAsync(target, cancellationToken);
+            held = (await targetConnection.QueryAsync<TargetRow>(new CommandDefinition("""
+                SELECT queryid AS "QueryId", userid::bigint AS "UserId", dbid::bigint AS "DbId", toplevel AS "Toplevel"
+                FROM pg_stat_statements WHERE queryid IS NOT NULL
+                """, cancellationToken: cancellationToken))).AsList();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            logger.LogWarning("Query statistics retention: target {Target} could not be read ({Error}); its statements are kept", target, exception.Message);
+            return 0;
+        }
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await StageKeysAsync(connection, held, cancellationToken);
+        var forgotten = await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM query_statements s
+            WHERE s.target = @target AND coalesce(s.last_moved, s.first_seen) < @cutoff
+              AND NOT EXISTS (SELECT 1 FROM target_keys k
+                              WHERE k.query_id = s.query_id AND k.user_id = s.user_id AND k.db_id = s.db_id AND k.toplevel = s.toplevel)
+            """, new { target, cutoff }, transaction, cancellationToken: cancellationToken, commandTimeout: 600));
+        await transaction.CommitAsync(cancellationToken);
+        return forgotten;
     }
 }
