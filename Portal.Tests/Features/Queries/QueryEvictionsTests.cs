@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -14,7 +16,7 @@ namespace Portal.Tests.Features.Queries;
 /// PostgreSQL allows): hundreds of distinct statements make it drop its least-run entries again and again. What the
 /// portal says of a window is compared with <c>pg_stat_statements_info.dealloc</c>, read on the target by the test.
 /// </summary>
-public sealed class QueryEvictionsTests : IAsyncLifetime
+public sealed partial class QueryEvictionsTests : IAsyncLifetime
 {
     private const int StatementsMax = 100;
 
@@ -59,6 +61,18 @@ public sealed class QueryEvictionsTests : IAsyncLifetime
         return (snapshot, before, await DeallocAsync());
     }
 
+    private Task<TargetStatus> CheckAsync() =>
+        app.Services.GetRequiredService<TargetCheck>().RunAsync(app.Services.GetRequiredService<QueryTargets>().Find("small")!);
+
+    private async Task<long> HeldAsync()
+    {
+        await using var connection = new NpgsqlConnection(cluster.Superuser());
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_statements");
+    }
+
+    [GeneratedRegex(@"holds ([\d,]+) of its")]
+    private static partial Regex HeldCount();
+
     private Task<TopQueries> TopAsync(DateTimeOffset from, DateTimeOffset to) =>
         app.Services.GetRequiredService<QueryStatistics>().TopAsync(new TopQueriesRequest("small", from, to) { InScope = false });
 
@@ -74,9 +88,20 @@ public sealed class QueryEvictionsTests : IAsyncLifetime
         var quiet = await developer.GetStringAsync(new Uri("/queries?target=small&range=1h&scope=all", UriKind.Relative));
         Assert.Contains("data-testid=\"queries\"", quiet, StringComparison.Ordinal);
         Assert.DoesNotContain("data-testid=\"evictions\"", quiet, StringComparison.Ordinal);
+        Assert.DoesNotContain((await CheckAsync()).Problems, problem => problem.What.StartsWith("pg_stat_statements holds", StringComparison.Ordinal));
 
         await FloodAsync(6, 400);
         var flooded = await SnapshotAsync();
+        // Full: the target's check says so, with the count of statements held as the target counts them.
+        var heldBefore = await HeldAsync();
+        var full = Assert.Single((await CheckAsync()).Problems, problem => problem.What.StartsWith("pg_stat_statements holds", StringComparison.Ordinal));
+        var heldAfter = await HeldAsync();
+        var held = long.Parse(HeldCount().Match(full.What).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(held, Math.Min(heldBefore, heldAfter) - 10, Math.Max(heldBefore, heldAfter)); // room is made 10 entries at a time
+        Assert.True(held >= StatementsMax * TargetCheck.CapacityWarning, full.What);
+        Assert.Contains($"of its {StatementsMax:N0} statements and has made room", full.What, StringComparison.Ordinal);
+        Assert.Contains($"Raise pg_stat_statements.max in postgresql.conf (to {2 * StatementsMax:N0}, say)", full.Fix, StringComparison.Ordinal);
+        Assert.False(full.Blocker);
         // The administrator empties the statistics, and the workload goes on.
         await SecondCluster.ExecuteAsync(cluster.Superuser(), "SELECT pg_stat_statements_reset()");
         var afterReset = await DeallocAsync();

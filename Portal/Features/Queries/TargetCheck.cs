@@ -78,6 +78,12 @@ public sealed class TargetCheck(QueryTargets targets)
         {
             problems.Add(new("track_io_timing is off: block read and write times are zero.", "Set track_io_timing = on in postgresql.conf and reload.", false));
         }
+        if (facts.Preloaded && facts.Created && await CapacityAsync(target, cancellationToken) is { } capacity && capacity.Held >= capacity.Max * CapacityWarning)
+        {
+            problems.Add(new($"pg_stat_statements holds {capacity.Held:N0} of its {capacity.Max:N0} statements" +
+                    (capacity.Dealloc > 0 ? $" and has made room {capacity.Dealloc:N0} times since its statistics were reset." : "."),
+                $"Raise pg_stat_statements.max in postgresql.conf (to {capacity.Max * 2:N0}, say) and restart PostgreSQL: at the max it drops the least-run 5 % of its statements, with what they did since the portal's last snapshot.", false));
+        }
         var role = QuoteIdentifier(facts.Username);
         return new TargetStatus(target, facts.Version, facts.VersionNumber, problems)
         {
@@ -88,6 +94,28 @@ public sealed class TargetCheck(QueryTargets targets)
                 new("cancel", "Cancel and terminate other roles' sessions (Live activity)", facts.SignalsBackends, $"GRANT pg_signal_backend TO {role};"),
             ],
         };
+    }
+
+    /// <summary>The share of pg_stat_statements.max in use from which the check says so.</summary>
+    public const double CapacityWarning = 0.9;
+
+    private sealed record Capacity(long Held, int Max, long Dealloc);
+
+    // Without the statements' texts (pg_stat_statements(false)): counting them does not read the texts' file.
+    private async Task<Capacity?> CapacityAsync(QueryTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await targets.OpenAsync(target.Name, cancellationToken);
+            return await connection.QuerySingleAsync<Capacity>(new CommandDefinition("""
+                SELECT (SELECT count(*) FROM pg_stat_statements(false)) AS "Held", current_setting('pg_stat_statements.max')::int AS "Max",
+                       (SELECT dealloc FROM pg_stat_statements_info) AS "Dealloc"
+                """, cancellationToken: cancellationToken));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return null; // the blockers above say why; the capacity is a hint
+        }
     }
 
     /// <summary>What lets a role EXPLAIN statements on others' tables (the checklist's, and EXPLAIN's refusal's).</summary>

@@ -1,0 +1,11 @@
+import puppeteer from 'puppeteer-core';
+const [url, out, cookie] = process.argv.slice(2);
+const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const page = await browser.newPage();
+await page.setViewport({ width: 1400, height: 900 });
+const [name, ...rest] = cookie.split('=');
+await page.setCookie({ name, value: rest.join('='), url });
+await page.goto(url, { waitUntil: 'networkidle2' });
+await new Promise((r) => setTimeout(r, 1500));
+await page.screenshot({ path: out });
+await browser.close();
