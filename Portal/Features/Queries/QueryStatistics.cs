@@ -61,7 +61,12 @@ public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, do
 /// How many times pg_stat_statements made room in a window (<c>pg_stat_statements_info.dealloc</c>, each time dropping
 /// the least-run 5 % of its entries), and its <c>pg_stat_statements.max</c> at the window's end (null: not known).
 /// </summary>
-public sealed record StatementEvictions(long Count, int? StatementsMax);
+public sealed record StatementEvictions(long Count, int? StatementsMax)
+{
+    /// <summary>"made room once", "made room 23 times": the Queries page's and the target check's words.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string MadeRoom => Count == 1 ? "made room once" : $"made room {Count:N0} times";
+}
 
 /// <summary>What the portal has of a target: its snapshots so far, and the databases and users its statements ran in.</summary>
 public sealed record TargetCoverage(int Snapshots, DateTimeOffset? First, DateTimeOffset? Last, IReadOnlyList<string> Databases, IReadOnlyList<string> Users);

@@ -81,7 +81,7 @@ public sealed class TargetCheck(QueryTargets targets)
         if (facts.Preloaded && facts.Created && await CapacityAsync(target, cancellationToken) is { } capacity && capacity.Held >= capacity.Max * CapacityWarning)
         {
             problems.Add(new($"pg_stat_statements holds {capacity.Held:N0} of its {capacity.Max:N0} statements" +
-                    (capacity.Dealloc > 0 ? $" and has made room {capacity.Dealloc:N0} times since its statistics were reset." : "."),
+                    (capacity.Dealloc > 0 ? $" and has {new StatementEvictions(capacity.Dealloc, capacity.Max).MadeRoom} since its statistics were reset." : "."),
                 $"Raise pg_stat_statements.max in postgresql.conf (to {capacity.Max * 2:N0}, say) and restart PostgreSQL: at the max it drops the least-run 5 % of its statements, with what they did since the portal's last snapshot.", false));
         }
         var role = QuoteIdentifier(facts.Username);
