@@ -86,12 +86,12 @@ public sealed class SecondClusterTests(OthersDatabase others) : IClassFixture<Ot
         using var developer = await others.App.SignedInClientAsync(PortalRoles.Developer);
         async Task<List<string>> UsersAsync(string query)
         {
-            using var answer = JsonDocument.Parse(await developer.GetStringAsync($"/api/v1/queries?target=shop&range=1h&limit=1000{query}"));
+            using var answer = JsonDocument.Parse(await developer.GetStringAsync($"/api/v1/queries?target=shop&window=1h&limit=1000{query}"));
             return [.. answer.RootElement.GetProperty("queries").EnumerateArray().Select(row => row.GetProperty("userName").GetString()!).Distinct().Order()];
         }
         Assert.Equal(["shop"], await UsersAsync(""));
         Assert.Equal(["portal_monitor", "postgres", "shop"], await UsersAsync("&scope=all"));
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await developer.GetAsync("/api/v1/queries?target=shop&range=1h&scope=some")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await developer.GetAsync("/api/v1/queries?target=shop&window=1h&scope=some")).StatusCode);
         var page = System.Net.WebUtility.HtmlDecode(await developer.GetStringAsync("/queries?target=shop&range=1h"));
         Assert.Contains("In scope: every user but portal_monitor, postgres, postgres_exporter · every database · at least 1 call in the window", page);
     }
