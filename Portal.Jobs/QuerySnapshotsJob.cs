@@ -20,7 +20,8 @@ public sealed class QuerySnapshotsJob(QueryTargets targets, TargetCheck check, Q
                 continue;
             }
             var snapshot = await snapshots.TakeAsync(target.Name, cancellationToken);
-            done.Add($"{target.Name}: {snapshot.Moved:N0} of {snapshot.Statements:N0} statements moved{(snapshot.Baseline ? " (baseline)" : "")}{(snapshot.ResetDetected ? " (statistics reset: new baseline)" : "")}, {snapshot.DurationMs:N0} ms");
+            done.Add($"{target.Name}: {snapshot.Moved:N0} of {snapshot.Statements:N0} statements moved{(snapshot.Baseline ? " (baseline)" : "")}{(snapshot.ResetDetected ? " (statistics reset: new baseline)" : "")}" +
+                $"{(snapshot.Evictions > 0 ? $", pg_stat_statements {new StatementEvictions(snapshot.Evictions, null).MadeRoom} (full: raise pg_stat_statements.max)" : "")}, {snapshot.DurationMs:N0} ms");
         }
         if (failed.Count > 0)
         {

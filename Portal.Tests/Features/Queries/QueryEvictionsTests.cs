@@ -114,10 +114,12 @@ public sealed partial class QueryEvictionsTests : IAsyncLifetime
         Assert.InRange(first.Count, flooded.Before - baseline.After, flooded.After - baseline.Before);
         Assert.True(first.Count >= 20, $"{first.Count} evictions for 400 statements in a store of {StatementsMax}");
         Assert.Equal(StatementsMax, first.StatementsMax);
+        Assert.Equal(first.Count, flooded.Snapshot.Evictions); // what the snapshot job's summary reports
         // Across a reset: the count starts again from zero, so the second interval's is the target's count after it.
         var second = (await TopAsync(flooded.Snapshot.TakenAt, again.Snapshot.TakenAt)).Evictions;
         Assert.InRange(second.Count, again.Before - afterReset, again.After);
         Assert.True(second.Count >= 15, $"{second.Count} evictions for 300 statements after the reset");
+        Assert.Equal(second.Count, again.Snapshot.Evictions);
         // A window over both adds them up; one before any eviction shows none.
         Assert.Equal(first.Count + second.Count, (await TopAsync(baseline.Snapshot.TakenAt, again.Snapshot.TakenAt)).Evictions.Count);
         Assert.Equal(0, (await TopAsync(baseline.Snapshot.TakenAt.AddHours(-1), baseline.Snapshot.TakenAt)).Evictions.Count);

@@ -8,7 +8,9 @@ using NpgsqlTypes;
 namespace Portal.Features.Queries;
 
 /// <summary>What one snapshot of a target did.</summary>
-public sealed record QuerySnapshot(string Target, DateTimeOffset TakenAt, int Statements, int Moved, bool ResetDetected, bool Baseline, double DurationMs);
+/// <param name="Evictions">How many times pg_stat_statements made room since the previous snapshot (0 for a baseline).</param>
+public sealed record QuerySnapshot(string Target, DateTimeOffset TakenAt, int Statements, int Moved, bool ResetDetected, bool Baseline, double DurationMs,
+    long Evictions = 0);
 
 /// <summary>
 /// Snapshots of pg_stat_statements. The target's statistics are never reset: each snapshot differences the target's
@@ -49,6 +51,7 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
     private sealed class PreviousSnapshot
     {
         public DateTimeOffset? StatsReset { get; init; }
+        public long? Dealloc { get; init; }
     }
 
     private sealed record Staged(TargetRow Row, double[] Running, bool Moved);
@@ -63,7 +66,7 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
         await using var connection = await portal.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var previous = await connection.QuerySingleOrDefaultAsync<PreviousSnapshot>(new CommandDefinition(
-            "SELECT stats_reset AS \"StatsReset\" FROM query_snapshots WHERE target = @target ORDER BY taken_at DESC LIMIT 1",
+            "SELECT stats_reset AS \"StatsReset\", dealloc AS \"Dealloc\" FROM query_snapshots WHERE target = @target ORDER BY taken_at DESC LIMIT 1",
             new { target }, transaction, cancellationToken: cancellationToken));
         // Only the statements the target holds now: the portal keeps every statement it ever saw, and a long-running
         // installation's gone ones (evicted, reset, one-off texts) outnumber them many times (./portal bench activity).
@@ -97,8 +100,10 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
 
         await StageAsync(connection, staged, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(ApplySql, new { target, takenAt }, transaction, cancellationToken: cancellationToken));
+        // As the Queries page counts them (QueryStatistics.EvictionsSql): after a reset, everything since it.
+        var evictions = previous?.Dealloc is not { } deallocBefore ? 0 : resetDetected || info.Dealloc < deallocBefore ? info.Dealloc : info.Dealloc - deallocBefore;
         var snapshot = new QuerySnapshot(target, takenAt, rows.Count, staged.Count(entry => entry.Moved), resetDetected, baseline,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, evictions);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO query_snapshots (target, taken_at, stats_reset, dealloc, statements_max, statements, moved, reset_detected, baseline, duration_ms)
             VALUES (@Target, @TakenAt, @statsReset, @Dealloc, @StatementsMax, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
