@@ -100,14 +100,14 @@ public sealed class QuerySnapshots(QueryTargets targets, NpgsqlDataSource portal
 
         await StageAsync(connection, staged, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(ApplySql, new { target, takenAt }, transaction, cancellationToken: cancellationToken));
-        // As the Queries page counts them (QueryStatistics.EvictionsSql): after a reset, everything since it.
+        // After a reset (or a count gone down), everything since it; the Queries page sums these per window.
         var evictions = previous?.Dealloc is not { } deallocBefore ? 0 : resetDetected || info.Dealloc < deallocBefore ? info.Dealloc : info.Dealloc - deallocBefore;
         var snapshot = new QuerySnapshot(target, takenAt, rows.Count, staged.Count(entry => entry.Moved), resetDetected, baseline,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, evictions);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO query_snapshots (target, taken_at, stats_reset, dealloc, statements_max, statements, moved, reset_detected, baseline, duration_ms)
-            VALUES (@Target, @TakenAt, @statsReset, @Dealloc, @StatementsMax, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
-            """, new { snapshot.Target, snapshot.TakenAt, statsReset, info.Dealloc, info.StatementsMax, snapshot.Statements, snapshot.Moved, snapshot.ResetDetected, snapshot.Baseline, snapshot.DurationMs },
+            INSERT INTO query_snapshots (target, taken_at, stats_reset, dealloc, statements_max, evictions, statements, moved, reset_detected, baseline, duration_ms)
+            VALUES (@Target, @TakenAt, @statsReset, @Dealloc, @StatementsMax, @Evictions, @Statements, @Moved, @ResetDetected, @Baseline, @DurationMs)
+            """, new { snapshot.Target, snapshot.TakenAt, statsReset, info.Dealloc, info.StatementsMax, snapshot.Evictions, snapshot.Statements, snapshot.Moved, snapshot.ResetDetected, snapshot.Baseline, snapshot.DurationMs },
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return snapshot;

@@ -241,19 +241,13 @@ public sealed class QueryStatistics(NpgsqlDataSource portal, PortalCache cache, 
             new { target, filter.QueryId, filter.Database, filter.Pattern, from, to }, cancellationToken: cancellationToken))).AsList();
     }
 
-    // The deallocations between consecutive snapshots ending in the window, from the last one at or before its start: a
-    // reset of the target's statistics (or a counter gone down) restarts the count, so what it shows then is all new.
+    // The evictions each snapshot in the window counted since the one before (QuerySnapshots.TakeAsync), and the
+    // capacity the last of them saw.
     private const string EvictionsSql = """
-        WITH snaps AS (
-            SELECT taken_at, dealloc, statements_max, reset_detected, lag(dealloc) OVER (ORDER BY taken_at) AS previous
-            FROM query_snapshots
-            WHERE target = @Target AND taken_at <= @To
-              AND taken_at >= coalesce((SELECT max(taken_at) FROM query_snapshots WHERE target = @Target AND taken_at <= @From), @From)
-        )
-        SELECT coalesce(sum(CASE WHEN reset_detected OR dealloc < previous THEN dealloc ELSE dealloc - previous END)
-                        FILTER (WHERE taken_at > @From AND previous IS NOT NULL), 0)::bigint AS "Count",
-               (SELECT statements_max FROM snaps ORDER BY taken_at DESC LIMIT 1) AS "StatementsMax"
-        FROM snaps
+        SELECT coalesce(sum(evictions), 0)::bigint AS "Count",
+               (SELECT statements_max FROM query_snapshots WHERE target = @Target AND taken_at <= @To ORDER BY taken_at DESC LIMIT 1) AS "StatementsMax"
+        FROM query_snapshots
+        WHERE target = @Target AND taken_at > @From AND taken_at <= @To
         """;
 
     private sealed record Summary(int Count, double AllTimeMs);
