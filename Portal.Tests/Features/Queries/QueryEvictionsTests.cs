@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Portal.Features.Auth;
 using Portal.Features.Queries;
+using Portal.Features.Reports;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Features.Queries;
@@ -130,6 +131,14 @@ public sealed partial class QueryEvictionsTests : IAsyncLifetime
             Assert.Equal(first.Count + second.Count, evictions.GetProperty("count").GetInt64());
             Assert.Equal(StatementsMax, evictions.GetProperty("statementsMax").GetInt32());
         }
+        // The weekly report's finding, over a period covering both.
+        var report = await app.Services.GetRequiredService<BaselineReportBuilder>().BuildAsync(new ReportScope(["none"], ["none"], ["small"]),
+            new ReportPeriod(ReportSchedules.Daily, baseline.Snapshot.TakenAt.AddMinutes(-1), again.Snapshot.TakenAt.AddMinutes(1), "UTC"));
+        var finding = Assert.Single(report.Findings, finding => finding.Kind == "statistics");
+        Assert.Equal($"pg_stat_statements made room {first.Count + second.Count:N0} times on small", finding.Title);
+        Assert.StartsWith($"Full at {StatementsMax:N0} statements", finding.Detail, StringComparison.Ordinal);
+        Assert.Equal("/queries?target=small", finding.Link);
+
         var page = WebUtility.HtmlDecode(await developer.GetStringAsync(new Uri("/queries?target=small&range=1h", UriKind.Relative)));
         Assert.Contains($"pg_stat_statements made room {first.Count + second.Count:N0} times in this window", page, StringComparison.Ordinal);
         Assert.Contains($"(it holds {StatementsMax:N0} statements)", page, StringComparison.Ordinal);

@@ -37,6 +37,14 @@ internal sealed class QueriesSection(
 
         draft.Snapshots += await queries.SnapshotCountAsync(target, period.Start, period.End, cancellationToken);
         var top = await queries.TopAsync(new TopQueriesRequest(target, period.Start, period.End, Limit: TopStatements), cancellationToken);
+        // Statistics the period lost: the figures below miss what the dropped statements did.
+        if (top.Evictions is { Count: > 0 } evictions)
+        {
+            draft.Findings.Add(new Finding("statistics", $"pg_stat_statements {evictions.MadeRoom} on {target}",
+                $"Full{(evictions.StatementsMax is { } max ? $" at {max:N0} statements" : "")}, it dropped its least-run 5 % each time, with what they did since the " +
+                "last snapshot: rarely run statements are missing or undercounted here. Raise pg_stat_statements.max on the target (a restart applies it).",
+                PortalLinks.Statements(target)));
+        }
         var slowMean = queryOptions.Value.SlowMeanMs;
         // Plan changes of the period: a statement that regressed with a new plan is a finding, and its opportunity names the change.
         var changes = (await plans.ChangesAsync(target, period.Start, period.End, cancellationToken)).GroupBy(change => change.QueryId).ToDictionary(group => group.Key, group => group.First());
