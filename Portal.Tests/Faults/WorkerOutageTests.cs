@@ -12,6 +12,7 @@ public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromiu
     {
         await using var running = await RunningPortal.StartAsync();
         var page = await chromium.OpenAsync(running.Portal);
+        await using var browser = page.Context; // closed before the portal stops: an open circuit holds its stop for 30 s
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 20_000 });
 
@@ -42,6 +43,7 @@ public sealed class WorkerOutageTests(Chromium chromium) : IClassFixture<Chromiu
         }, TimeSpan.FromSeconds(30), "the Portal.Jobs process beats");
         await using var portal = new PortalApp(settings).Start();
         var page = await chromium.OpenAsync(portal);
+        await using var browser = page.Context; // closed before the portal stops: an open circuit holds its stop for 30 s
         var worker = page.Locator("[data-dependency=worker]");
         await Expect(worker.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "healthy", new() { Timeout = 10_000 });
 
