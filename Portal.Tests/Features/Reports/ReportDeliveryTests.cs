@@ -13,6 +13,13 @@ namespace Portal.Tests.Features.Reports;
 /// <summary>Subscriptions and their outbox against a real SMTP server: sent once per recipient and period, retried when SMTP is down, skipped without data, unsubscribed by link.</summary>
 public sealed class ReportDeliveryTests : ReportMailTest
 {
+    // No Prometheus (the discard port: its panels are gaps): the shared one of a `./portal up` that has run for days holds
+    // its own metrics for yesterday, and the periods these tests call empty must be empty whatever ran before.
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["Prometheus:Url"] = "http://127.0.0.1:9";
+    }
 
     private ReportSubscriptions Subscriptions => App.Services.GetRequiredService<ReportSubscriptions>();
 
