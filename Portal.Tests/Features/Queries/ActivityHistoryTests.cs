@@ -11,6 +11,7 @@ namespace Portal.Tests.Features.Queries;
 /// blocker (idle in its transaction) and both statements; the waits over time and the statements that waited say the
 /// same in session time (two samples of one blocked session, 10 s each).
 /// </summary>
+[Collection(ClusterLockWaits.Name)]
 public sealed class ActivityHistoryTests : PortalOnFreshDatabase
 {
     protected override async Task SeedAsync(NpgsqlConnection connection) =>

@@ -8,6 +8,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Features.Queries;
 
 /// <summary>Real sessions on the target: a lock held in an open transaction, the sessions waiting for it, and a cancel.</summary>
+[Collection(ClusterLockWaits.Name)]
 public sealed class LiveActivityTests(LiveActivityTests.Seeded fixture) : IClassFixture<LiveActivityTests.Seeded>
 {
     /// <summary>One portal and table for the class: each test opens sessions of its own and closes them.</summary>
