@@ -13,8 +13,8 @@ namespace Portal.Tests.Deployment;
 /// Signed in with the portal's own cookie; /login signed out. The figures go to the test's output (README,
 /// "The portal's own pages").
 /// It runs beside the other test classes, its browser and Lighthouse ahead of them on the CPU (<see cref="AuditAsync"/>):
-/// pages scored 90–99 in the parallel part of thirteen full runs (none re-audited), as alone at the end of a run (91–99); an
-/// earlier, heavier suite that lowered the other tests' priority instead had them at 64–89.
+/// pages scored 90–99 in the parallel part of thirteen full runs (none re-audited), as alone at the end of a run
+/// (91–99); an earlier, heavier suite that lowered the other tests' priority instead had them at 64–89.
 /// </summary>
 [Collection(ImageReplay.Name)]
 public sealed class LighthouseTests(ITestOutputHelper output)
