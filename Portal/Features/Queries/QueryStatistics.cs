@@ -63,9 +63,15 @@ public sealed record TopQueries(IReadOnlyList<QueryRow> Rows, int TotalCount, do
 /// </summary>
 public sealed record StatementEvictions(long Count, int? StatementsMax)
 {
-    /// <summary>"made room once", "made room 23 times": the Queries page's and the target check's words.</summary>
+    /// <summary>"made room once", "made room 23 times".</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string MadeRoom => Count == 1 ? "made room once" : $"made room {Count:N0} times";
+
+    /// <summary>What making room costs the figures: the Queries page's, the report's and the target check's words.</summary>
+    public const string Cost = "full, it drops the least-run 5 % of its statements, with what they did since the portal's last snapshot";
+
+    /// <summary>What a window with evictions means, and the fix (the Queries page and the report).</summary>
+    public const string Advice = "Rarely run statements are missing or undercounted here: raise pg_stat_statements.max on the target (a restart applies it).";
 }
 
 /// <summary>What the portal has of a target: its snapshots so far, and the databases and users its statements ran in.</summary>

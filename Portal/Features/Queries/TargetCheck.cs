@@ -82,7 +82,7 @@ public sealed class TargetCheck(QueryTargets targets)
         {
             problems.Add(new($"pg_stat_statements holds {capacity.Held:N0} of its {capacity.Max:N0} statements" +
                     (capacity.Dealloc > 0 ? $" and has {new StatementEvictions(capacity.Dealloc, capacity.Max).MadeRoom} since its statistics were reset." : "."),
-                $"Raise pg_stat_statements.max in postgresql.conf (to {capacity.Max * 2:N0}, say) and restart PostgreSQL: at the max it drops the least-run 5 % of its statements, with what they did since the portal's last snapshot.", false));
+                $"Raise pg_stat_statements.max in postgresql.conf (to {capacity.Max * 2:N0}, say) and restart PostgreSQL: {StatementEvictions.Cost}.", false));
         }
         var role = QuoteIdentifier(facts.Username);
         return new TargetStatus(target, facts.Version, facts.VersionNumber, problems)

@@ -41,8 +41,7 @@ internal sealed class QueriesSection(
         if (top.Evictions is { Count: > 0 } evictions)
         {
             draft.Findings.Add(new Finding("statistics", $"pg_stat_statements {evictions.MadeRoom} on {target}",
-                $"Full{(evictions.StatementsMax is { } max ? $" at {max:N0} statements" : "")}, it dropped its least-run 5 % each time, with what they did since the " +
-                "last snapshot: rarely run statements are missing or undercounted here. Raise pg_stat_statements.max on the target (a restart applies it).",
+                $"{(evictions.StatementsMax is { } max ? $"Room for {max:N0} statements; " : "")}{StatementEvictions.Cost}. {StatementEvictions.Advice}",
                 PortalLinks.Statements(target)));
         }
         var slowMean = queryOptions.Value.SlowMeanMs;
